@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Language mode 5: loop-bound classes are confined to their loop by design (see README,
+// "Threads"), which the v6 checker cannot see; the few cross-thread paths are explicit.
+let settings: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "chain",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chain", targets: ["chain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CSystem"),
+        .target(name: "Reactor", dependencies: ["CSystem"], swiftSettings: settings),
+        .target(name: "HTTP1", dependencies: ["Reactor"], swiftSettings: settings),
+        .executableTarget(
+            name: "chain",
+            dependencies: [
+                "Reactor", "HTTP1",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
+    ]
+)

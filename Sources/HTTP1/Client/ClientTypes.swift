@@ -1,0 +1,82 @@
+import Reactor
+
+/// An outbound request. Header lines in `headers` are pre-formatted ("Name: value\r\n"); this
+/// is also where a later layer adds `traceparent`/`tracestate`.
+public struct ClientRequest {
+    public var method: HTTPMethod
+    public var path: String
+    public var headers = ResponseHeaders()
+    public var contentType: StaticString? = nil
+    public var body: [UInt8] = []
+    public init(method: HTTPMethod, path: String, contentType: StaticString? = nil, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.contentType = contentType
+        self.body = body
+    }
+}
+
+/// A response as views into the client connection's buffer: valid only during the callback.
+public struct ClientResponse {
+    public let status: UInt16
+    public let raw: UnsafeRawBufferPointer
+    public let headers: HeaderTable
+    public let body: UnsafeRawBufferPointer
+
+    public func header(_ lowercaseName: StaticString) -> UnsafeRawBufferPointer? {
+        headers.find(lowercaseName, in: raw).map {
+            UnsafeRawBufferPointer(rebasing: raw[Int($0.start) ..< Int($0.start + $0.count)])
+        }
+    }
+}
+
+public enum ClientError: Error, Equatable, CustomStringConvertible {
+    case connectFailed(Int32)      // errno of the failed connect
+    case connectTimeout
+    case timeout                   // no complete response before the deadline
+    case connectionClosed          // the peer closed or reset after the request was sent
+    case invalidResponse(ParseErrorCode)
+    case overloaded                // pool full and the deadline passed while waiting
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .connectFailed(let e): return "connect failed (errno \(e))"
+        case .connectTimeout: return "connect timed out"
+        case .timeout: return "response timed out"
+        case .connectionClosed: return "connection closed before a complete response"
+        case .invalidResponse(let c): return "invalid response (\(c))"
+        case .overloaded: return "no connection available before the deadline"
+        case .shuttingDown: return "client is shutting down"
+        }
+    }
+
+    /// Errors that happened before any byte of the request reached the peer, so a retry
+    /// cannot run the request twice.
+    var isBeforeSend: Bool {
+        switch self {
+        case .connectFailed, .connectTimeout: return true
+        default: return false
+        }
+    }
+}
+
+public enum ClientResult {
+    case response(ClientResponse)
+    case failure(ClientError)
+}
+
+public typealias ClientCompletion = (ClientResult) -> Void
+
+public struct ClientConfig: Sendable {
+    public var maxConnections = 128
+    public var connectTimeout: UInt64 = 1_000_000_000
+    /// Pooled connections idle longer than this are closed (below typical server keep-alive).
+    public var idleTimeout: UInt64 = 30_000_000_000
+    public var limits: HTTPLimits = {
+        var l = HTTPLimits()
+        l.maxBody = 1 << 20
+        return l
+    }()
+    public init() {}
+}

@@ -1,0 +1,34 @@
+import Reactor
+
+/// The handle a handler answers through, now or from a later callback on the same loop.
+/// A response for a request that already timed out (or whose connection closed) is dropped.
+public struct Responder {
+    let connection: ServerConnection
+    let generation: UInt32
+
+    public var loop: EventLoop { connection.context.loop }
+
+    /// False once this request has been answered, timed out, or its connection closed.
+    public var isPending: Bool { connection.isPending(generation) }
+
+    public func respond(status: UInt16, contentType: StaticString? = "application/json",
+                        body: UnsafeRawBufferPointer, headers: ResponseHeaders? = nil) {
+        connection.respond(generation, status: status, contentType: contentType, body: body,
+                           extra: headers)
+    }
+
+    public func respond(status: UInt16, contentType: StaticString? = "application/json",
+                        body: [UInt8], headers: ResponseHeaders? = nil) {
+        body.withUnsafeBytes { respond(status: status, contentType: contentType, body: $0, headers: headers) }
+    }
+
+    public func respond(status: UInt16, contentType: StaticString? = "application/json",
+                        body: StaticString) {
+        respond(status: status, contentType: contentType,
+                body: UnsafeRawBufferPointer(start: body.utf8Start, count: body.utf8CodeUnitCount))
+    }
+
+    public func respond(_ r: Response) {
+        respond(status: r.status, contentType: r.contentType, body: r.body)
+    }
+}

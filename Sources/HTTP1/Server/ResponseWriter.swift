@@ -1,0 +1,59 @@
+import Reactor
+
+/// What a handler answers. `body` is copied into the connection's output before `respond` returns.
+public struct ResponseHeaders {
+    /// Extra header lines, each "Name: value\r\n", already formatted (no per-header allocation).
+    public var extra: [UInt8] = []
+    public init() {}
+    public mutating func add(_ name: StaticString, _ value: String) {
+        extra.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        extra.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+        extra.append(contentsOf: value.utf8)
+        extra.append(contentsOf: [13, 10])
+    }
+}
+
+/// Writes one framed response head (and body) into an output buffer. Every response carries
+/// Content-Length, so keep-alive never depends on close-delimited bodies.
+enum ResponseWriter {
+    static let serverLine: StaticString = "Server: chain\r\n"
+
+    static func write(into out: IOBuffer, status: UInt16, contentType: StaticString?,
+                      body: UnsafeRawBufferPointer, extra: UnsafeRawBufferPointer?,
+                      keepAlive: Bool, omitBody: Bool, date: DateCache) {
+        let statusLine = StatusText.line(status)
+        if statusLine.utf8CodeUnitCount > 0 {
+            out.append(statusLine)
+        } else {
+            out.append("HTTP/1.1 ")
+            out.append(decimal: Int(status))
+            out.append(" Status\r\n")
+        }
+        out.append(serverLine)
+        date.line.withUnsafeBytes { out.append($0) }
+        if let ct = contentType {
+            out.append("Content-Type: ")
+            out.append(ct)
+            out.append("\r\n")
+        }
+        out.append("Content-Length: ")
+        out.append(decimal: body.count)
+        out.append(keepAlive ? "\r\n" : "\r\nConnection: close\r\n")
+        if let extra, extra.count > 0 { out.append(extra) }
+        out.append("\r\n")
+        if !omitBody { out.append(body) }
+    }
+
+    /// `{"error":{"code":"...","message":"..."}}` for protocol-level errors.
+    static func errorBody(status: UInt16, message: StaticString, into scratch: inout [UInt8]) {
+        scratch.removeAll(keepingCapacity: true)
+        func add(_ s: StaticString) {
+            scratch.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
+        add("{\"error\":{\"code\":\"")
+        add(StatusText.errorCode(status))
+        add("\",\"message\":\"")
+        add(message)   // messages are static ASCII without quotes or backslashes
+        add("\"}}")
+    }
+}

@@ -1,0 +1,80 @@
+import Reactor
+
+extension ServerConnection {
+    /// Routes a complete request and runs its handler. The input stays untouched until the
+    /// response: `consumed` bytes are released then.
+    func dispatch(body: Span, consumed: Int) {
+        generation &+= 1
+        consumeOnResponse = consumed
+        keepAlive = head.keepAlive && !context.shuttingDown
+        enter(.handling, timeout: context.config.requestTimeout)
+        let raw = UnsafeRawBufferPointer(input!.readable)
+        var params = RouteParams()
+        let router = context.router
+        let pathBytes = UnsafeRawBufferPointer(rebasing: raw[Int(head.path.start) ..< Int(head.path.start + head.path.count)])
+        guard let entry = router.match(pathBytes, pathStart: head.path.start, params: &params) else {
+            return respondError(404, "no route for this path")
+        }
+        guard let kind = router.handler(entry, head.method) else {
+            var h = ResponseHeaders()
+            h.add("Allow", router.entries[entry].allow)
+            return respondError(405, "method not allowed for this path", headers: h)
+        }
+        let bodyBytes = UnsafeRawBufferPointer(rebasing: raw[Int(body.start) ..< Int(body.start + body.count)])
+        let request = Request(raw: raw, head: head, headers: headers, body: bodyBytes,
+                              params: params, route: router.entries[entry].pattern)
+        let responder = Responder(connection: self, generation: generation)
+        switch kind {
+        case .callback(let h):
+            h(request, responder)
+        case .async(let h):
+            Task(executorPreference: loop.executor) {
+                responder.respond(await h(request))
+            }
+        }
+    }
+
+    func respondError(_ status: UInt16, _ message: StaticString, headers: ResponseHeaders? = nil) {
+        ResponseWriter.errorBody(status: status, message: message, into: &context.scratch)
+        let body = context.scratch
+        body.withUnsafeBytes {
+            respond(generation, status: status, contentType: "application/json", body: $0, extra: headers)
+        }
+    }
+
+    func respond(_ g: UInt32, status: UInt16, contentType: StaticString?,
+                 body: UnsafeRawBufferPointer, extra: ResponseHeaders?) {
+        guard isPending(g) else { return }
+        if !keepAlive { closeAfterWrite = true }
+        let omitBody = head.method == .HEAD
+        context.date.refresh(now: loop.now)
+        output { out in
+            if let extra {
+                extra.extra.withUnsafeBytes {
+                    ResponseWriter.write(into: out, status: status, contentType: contentType, body: body,
+                                         extra: $0, keepAlive: keepAlive, omitBody: omitBody, date: context.date)
+                }
+            } else {
+                ResponseWriter.write(into: out, status: status, contentType: contentType, body: body,
+                                     extra: nil, keepAlive: keepAlive, omitBody: omitBody, date: context.date)
+            }
+        }
+        let buf = input!
+        buf.readIndex += consumeOnResponse
+        if buf.isEmpty { buf.clear() }
+        parser.reset()
+        head = RequestHead()
+        enter(.idle, timeout: context.config.keepAliveTimeout)
+        if !inProcessInput { processInput() }   // answered later: resume pipelined input, flush
+    }
+
+    /// A protocol error: answer with its status, then close (lingering, so the client reads it).
+    func fail(_ status: UInt16, _ message: StaticString) {
+        generation &+= 1
+        state = .handling
+        keepAlive = false
+        lingerAfterWrite = true
+        consumeOnResponse = input?.readableCount ?? 0
+        respondError(status, message)
+    }
+}

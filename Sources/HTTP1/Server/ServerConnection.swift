@@ -1,0 +1,140 @@
+import Glibc
+import Reactor
+
+/// One accepted connection: reads requests, hands each to its handler, writes responses in
+/// order. One request is handled at a time; pipelined requests wait in the input buffer, and
+/// their responses are written together when the batch is done.
+public final class ServerConnection: IOHandler {
+    enum State { case idle, head, body, handling, lingering, closed }
+
+    let fd: Int32
+    unowned let context: ServerContext
+    var slot = -1
+    var input: IOBuffer?
+    var output: IOBuffer?
+    var parser: RequestParser
+    var head = RequestHead()
+    let headers: HeaderTable
+    var chunked: ChunkedDecoder
+    var state = State.idle
+    var generation: UInt32 = 0
+    var keepAlive = true
+    var closeAfterWrite = false
+    var lingerAfterWrite = false
+    var inProcessInput = false
+    var consumeOnResponse = 0
+    lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+
+    init(fd: Int32, context: ServerContext) {
+        self.fd = fd
+        self.context = context
+        let limits = context.config.limits
+        parser = RequestParser(limits: limits)
+        headers = HeaderTable(capacity: limits.maxHeaderCount)
+        chunked = ChunkedDecoder(maxBody: limits.maxBody, maxTrailerBytes: limits.maxHeaderBytes)
+    }
+
+    var loop: EventLoop { context.loop }
+
+    public func ioReady(_ events: IOEvents) {
+        if events.contains(.error) && !events.contains(.readable) { return close() }
+        if events.contains(.writable) { flush() }
+        if state != .closed && (events.contains(.readable) || events.contains(.hangup)) { readable() }
+    }
+
+    func isPending(_ g: UInt32) -> Bool { state == .handling && g == generation }
+
+    // MARK: reading
+
+    private func readable() {
+        if state == .lingering { return drainLinger() }
+        guard wantsInput else { return }
+        let buf = input ?? context.loop.buffers.take()
+        input = buf
+        if buf.writableCount == 0 {
+            // Only an incomplete head or body gets here (complete requests were consumed),
+            // so no request views exist and memory may move.
+            buf.reserve(4096)
+        }
+        let n = buf.read(from: fd)
+        if n > 0 { return processInput() }
+        if n == 0 { return close() }   // EOF: nothing in flight (we are not handling)
+        if errno != EAGAIN && errno != EINTR { close() }
+    }
+
+    /// Reading makes sense while no request is being handled and output is draining.
+    var wantsInput: Bool {
+        switch state {
+        case .idle, .head, .body: return (output?.readableCount ?? 0) < context.config.outputHighWater && !closeAfterWrite
+        case .lingering: return true
+        case .handling, .closed: return false
+        }
+    }
+
+    /// Parses and dispatches every complete request in the input, then flushes once.
+    func processInput() {
+        inProcessInput = true
+        while wantsInput, state != .lingering, let buf = input, buf.readableCount > 0 {
+            if !step(buf) { break }
+        }
+        inProcessInput = false
+        flush()
+    }
+
+    /// Advances the current request by what the buffer holds; false when more input is needed
+    /// or a request is now being handled.
+    private func step(_ buf: IOBuffer) -> Bool {
+        let region = buf.readable
+        if state == .idle || state == .head {
+            switch parser.parseHead(UnsafeRawBufferPointer(region), head: &head, headers: headers) {
+            case .incomplete:
+                if state == .idle { enter(.head, timeout: context.config.headerTimeout) }
+                return false
+            case .error(let e):
+                fail(e.status, e.message)
+                return false
+            case .complete:
+                if !head.chunked && head.contentLength <= 0 {
+                    dispatch(body: .empty, consumed: head.headLength)
+                    return state != .handling
+                }
+                chunked.reset()
+                enter(.body, timeout: context.config.bodyTimeout)
+                if head.expectContinue && region.count == head.headLength {
+                    output(to: { $0.append("HTTP/1.1 100 Continue\r\n\r\n") })
+                }
+            }
+        }
+        return stepBody(buf, region)
+    }
+
+    private func stepBody(_ buf: IOBuffer, _ region: UnsafeMutableRawBufferPointer) -> Bool {
+        let start = head.headLength
+        if head.chunked {
+            let rest = UnsafeMutableRawBufferPointer(rebasing: region[start...])
+            switch chunked.decode(rest) {
+            case .incomplete:
+                return false
+            case .error(let e):
+                fail(e.status, e.message)
+                return false
+            case .complete:
+                dispatch(body: Span(start: Int32(start), count: Int32(chunked.decodedCount)),
+                         consumed: start + chunked.consumed)
+                return state != .handling
+            }
+        }
+        let need = start + Int(head.contentLength)
+        if region.count < need {
+            buf.reserve(need - region.count)   // no views exist yet: the request is incomplete
+            return false
+        }
+        dispatch(body: Span(start: Int32(start), count: Int32(head.contentLength)), consumed: need)
+        return state != .handling
+    }
+
+    func enter(_ s: State, timeout: UInt64) {
+        state = s
+        loop.timers.arm(timer, at: loop.now &+ timeout)
+    }
+}

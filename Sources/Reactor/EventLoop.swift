@@ -1,0 +1,173 @@
+import CSystem
+import Glibc
+import Synchronization
+
+/// One event loop: a thread that owns a set of descriptors, timers and per-loop state, and runs
+/// them one iteration at a time (poll, dispatch, timers, tasks, tick observers), like Redis' ae.c.
+/// Everything on a loop is touched only from its thread; other threads talk to it via `execute`.
+public final class EventLoop {
+    public let index: Int
+    private var poller = EpollPoller()
+    private var handlers: [IOHandler?] = []
+    public let timers: TimerWheel
+    public let buffers: BufferPool
+    /// Monotonic time of the current iteration (ns): one clock read per wake-up.
+    public private(set) var now: UInt64
+    private var observers: [TickObserver] = []
+    private var localTasks: [() -> Void] = []
+    private var spareTasks: [() -> Void] = []
+    private let remote = Mutex(RemoteQueue())
+    private let wakeFD: Int32
+    private var running = false
+    private let threadID = Mutex<pthread_t?>(nil)
+    private nonisolated(unsafe) var ownerThread: pthread_t? = nil
+    private var jobs: [UnownedJob] = []
+    private var spareJobs: [UnownedJob] = []
+    public private(set) lazy var executor = LoopExecutor(loop: self)
+
+    struct RemoteQueue {
+        var tasks: [() -> Void] = []
+        var wakePending = false
+    }
+
+    public init(index: Int, bufferSize: Int = 16 * 1024) {
+        self.index = index
+        now = monotonicNanos()
+        timers = TimerWheel(now: now)
+        buffers = BufferPool(size: bufferSize)
+        wakeFD = cs_eventfd()
+        precondition(wakeFD >= 0, "eventfd failed")
+        poller.setInterest(wakeFD, .read)
+    }
+
+    deinit {
+        close(wakeFD)
+        poller.close()
+    }
+
+    // MARK: descriptors
+
+    public func register(_ fd: Int32, _ handler: IOHandler, interest: Interest) {
+        let i = Int(fd)
+        if i >= handlers.count {
+            handlers += [IOHandler?](repeating: nil, count: max(i + 1, handlers.count * 2, 64) - handlers.count)
+        }
+        handlers[i] = handler
+        poller.setInterest(fd, interest)
+    }
+
+    /// Changes interest; applied once, right before the next poll.
+    @inline(__always)
+    public func setInterest(_ fd: Int32, _ interest: Interest) {
+        poller.setInterest(fd, interest)
+    }
+
+    /// Removes fd from the loop and closes it.
+    public func closeDescriptor(_ fd: Int32) {
+        poller.forget(fd)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+        close(fd)
+    }
+
+    public func addTickObserver(_ o: TickObserver) { observers.append(o) }
+
+    // MARK: tasks
+
+    /// Runs `task` on this loop after the current iteration's events. Loop thread only.
+    public func defer_(_ task: @escaping () -> Void) { localTasks.append(task) }
+
+    /// Runs `task` on this loop; safe from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        let wake = remote.withLock { q -> Bool in
+            q.tasks.append(task)
+            if q.wakePending { return false }
+            q.wakePending = true
+            return true
+        }
+        if wake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    public var inLoopThread: Bool {
+        threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Same as `inLoopThread` without the lock: `ownerThread` is written once, before `run`
+    /// dispatches anything, so a reader on the loop thread always sees it.
+    var inLoopThreadFast: Bool {
+        ownerThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+    }
+
+    func enqueueJob(_ job: UnownedJob) { jobs.append(job) }
+
+    // MARK: running
+
+    /// Runs the loop on the calling thread until `stop()`.
+    public func run() {
+        threadID.withLock { $0 = pthread_self() }
+        ownerThread = pthread_self()
+        running = true
+        while running { runOnce() }
+        drainTasks()
+    }
+
+    /// Asks the loop to return from `run` after the current iteration. Loop thread only.
+    public func stop() { running = false }
+
+    private func runOnce() {
+        let timeout: Int32 = localTasks.isEmpty && jobs.isEmpty ? timers.millisecondsUntilNext(maxMs: 1000) : 0
+        let events = poller.wait(timeoutMs: timeout)
+        now = monotonicNanos()
+        for ev in events {
+            let fd = Int32(truncatingIfNeeded: ev.data)
+            if fd == wakeFD {
+                var v: UInt64 = 0
+                _ = read(wakeFD, &v, 8)
+                continue
+            }
+            // A handler closed earlier in this batch leaves nil here; a reused fd gets a
+            // spurious event, which non-blocking handlers treat as EAGAIN.
+            if Int(fd) < handlers.count, let h = handlers[Int(fd)] {
+                h.ioReady(IOEvents(epoll: ev.events))
+            }
+        }
+        timers.advance(to: now)
+        drainTasks()
+        for o in observers { o.tickEnded() }
+    }
+
+    private func drainTasks() {
+        let remoteTasks = remote.withLock { q -> [() -> Void] in
+            q.wakePending = false
+            if q.tasks.isEmpty { return [] }
+            let t = q.tasks
+            q.tasks.removeAll()
+            return t
+        }
+        for t in remoteTasks { t() }
+        // Tasks may schedule more tasks; run them in later iterations so I/O is not starved.
+        if !localTasks.isEmpty {
+            swap(&localTasks, &spareTasks)   // two arrays trade places: no allocation per batch
+            for t in spareTasks { t() }
+            spareTasks.removeAll(keepingCapacity: true)
+        }
+        if !jobs.isEmpty {
+            swap(&jobs, &spareJobs)
+            let exec = executor.asUnownedTaskExecutor()
+            for j in spareJobs { j.runSynchronously(on: exec) }
+            spareJobs.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: timers
+
+    /// A one-shot timer for non-hot paths (allocates a LoopTimer); returns it so it can be cancelled.
+    @discardableResult
+    public func schedule(afterNanos delay: UInt64, _ action: @escaping () -> Void) -> LoopTimer {
+        let t = LoopTimer(action)
+        timers.arm(t, at: monotonicNanos() &+ delay)
+        return t
+    }
+}

@@ -1,0 +1,48 @@
+import Glibc
+import Synchronization
+
+/// N event loops, one thread each. Everything a loop owns is created on it by `setUp`.
+public final class LoopGroup: @unchecked Sendable {
+    public let loops: [EventLoop]
+    private var threads: [OSThread] = []
+    private let running = Atomic<Int>(0)
+
+    public init(count: Int) {
+        loops = (0..<max(1, count)).map { EventLoop(index: $0) }
+    }
+
+    public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// Starts every loop's thread; `setUp` runs first on each loop's own thread.
+    public func start(_ setUp: @escaping (EventLoop) -> Void) {
+        running.store(loops.count, ordering: .relaxed)
+        for loop in loops {
+            threads.append(OSThread.spawn(name: "loop-\(loop.index)") { [self] in
+                setUp(loop)
+                loop.run()
+                running.subtract(1, ordering: .releasing)
+            })
+        }
+    }
+
+    /// Runs `body` on every loop (from any thread).
+    public func forEach(_ body: @escaping @Sendable (EventLoop) -> Void) {
+        for loop in loops {
+            nonisolated(unsafe) let l = loop
+            loop.execute { body(l) }
+        }
+    }
+
+    public var runningCount: Int { running.load(ordering: .acquiring) }
+
+    /// Waits until every loop has returned from `run`, or the deadline (ns, monotonic) passes.
+    /// Returns true when all loops finished.
+    public func wait(until deadline: UInt64) -> Bool {
+        while runningCount > 0 {
+            if monotonicNanos() >= deadline { return false }
+            usleep(2_000)
+        }
+        for t in threads { t.join() }
+        return true
+    }
+}

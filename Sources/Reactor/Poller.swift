@@ -1,0 +1,76 @@
+import CSystem
+import Glibc
+
+/// The epoll backend. Interest changes are recorded and applied in one pass right before
+/// `wait`, so a handler that flips its interest several times in an iteration costs at most
+/// one epoll_ctl (the h2o evloop approach).
+struct EpollPoller {
+    let epfd: Int32
+    private var registered: [UInt32] = []   // bits the kernel has, per fd
+    private var desired: [UInt32] = []      // bits handlers asked for, per fd
+    private var known: [Bool] = []          // fd is in the epoll set
+    private var dirty: [Int32] = []
+    private var events: UnsafeMutablePointer<cs_event>
+    let capacity = 512
+
+    init() {
+        epfd = cs_epoll_create()
+        precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
+        events = .allocate(capacity: capacity)
+    }
+
+    func close() {
+        Glibc.close(epfd)
+        events.deallocate()
+    }
+
+    private mutating func grow(to fd: Int) {
+        guard fd >= registered.count else { return }
+        let n = max(fd + 1, registered.count * 2, 64)
+        registered += Array(repeating: 0, count: n - registered.count)
+        desired += Array(repeating: 0, count: n - desired.count)
+        known += Array(repeating: false, count: n - known.count)
+    }
+
+    mutating func setInterest(_ fd: Int32, _ interest: Interest) {
+        let i = Int(fd)
+        grow(to: i)
+        let bits = interest.epollBits
+        if desired[i] == bits { return }
+        let wasClean = desired[i] == registered[i]
+        desired[i] = bits
+        if wasClean { dirty.append(fd) }
+    }
+
+    /// Forgets fd; the caller closes it, which removes it from the epoll set in the kernel.
+    mutating func forget(_ fd: Int32) {
+        let i = Int(fd)
+        guard i < known.count else { return }
+        if known[i] { _ = cs_epoll_ctl(epfd, CS_EPOLL_CTL_DEL, fd, 0, 0) }
+        known[i] = false
+        registered[i] = 0
+        desired[i] = 0
+    }
+
+    mutating func applyChanges() {
+        for fd in dirty {
+            let i = Int(fd)
+            let bits = desired[i]
+            if bits == registered[i] { continue }
+            let op = known[i] ? CS_EPOLL_CTL_MOD : CS_EPOLL_CTL_ADD
+            if cs_epoll_ctl(epfd, op, fd, bits, UInt64(UInt32(bitPattern: fd))) == 0 {
+                registered[i] = bits
+                known[i] = true
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits for readiness; returns the events in a buffer valid until the next call.
+    mutating func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {
+        applyChanges()
+        let n = cs_epoll_wait(epfd, events, Int32(capacity), timeoutMs)
+        // EINTR (or any failure) is an empty wake-up: the loop re-checks timers and tasks.
+        return UnsafeBufferPointer(start: events, count: max(0, Int(n)))
+    }
+}

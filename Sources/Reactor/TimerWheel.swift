@@ -1,0 +1,113 @@
+/// A timer that can be armed, re-armed and cancelled in O(1) without allocating: connections
+/// own one each and move it on every state change (idle, reading head, reading body, deadline).
+public final class LoopTimer {
+    fileprivate var deadlineTick: UInt64 = 0
+    fileprivate var slot = -1                        // -1: not armed
+    fileprivate var firing = false                   // due in the pass under way
+    fileprivate var next: LoopTimer?
+    // Invariant: while armed, the node is kept alive by `prev.next` or its slot head,
+    // so an unowned back pointer cannot dangle.
+    fileprivate unowned(unsafe) var prev: LoopTimer?
+    let action: () -> Void
+
+    public init(_ action: @escaping () -> Void) { self.action = action }
+    public var isArmed: Bool { slot >= 0 }
+}
+
+/// A hashed timing wheel (Varghese & Lauck): 1 ms ticks, 4096 slots. A slot holds every timer
+/// whose deadline tick maps to it, from any revolution; a bitmap of non-empty slots lets the loop
+/// find how long it may sleep without scanning the wheel.
+public final class TimerWheel {
+    static let tickNanos: UInt64 = 1_000_000
+    static let slotCount = 4096
+    private static let mask = slotCount - 1
+    private var heads = [LoopTimer?](repeating: nil, count: slotCount)
+    private var occupied = [UInt64](repeating: 0, count: slotCount / 64)
+    private var currentTick: UInt64
+    public private(set) var count = 0
+
+    public init(now: UInt64) { currentTick = now / Self.tickNanos }
+
+    /// Arms (or re-arms) `timer` to fire at monotonic time `deadline` (ns).
+    public func arm(_ timer: LoopTimer, at deadline: UInt64) {
+        if timer.isArmed { unlink(timer) }
+        timer.firing = false
+        // Never schedule into the slot being processed: a timer fires at the earliest next tick.
+        let tick = max(deadline / Self.tickNanos, currentTick + 1)
+        timer.deadlineTick = tick
+        let s = Int(tick & UInt64(Self.mask))
+        timer.slot = s
+        timer.prev = nil
+        timer.next = heads[s]
+        heads[s]?.prev = timer
+        heads[s] = timer
+        occupied[s >> 6] |= 1 << UInt64(s & 63)
+        count += 1
+    }
+
+    public func cancel(_ timer: LoopTimer) {
+        if timer.isArmed { unlink(timer) }
+        timer.firing = false
+    }
+
+    private func unlink(_ timer: LoopTimer) {
+        let s = timer.slot
+        if let p = timer.prev { p.next = timer.next } else { heads[s] = timer.next }
+        timer.next?.prev = timer.prev
+        if heads[s] == nil { occupied[s >> 6] &= ~(1 << UInt64(s & 63)) }
+        timer.next = nil
+        timer.prev = nil
+        timer.slot = -1
+        count -= 1
+    }
+
+    /// Milliseconds until the first non-empty slot: an upper bound on how long the loop may
+    /// sleep (it may wake early for a timer of a later revolution, which costs one empty pass).
+    public func millisecondsUntilNext(maxMs: Int32) -> Int32 {
+        if count == 0 { return maxMs }
+        let limit = min(Int(maxMs), Self.slotCount)
+        var d = 1
+        while d <= limit {
+            let s = Int((currentTick + UInt64(d)) & UInt64(Self.mask))
+            let bits = occupied[s >> 6] >> UInt64(s & 63)   // slots s ..< end of this word
+            if bits != 0 { return Int32(min(d + bits.trailingZeroBitCount, limit)) }
+            d += 64 - (s & 63)
+        }
+        return Int32(limit)
+    }
+
+    /// Fires every timer whose deadline is at or before `now`.
+    public func advance(to now: UInt64) {
+        let target = now / Self.tickNanos
+        if target <= currentTick { return }
+        // After a long stall one revolution visits every slot; more would revisit them.
+        let steps = min(target - currentTick, UInt64(Self.slotCount))
+        let first = target - steps + 1
+        currentTick = target
+        if count == 0 { return }
+        for tick in first...target {
+            fireSlot(Int(tick & UInt64(Self.mask)), upTo: target)
+        }
+    }
+
+    private var due: [LoopTimer] = []
+
+    private func fireSlot(_ s: Int, upTo tick: UInt64) {
+        // Unlink first, fire after: an action may cancel or re-arm any timer, including
+        // the ones still waiting in this slot.
+        var node = heads[s]
+        while let t = node {
+            node = t.next
+            if t.deadlineTick <= tick {
+                unlink(t)
+                t.firing = true
+                due.append(t)
+            }
+        }
+        for t in due where t.firing {
+            t.firing = false
+            t.action()
+        }
+        due.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Chain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain",
+        abstract: "A traced microservice chain: user -> order -> audit, on one runtime.",
+        subcommands: [Serve.self])
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import CSystem
+import Glibc
+import HTTP1
+import Reactor
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve HTTP on the event loops.")
+
+    enum HandlerStyle: String, ExpressibleByArgument { case callback, async }
+
+    @Option(help: "Address to listen on.") var host = "0.0.0.0"
+    @Option(help: "Port to listen on (PORT in the environment is the default).")
+    var port: Int = Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080
+    @Option(help: "Event loops (threads); default one per core.") var loops: Int = LoopGroup.coreCount
+    @Option(help: "How handlers are written: callback (the default) or async (a task per request; for comparison).")
+    var handlerStyle: HandlerStyle = .callback
+    @Option(help: "Seconds to finish in-flight requests on SIGTERM/SIGINT.") var shutdownTimeout: Int = 10
+    @Option(help: "Keep-alive idle timeout, seconds.") var keepAliveTimeout: Int = 60
+    @Option(help: "Header read timeout, seconds.") var headerTimeout: Int = 10
+
+    func validate() throws {
+        guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+    }
+
+    func run() throws {
+        cs_block_signals()   // before any thread starts: every thread inherits the mask
+        var config = ServerConfig()
+        config.host = host
+        config.port = port
+        config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
+        config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
+        let router = Router()
+        HealthHandlers.register(on: router, style: handlerStyle)
+        let server = HTTPServer(config: config, router: router)
+        let group = LoopGroup(count: loops)
+        try server.bind(loopCount: group.loops.count)
+        group.start { loop in server.start(on: loop) }
+        log("chain listening on \(host):\(server.port) with \(group.loops.count) loops (\(handlerStyle) handlers)")
+        Lifecycle.runUntilSignal(group: group, servers: [server],
+                                 deadline: UInt64(shutdownTimeout) * 1_000_000_000)
+    }
+}
+
+func log(_ s: String) {
+    var line = s + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

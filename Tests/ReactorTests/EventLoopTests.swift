@@ -1,0 +1,93 @@
+import Glibc
+import Synchronization
+import XCTest
+@testable import Reactor
+
+final class EventLoopTests: XCTestCase {
+    func testExecuteFromOtherThreadsRunsEveryTaskOnTheLoop() {
+        let group = LoopGroup(count: 1)
+        let loop = group.loops[0]
+        let count = Atomic<Int>(0)
+        let wrongThread = Atomic<Int>(0)
+        group.start { _ in }
+        let threads = (0..<4).map { _ in
+            OSThread.spawn(name: "producer") {
+                for _ in 0..<1000 {
+                    nonisolated(unsafe) let l = loop
+                    loop.execute {
+                        if !l.inLoopThread { wrongThread.add(1, ordering: .relaxed) }
+                        count.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+        }
+        threads.forEach { $0.join() }
+        let deadline = monotonicNanos() + 5_000_000_000
+        while count.load(ordering: .relaxed) < 4000 && monotonicNanos() < deadline { usleep(1000) }
+        XCTAssertEqual(count.load(ordering: .relaxed), 4000)
+        XCTAssertEqual(wrongThread.load(ordering: .relaxed), 0)
+        nonisolated(unsafe) let l = loop
+        loop.execute { l.stop() }
+        XCTAssertTrue(group.wait(until: monotonicNanos() + 2_000_000_000))
+    }
+
+    func testScheduledTimerWakesTheLoop() {
+        let group = LoopGroup(count: 1)
+        let fired = Atomic<UInt64>(0)
+        let started = monotonicNanos()
+        group.start { loop in
+            loop.schedule(afterNanos: 30_000_000) {
+                fired.store(monotonicNanos(), ordering: .relaxed)
+                loop.stop()
+            }
+        }
+        XCTAssertTrue(group.wait(until: monotonicNanos() + 3_000_000_000))
+        let elapsed = fired.load(ordering: .relaxed) - started
+        XCTAssertGreaterThanOrEqual(elapsed, 29_000_000)
+    }
+
+    func testAsyncTaskRunsOnLoopExecutor() {
+        let group = LoopGroup(count: 1)
+        let ok = Atomic<Int>(0)
+        group.start { loop in
+            Task(executorPreference: loop.executor) {
+                if loop.inLoopThread { ok.add(1, ordering: .relaxed) }
+                await Task.yield()
+                if loop.inLoopThread { ok.add(1, ordering: .relaxed) }
+                loop.stop()
+            }
+        }
+        XCTAssertTrue(group.wait(until: monotonicNanos() + 3_000_000_000))
+        XCTAssertEqual(ok.load(ordering: .relaxed), 2)
+    }
+
+    func testPipeReadinessIsDispatched() {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        final class Reader: IOHandler {
+            let fd: Int32
+            let loop: EventLoop
+            var got = [UInt8]()
+            init(fd: Int32, loop: EventLoop) { self.fd = fd; self.loop = loop }
+            func ioReady(_ events: IOEvents) {
+                var b = [UInt8](repeating: 0, count: 64)
+                let n = read(fd, &b, 64)
+                if n > 0 { got += b[0..<n] }
+                if got.count >= 5 { loop.stop() }
+            }
+        }
+        let group = LoopGroup(count: 1)
+        nonisolated(unsafe) var reader: Reader?
+        let readFD = fds[0]
+        group.start { loop in
+            reader = Reader(fd: readFD, loop: loop)
+            loop.register(readFD, reader!, interest: .read)
+        }
+        usleep(20_000)
+        XCTAssertEqual(write(fds[1], "hello", 5), 5)
+        XCTAssertTrue(group.wait(until: monotonicNanos() + 3_000_000_000))
+        XCTAssertEqual(String(decoding: reader!.got, as: UTF8.self), "hello")
+        close(fds[0]); close(fds[1])
+    }
+}

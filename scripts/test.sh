@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The project's test command: ./scripts/test.sh
+#
+# Works on a fresh Debian 12 machine with Swift in /opt/swift (or on PATH), as root or with
+# passwordless sudo, non-interactive (CI=true, no stdin). Stages:
+#   setup       install the missing Debian packages (not counted as a stage)
+#   build       swift build --build-tests
+#   unit tests  swift test
+#   fuzz        scripts/fuzz.sh ${FUZZ_SECONDS:-60}   (skipped when the script does not exist)
+#   smoke       scripts/smoke.sh                      (release build, real server, real sockets)
+# Stops at the first failing stage, exits non-zero, and always ends with "N passed, M failed".
+#
+# Environment: FUZZ_SECONDS (60), SWIFT_TEST_FLAGS (extra `swift test` flags), SKIP_PACKAGES=1.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+exec </dev/null
+
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chain-test.XXXXXX")
+passed=0
+failed=0
+skipped=()
+failed_stage=''
+started=$SECONDS
+
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if ((rc != 0 && failed == 0)); then
+        # Died outside a stage (setup, or a signal).
+        failed=1
+        failed_stage=${failed_stage:-setup}
+    fi
+    rm -rf "$LOG_DIR"
+    printf '\n'
+    section "summary"
+    if ((${#skipped[@]})); then
+        printf 'skipped: %s\n' "${skipped[@]}"
+    fi
+    if [[ -n "$failed_stage" ]]; then
+        printf 'FAILED stage: %s\n' "$failed_stage"
+    fi
+    printf 'total time: %ss\n' $((SECONDS - started))
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    ((failed == 0)) || exit 1
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run_stage NAME FUNCTION: run FUNCTION in a subshell with errexit in force (an `if` around a
+# function would silently disable set -e inside it), count the result, stop on failure.
+run_stage() {
+    local name=$1 fn=$2 t0=$SECONDS rc
+    section "$name"
+    set +e
+    (set -e; "$fn")
+    rc=$?
+    set -e
+    if ((rc == 0)); then
+        passed=$((passed + 1))
+        ok "$name ($((SECONDS - t0))s)"
+    else
+        failed=$((failed + 1))
+        failed_stage=$name
+        err "$name failed (exit $rc, $((SECONDS - t0))s)"
+        exit 1
+    fi
+}
+
+stage_build() {
+    need_swift
+    swift --version
+    with_build_lock swift build --build-tests 2>&1 | tee "$LOG_DIR/build.log"
+}
+
+stage_unit_tests() {
+    local rc=0 flags=()
+    read -r -a flags <<<"${SWIFT_TEST_FLAGS:-}"
+    with_build_lock swift test "${flags[@]}" 2>&1 | tee "$LOG_DIR/test.log" || rc=$?
+    printf '\n--- test summary ---\n'
+    # XCTest: the line after "Test Suite 'All tests' passed/failed"; swift-testing: "Test run with".
+    grep -A1 -E "^Test Suite 'All tests' (passed|failed)" "$LOG_DIR/test.log" \
+        | grep -E 'Executed [0-9]+ tests?' | tail -n 1 || true
+    grep -E 'Test run with [0-9]+ tests?' "$LOG_DIR/test.log" | tail -n 1 || true
+    if ((rc != 0)); then
+        printf 'failures:\n'
+        grep -E ': error: |error: -\[|✘ Test .* (failed|recorded an issue)' "$LOG_DIR/test.log" \
+            | head -n 50 || true
+    fi
+    return "$rc"
+}
+
+stage_fuzz() {
+    bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+}
+
+stage_smoke() {
+    bash scripts/smoke.sh
+}
+
+section "setup"
+log "repo: $CHAIN_ROOT   CI=${CI:-}   cores: $(nproc)"
+if [[ -n "${SKIP_PACKAGES:-}" ]]; then
+    log "SKIP_PACKAGES set: not checking Debian packages"
+else
+    need_project_packages
+fi
+
+run_stage "build" stage_build
+run_stage "unit tests" stage_unit_tests
+if [[ -f scripts/fuzz.sh ]]; then
+    run_stage "fuzz" stage_fuzz
+else
+    skipped+=("fuzz (scripts/fuzz.sh not present)")
+fi
+run_stage "smoke" stage_smoke

@@ -21,14 +21,17 @@ let package = Package(
         .target(name: "CSystem"),
         .target(name: "Reactor", dependencies: ["CSystem"], swiftSettings: settings),
         .target(name: "HTTP1", dependencies: ["Reactor"], swiftSettings: settings),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "Postgres", dependencies: ["Reactor", "CLibPQ"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [
-                "Reactor", "HTTP1",
+                "Reactor", "HTTP1", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
     ]
 )

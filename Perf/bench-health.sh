@@ -11,14 +11,13 @@
 # Holds /tmp/chain-build.lock for the whole run so no build competes with the measurement.
 set -euo pipefail
 
-SELF=$(readlink -f "${BASH_SOURCE[0]}")
-cd "$(dirname "$SELF")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 # shellcheck source=Perf/lib-wrk.sh
 . Perf/lib-wrk.sh
 
-hold_build_lock "$SELF" "$@"
+hold_build_lock
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
@@ -32,6 +31,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/chain-bench.XXXXXX")
 cleanup() {
     local rc=$?
     local f
+    stop_wrk
     for f in "$TMP"/*.pid; do
         [[ -e "$f" ]] && { stop_pidfile "$f" 10 || true; }
     done
@@ -62,7 +62,7 @@ BIN=$(chain_bin)
 start_bg() {
     local name=$1
     shift
-    "$@" </dev/null >"$TMP/$name.log" 2>&1 &
+    "$@" </dev/null >"$TMP/$name.log" 2>&1 9>&- &
     echo $! >"$TMP/$name.pid"
 }
 

@@ -3,13 +3,29 @@
 
 # run_wrk URL DURATION CONNECTIONS OUTFILE [THREADS=2]: one wrk run with the latency
 # distribution, output in OUTFILE. Fails if wrk fails.
+# wrk runs in the background and is waited for, so that a trapped SIGTERM/SIGINT interrupts the
+# wait at once; the caller's cleanup should call stop_wrk.
+WRK_PID=''
 run_wrk() {
-    local url=$1 duration=$2 conns=$3 out=$4 threads=${5:-2}
-    wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url" >"$out" 2>&1 </dev/null || {
-        err "wrk failed against $url:"
+    local url=$1 duration=$2 conns=$3 out=$4 threads=${5:-2} rc=0
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url" >"$out" 2>&1 </dev/null 9>&- &
+    WRK_PID=$!
+    wait "$WRK_PID" || rc=$?
+    WRK_PID=''
+    if ((rc != 0)); then
+        err "wrk failed against $url (exit $rc):"
         cat "$out" >&2
         return 1
-    }
+    fi
+}
+
+# stop_wrk: stop a wrk that run_wrk left running (call from an EXIT trap).
+stop_wrk() {
+    if [[ -n "$WRK_PID" ]]; then
+        kill -TERM "$WRK_PID" 2>/dev/null || true
+        wait "$WRK_PID" 2>/dev/null || true
+        WRK_PID=''
+    fi
 }
 
 # wrk_parse FILE: print "RPS P50_MS P99_MS ERRORS NON2XX" from wrk --latency output.

@@ -134,17 +134,17 @@ _announce_lock_wait() {
         || log "waiting for $CHAIN_BUILD_LOCK (another build, test or benchmark is running)..."
 }
 
-# hold_build_lock SCRIPT "$@": call at the top of a script that must hold the lock for its whole
-# run (the benchmarks); SCRIPT is the script's absolute path (resolve it before any cd).
-# Re-executes SCRIPT under flock; children inherit CHAIN_BUILD_LOCK_HELD and don't wait again.
+# hold_build_lock: call at the top of a script that must hold the lock for its whole run (the
+# benchmarks). Takes the lock on fd 9 of the current shell, so it is released when the script
+# exits; children see CHAIN_BUILD_LOCK_HELD and don't wait again. Start long-lived children with
+# `9>&-` so that a straggler cannot keep the lock.
 hold_build_lock() {
-    local self=$1
-    shift
     [[ -n "${CHAIN_BUILD_LOCK_HELD:-}" ]] && return 0
     command -v flock >/dev/null 2>&1 || return 0
     _announce_lock_wait
+    exec 9>>"$CHAIN_BUILD_LOCK"
+    flock 9
     export CHAIN_BUILD_LOCK_HELD=1
-    exec flock "$CHAIN_BUILD_LOCK" bash "$self" "$@"
 }
 
 # build_release: release build of the `chain` product; prints nothing on stdout.
@@ -282,7 +282,7 @@ start_daemon() {
     printf '=== %s: starting: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logfile"
     # A background job of a non-interactive shell is not a process-group leader, so setsid(1)
     # calls setsid() in place without forking: $! is the daemon's own pid.
-    setsid "$@" </dev/null >>"$logfile" 2>&1 &
+    setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
     pid=$!
     echo "$pid" >"$pidfile"
     if ! grep -qxF "$name" "$CHAIN_STARTED_LIST" 2>/dev/null; then

@@ -82,8 +82,8 @@ stage_unit_tests() {
     read -r -a flags <<<"${SWIFT_TEST_FLAGS:-}"
     with_build_lock swift test "${flags[@]}" 2>&1 | tee "$LOG_DIR/test.log" || rc=$?
     printf '\n--- test summary ---\n'
-    # XCTest: the line after "Test Suite 'All tests' passed/failed"; swift-testing: "Test run with".
-    grep -A1 -E "^Test Suite 'All tests' (passed|failed)" "$LOG_DIR/test.log" \
+    # XCTest: the line after "Test Suite 'All tests' (or 'Selected tests') passed/failed"; swift-testing: "Test run with".
+    grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$LOG_DIR/test.log" \
         | grep -E 'Executed [0-9]+ tests?' | tail -n 1 || true
     grep -E 'Test run with [0-9]+ tests?' "$LOG_DIR/test.log" | tail -n 1 || true
     if ((rc != 0)); then

@@ -62,6 +62,12 @@ public final class EventLoop {
         poller.setInterest(fd, interest)
     }
 
+    /// Removes fd from the loop without closing it (for descriptors a library owns, e.g. libpq's).
+    public func deregister(_ fd: Int32) {
+        poller.forget(fd)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+    }
+
     /// Removes fd from the loop and closes it.
     public func closeDescriptor(_ fd: Int32) {
         poller.forget(fd)

@@ -1,0 +1,117 @@
+import CLibPQ
+import Glibc
+import Reactor
+
+/// The database connections of one loop. Queries go to the ready connection with the fewest
+/// in flight; with none ready they wait (FIFO) until one is, or until their deadline.
+public final class PGPool {
+    public let loop: EventLoop
+    let config: PGConfig
+    let statements: [PGStatement]
+    let cParams: CConnectParams
+    private var connections: [PGConnection] = []
+    private var ready: [PGConnection] = []
+    private var waiting: [PGQuery] = []
+    private lazy var waitTimer = LoopTimer { [unowned self] in self.expireWaiting() }
+    private var closed = false
+    public var logger: (String) -> Void = { msg in
+        var line = "postgres: \(msg)\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// `params` come from `PGConnectParams.parse` (resolved off the loop).
+    public init(loop: EventLoop, config: PGConfig, params: PGConnectParams, statements: [PGStatement]) {
+        self.loop = loop
+        self.config = config
+        self.statements = statements
+        cParams = CConnectParams(params)
+    }
+
+    /// Opens the connections (on the loop's thread).
+    public func start() {
+        for _ in 0..<max(1, config.connectionsPerLoop) {
+            let c = PGConnection(pool: self)
+            connections.append(c)
+            c.connect()
+        }
+    }
+
+    public var readyCount: Int { ready.count }
+
+    /// Runs statement number `statement` with `params`; `completion` runs once on this loop.
+    /// For a write, success means its transaction committed.
+    public func query(_ statement: Int, _ params: [PGParam] = [], deadline: UInt64,
+                      _ completion: @escaping PGCompletion) {
+        dispatch(PGQuery(statement: statement, params: params, deadline: deadline, completion: completion))
+    }
+
+    func dispatch(_ q: PGQuery) {
+        if closed { return q.finish(.failure(.shuttingDown)) }
+        if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
+        guard var best = ready.first else {
+            waiting.append(q)
+            if !waitTimer.isArmed { loop.timers.arm(waitTimer, at: q.deadline) }
+            return
+        }
+        for c in ready.dropFirst() where c.inFlight < best.inFlight { best = c }
+        best.send(q)
+    }
+
+    /// Sends `q` again: a batch it belonged to failed (not its fault), its connection was lost
+    /// before a read's result came, or it could not be queued at all.
+    func retry(_ q: PGQuery) {
+        if q.isDone { return }
+        q.attempts += 1
+        if q.attempts > config.maxRetries { return q.finish(.failure(.retriesExhausted)) }
+        dispatch(q)
+    }
+
+    func connectionReady(_ c: PGConnection) {
+        ready.append(c)
+        let w = waiting
+        waiting.removeAll()
+        loop.timers.cancel(waitTimer)
+        for q in w { dispatch(q) }
+    }
+
+    func connectionLost(_ c: PGConnection, wasReady: Bool) {
+        if wasReady { ready.removeAll { $0 === c } }
+    }
+
+    private func expireWaiting() {
+        let now = loop.now
+        var keep: [PGQuery] = []
+        for q in waiting {
+            if q.deadline <= now { q.finish(.failure(.unavailable)) } else if !q.isDone { keep.append(q) }
+        }
+        waiting = keep
+        if let next = keep.map(\.deadline).min() { loop.timers.arm(waitTimer, at: next) }
+    }
+
+    func log(_ s: String) { logger(s) }
+
+    /// Fails waiting queries and closes every connection.
+    public func close() {
+        closed = true
+        for q in waiting { q.finish(.failure(.shuttingDown)) }
+        waiting.removeAll()
+        ready.removeAll()
+        for c in connections { c.shutdown() }
+    }
+}
+
+extension PGConnection {
+    func shutdown() {
+        loop.timers.cancel(timer)
+        if fd >= 0 { loop.deregister(fd) }
+        fd = -1
+        for case .query(let q) in fifo[fifoHead...] { q.finish(.failure(.shuttingDown)) }
+        for (q, res) in heldWrites { q.finish(.failure(.shuttingDown)); PQclear(res) }
+        fifo.removeAll()
+        fifoHead = 0
+        heldWrites.removeAll()
+        if let c = conn { PQfinish(c) }
+        conn = nil
+        state = .down
+    }
+}

@@ -1,0 +1,32 @@
+/// A query on its way through a pool: kept until its result is final, so it can be re-sent
+/// when another query's error aborted its batch.
+final class PGQuery {
+    let statement: Int
+    let params: [PGParam]
+    let deadline: UInt64
+    var completion: PGCompletion?
+    var attempts = 0
+
+    init(statement: Int, params: [PGParam], deadline: UInt64, completion: @escaping PGCompletion) {
+        self.statement = statement
+        self.params = params
+        self.deadline = deadline
+        self.completion = completion
+    }
+
+    var isDone: Bool { completion == nil }
+
+    /// Completes the query once; later results (after a timeout, say) are ignored.
+    func finish(_ r: Result<PGRows, PGError>) {
+        guard let c = completion else { return }
+        completion = nil
+        c(r)
+    }
+}
+
+/// What the connection expects back from the server, in order.
+enum PipelineEntry {
+    case query(PGQuery)
+    case prepare
+    case sync
+}

@@ -1,0 +1,59 @@
+/// A statement prepared once on every connection of a pool and then sent by name.
+/// `isWrite` decides when its result is final: a read's result is delivered as soon as it
+/// arrives; a write's only once the batch's Sync confirms the implicit transaction committed.
+public struct PGStatement: Sendable {
+    public let name: String
+    public let sql: String
+    public let isWrite: Bool
+    public init(name: String, sql: String, isWrite: Bool) {
+        self.name = name
+        self.sql = sql
+        self.isWrite = isWrite
+    }
+}
+
+/// A query parameter, sent in text format.
+public enum PGParam: Sendable {
+    case int(Int64)
+    case text(String)
+    case null
+}
+
+public enum PGError: Error, Equatable, CustomStringConvertible {
+    /// The server rejected this query (SQLSTATE and message).
+    case server(sqlState: String, message: String)
+    /// The connection broke after the query was sent: it may or may not have run.
+    case connectionLost
+    /// No connection came up before the query's deadline.
+    case unavailable
+    /// The query was sent but no result came before its deadline.
+    case timeout
+    /// The query was retried (as an innocent member of failed batches) too often.
+    case retriesExhausted
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .server(let state, let msg): return "server error \(state): \(msg)"
+        case .connectionLost: return "connection to the database was lost"
+        case .unavailable: return "database unavailable"
+        case .timeout: return "query timed out"
+        case .retriesExhausted: return "query retried too often"
+        case .shuttingDown: return "database pool is shutting down"
+        }
+    }
+}
+
+public typealias PGCompletion = (Result<PGRows, PGError>) -> Void
+
+public struct PGConfig: Sendable {
+    /// libpq connection string or URI (DATABASE_URL).
+    public var url: String
+    public var connectionsPerLoop = 2
+    public var connectTimeout: UInt64 = 5_000_000_000
+    public var reconnectMin: UInt64 = 50_000_000
+    public var reconnectMax: UInt64 = 2_000_000_000
+    /// Times a query may be re-sent because another query's error aborted its batch.
+    public var maxRetries = 3
+    public init(url: String) { self.url = url }
+}

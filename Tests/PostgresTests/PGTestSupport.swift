@@ -1,0 +1,103 @@
+import Foundation
+import Postgres
+import Reactor
+import XCTest
+
+/// Tests run against the private PostgreSQL that scripts/test.sh starts (scripts/pg.sh);
+/// DATABASE_URL points at it and PG_TEST_DIR is its directory (for restarts).
+enum PGTestEnv {
+    static var url: String? { ProcessInfo.processInfo.environment["DATABASE_URL"] }
+    static var dir: String? { ProcessInfo.processInfo.environment["PG_TEST_DIR"] }
+
+    static func requireURL() throws -> String {
+        guard let u = url else { throw XCTSkip("DATABASE_URL not set: run ./scripts/test.sh, which starts a private PostgreSQL") }
+        return u
+    }
+}
+
+/// The statements the tests use, by index.
+enum S: Int, CaseIterable {
+    case echo, types, divide, sleep, insertAudit, countTrace, selectUser, countByUser
+
+    static let all: [PGStatement] = [
+        PGStatement(name: "echo", sql: "SELECT $1::int8", isWrite: false),
+        PGStatement(name: "types", sql: "SELECT $1::int8, $2::text, $3::jsonb, $4::timestamptz, NULL::text, now()", isWrite: false),
+        PGStatement(name: "divide", sql: "SELECT 100 / $1::int8", isWrite: false),
+        PGStatement(name: "sleep", sql: "SELECT pg_sleep($1::float8)::text", isWrite: false),
+        PGStatement(name: "insert_audit", sql: "INSERT INTO audit_logs (trace_id, user_id, action, status, details) VALUES ($1, $2, 'test', 'completed', '{}') RETURNING id", isWrite: true),
+        PGStatement(name: "count_trace", sql: "SELECT count(*) FROM audit_logs WHERE trace_id = $1", isWrite: false),
+        PGStatement(name: "select_user", sql: "SELECT id, name, email, tier FROM users WHERE id = $1", isWrite: false),
+        PGStatement(name: "count_by_user", sql: "SELECT user_id, count(*) FROM audit_logs WHERE trace_id LIKE $1 GROUP BY user_id", isWrite: false),
+    ]
+}
+
+/// A loop with a pool on it; `onLoop` runs test code there and waits for it to signal done.
+final class PoolHarness {
+    let group = LoopGroup(count: 1)
+    nonisolated(unsafe) var pool: PGPool!
+    var loop: EventLoop { group.loops[0] }
+
+    init(url: String, connections: Int = 2, tweak: (inout PGConfig) -> Void = { _ in }) throws {
+        var config = PGConfig(url: url)
+        config.connectionsPerLoop = connections
+        config.reconnectMin = 20_000_000
+        config.reconnectMax = 200_000_000
+        tweak(&config)
+        let params = try PGConnectParams.parse(url)
+        let c = config
+        group.start { [unowned self] loop in
+            self.pool = PGPool(loop: loop, config: c, params: params, statements: S.all)
+            self.pool.logger = { _ in }
+            self.pool.start()
+        }
+    }
+
+    /// Runs `body` on the loop; it calls `done` (any number of times); waits for `expect` calls.
+    func onLoop(expect: Int = 1, timeoutMs: UInt64 = 10_000, _ body: @escaping (PGPool, @escaping () -> Void) -> Void) -> Bool {
+        let count = Counter()
+        nonisolated(unsafe) let b = body
+        nonisolated(unsafe) let h = self
+        loop.execute { b(h.pool) { count.add() } }
+        let end = monotonicNanos() + timeoutMs * 1_000_000
+        while count.value < expect && monotonicNanos() < end { usleep(1000) }
+        return count.value >= expect
+    }
+
+    func waitReady(_ n: Int = 1) {
+        let end = monotonicNanos() + 10_000_000_000
+        while monotonicNanos() < end {
+            var ready = 0
+            _ = onLoop { pool, done in ready = pool.readyCount; done() }
+            if ready >= n { return }
+            usleep(10_000)
+        }
+    }
+
+    func stop() {
+        nonisolated(unsafe) let h = self
+        loop.execute { h.pool.close(); h.loop.stop() }
+        _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var n = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func add() { pthread_mutex_lock(&lock); n += 1; pthread_mutex_unlock(&lock) }
+    var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return n }
+}
+
+func uniqueTag(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased())" }
+
+/// Runs a command and waits for it (posix_spawn: Foundation's Process would wait on pipes that
+/// a daemon started by the command inherits).
+func runCommand(_ args: [String]) -> Int32 {
+    var pid = pid_t()
+    let argv = args.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    guard posix_spawnp(&pid, args[0], nil, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return (status >> 8) & 0xff
+}

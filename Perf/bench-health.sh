@@ -137,7 +137,19 @@ check_target nginx "${PORT[nginx]}" || die "nginx did not start"
 TARGETS+=(nginx)
 
 # --- rounds ----------------------------------------------------------------------------------
-declare -A RPS P50 P99
+declare -A RPS P50 P99 CPU
+
+# cpu_ticks PID: user+system clock ticks of PID and its direct children (nginx's workers).
+cpu_ticks() {
+    local total=0 p
+    for p in "$1" $(pgrep -P "$1" || true); do
+        [[ -r /proc/$p/stat ]] || continue
+        # Fields 14 and 15 (utime, stime), counted after the ")" that ends the command name.
+        total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    done
+    echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
 notes=()
 
 section "benchmark: ${ROUNDS} round(s) x ${DURATION}, ${CONNS} connections, ${THREADS} wrk threads"
@@ -151,16 +163,22 @@ for ((r = 1; r <= ROUNDS; r++)); do
     for t in "${order[@]}"; do
         url="http://127.0.0.1:${PORT[$t]}/health"
         run_wrk "$url" "$WARMUP" "$CONNS" "$TMP/warmup-$t-$r.txt" "$THREADS"
+        pid=$(pidfile_pid "$TMP/$t.pid")
+        c0=$(cpu_ticks "$pid")
         run_wrk "$url" "$DURATION" "$CONNS" "$TMP/wrk-$t-$r.txt" "$THREADS"
+        c1=$(cpu_ticks "$pid")
         read -r rps p50 p99 errs non2xx < <(wrk_parse "$TMP/wrk-$t-$r.txt")
         RPS[$t,$r]=$rps P50[$t,$r]=$p50 P99[$t,$r]=$p99
+        # Server CPU time per request (µs): what a request costs, independent of wrk's share.
+        CPU[$t,$r]=$(awk -v d="$((c1 - c0))" -v hz="$CLK_TCK" -v rps="$rps" -v secs="${DURATION%s}" \
+            'BEGIN { printf "%.2f", d / hz * 1e6 / (rps * secs) }')
         if ((errs > 0 || non2xx > 0)); then
             notes+=("round $r, $t: $errs socket errors, $non2xx non-2xx responses")
         fi
         if ! pid_running "$(pidfile_pid "$TMP/$t.pid")"; then
             die "$t died during round $r (log: $TMP/$t.log)"
         fi
-        log "round $r  $(printf '%-6s' "$t") $(fmt_rps "$rps") req/s  p50 $(fmt_ms "$p50") ms  p99 $(fmt_ms "$p99") ms"
+        log "round $r  $(printf '%-6s' "$t") $(fmt_rps "$rps") req/s  p50 $(fmt_ms "$p50") ms  p99 $(fmt_ms "$p99") ms  server CPU ${CPU[$t,$r]} µs/req"
     done
 done
 
@@ -185,7 +203,7 @@ has_async=''
 table() {
     local t r row line
     printf '## GET /health: chain vs nginx\n\n'
-    printf '%s, %s cores, %s rounds x %s (after %s warm-up each), wrk -t%s -c%s, chain --loops %s, nginx worker_processes %s.\n' \
+    printf '%s, %s cores, %s round(s) x %s (after %s warm-up each), wrk -t%s -c%s, chain --loops %s, nginx worker_processes %s.\n' \
         "$(date -u +%F)" "$(nproc)" "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$CONNS" "$LOOPS" "$LOOPS"
     printf 'Latency in ms. Ratios are requests/s relative to nginx (higher is better).\n\n'
 
@@ -223,6 +241,17 @@ table() {
     done
     line+=" **$(ratio "${MED[chain]}" "${MED[nginx]}")** |"
     [[ -n "$has_async" ]] && line+=" **$(ratio "${MED[async]}" "${MED[nginx]}")** |"
+    printf '%s\n' "$line"
+
+    printf '\nServer CPU time per request (µs, median over rounds; user+system of the server process and its workers):\n\n'
+    line='|'; row='|'
+    for t in "${TARGETS[@]}"; do line+=" $(label "$t") |"; row+='---:|'; done
+    printf '%s\n%s\n' "$line" "$row"
+    line='|'
+    for t in "${TARGETS[@]}"; do
+        mapfile -t v < <(values CPU "$t")
+        line+=" $(median "${v[@]}") |"
+    done
     printf '%s\n' "$line"
 
     if [[ -z "$has_async" ]]; then

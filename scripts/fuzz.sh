@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
+# Swift's own crash backtracer fights ASan over the crashed process; libFuzzer's report is enough.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 out=.build-fuzz
 mkdir -p "$out/corpus"
 

@@ -33,6 +33,10 @@ finish() {
         failed=1
         failed_stage=${failed_stage:-setup}
     fi
+    if [[ -n "${PG_TEST_DIR:-}" ]]; then
+        bash scripts/pg.sh stop "$PG_TEST_DIR" || true
+        rm -rf "$PG_TEST_DIR"
+    fi
     rm -rf "$LOG_DIR"
     printf '\n'
     section "summary"
@@ -95,7 +99,8 @@ stage_unit_tests() {
 }
 
 stage_fuzz() {
-    bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+    # fuzz.sh compiles and then burns the cores for FUZZ_SECONDS: hold the build lock throughout.
+    with_build_lock bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 }
 
 stage_smoke() {
@@ -111,6 +116,14 @@ else
 fi
 
 run_stage "build" stage_build
+
+# A private PostgreSQL for the database tests: own directory, own port, stopped at exit.
+section "postgresql"
+PG_TEST_DIR=$(mktemp -d /tmp/chain-pg.XXXXXX)
+DATABASE_URL=$(bash scripts/pg.sh start "$PG_TEST_DIR" "$(free_port)")
+export PG_TEST_DIR DATABASE_URL
+log "DATABASE_URL=$DATABASE_URL"
+
 run_stage "unit tests" stage_unit_tests
 if [[ -f scripts/fuzz.sh ]]; then
     run_stage "fuzz" stage_fuzz

@@ -8,7 +8,7 @@ import Reactor
 final class PGConnection: IOHandler, TickObserver {
     enum State { case down, connecting, preparing, ready }
 
-    unowned let pool: PGPool
+    let pool: PGPool   // strong: the loop keeps its connections (tick observers), they keep the pool
     var conn: OpaquePointer?
     var fd: Int32 = -1
     var state = State.down
@@ -111,6 +111,7 @@ final class PGConnection: IOHandler, TickObserver {
         fifo.append(.query(q))
         unsynced += 1
         if !timer.isArmed { loop.timers.arm(timer, at: q.deadline) }
+        if pool.config.syncEachQuery { sync() }
     }
 
     /// Text-format parameters as C strings packed in one reused buffer.

@@ -55,5 +55,8 @@ public struct PGConfig: Sendable {
     public var reconnectMax: UInt64 = 2_000_000_000
     /// Times a query may be re-sent because another query's error aborted its batch.
     public var maxRetries = 3
+    /// Benchmark switch: close every query with its own Sync instead of one Sync per loop
+    /// iteration, to measure what batching adds. Leave off.
+    public var syncEachQuery = false
     public init(url: String) { self.url = url }
 }

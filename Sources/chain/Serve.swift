@@ -18,6 +18,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds to finish in-flight requests on SIGTERM/SIGINT.") var shutdownTimeout: Int = 10
     @Option(help: "Keep-alive idle timeout, seconds.") var keepAliveTimeout: Int = 60
     @Option(help: "Header read timeout, seconds.") var headerTimeout: Int = 10
+    @Option(help: "PostgreSQL URL (libpq form); DATABASE_URL by default. With it, /health checks the database.")
+    var databaseURL: String? = getenv("DATABASE_URL").map { String(cString: $0) }
+    @Option(help: "PostgreSQL connections per loop.") var dbConnections: Int = 2
 
     func validate() throws {
         guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
@@ -32,11 +35,15 @@ struct Serve: ParsableCommand {
         config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
         config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
         let router = Router()
-        HealthHandlers.register(on: router, style: handlerStyle)
+        let database = try databaseURL.map { try Database(url: $0, connectionsPerLoop: dbConnections, loops: loops) }
+        HealthHandlers.register(on: router, style: handlerStyle, database: database)
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: loops)
         try server.bind(loopCount: group.loops.count)
-        group.start { loop in server.start(on: loop) }
+        group.start { loop in
+            database?.start(on: loop)
+            server.start(on: loop)
+        }
         log("chain listening on \(host):\(server.port) with \(group.loops.count) loops (\(handlerStyle) handlers)")
         Lifecycle.runUntilSignal(group: group, servers: [server],
                                  deadline: UInt64(shutdownTimeout) * 1_000_000_000)

@@ -104,5 +104,11 @@ extension RequestCorpus {
         bad("ESC in value", "GET / HTTP/1.1\r\nHost: a\r\nX: \u{1b}[0m\r\n\r\n", .badHeaderValue),
         bad("DEL in value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\u{7f}\r\n\r\n", .badHeaderValue),
         bad("vertical tab in value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\u{0b}b\r\n\r\n", .badHeaderValue),
+        // Errors in input that never ends: found at once, whichever way the bytes arrived.
+        bad("unterminated junk method", "PHTTP/1", .badMethod),
+        bad("unterminated bad target", "GET /a\u{01}b", .badTarget),
+        bad("unterminated bad version", "GET / HTTP/2", .badVersion),
+        bad("unterminated space before colon", "GET / HTTP/1.1\r\nHost: a\r\nX : v", .whitespaceBeforeColon),
+        bad("unterminated NUL in value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\0b", .badHeaderValue),
     ]
 }

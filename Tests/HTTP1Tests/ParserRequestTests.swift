@@ -229,9 +229,7 @@ final class ParserRequestTests: XCTestCase {
         XCTAssertEqual(parseRequest([], &parser, &head, HeaderTable(capacity: 1)), .incomplete)
     }
 
-    /// A header arriving one byte per read must not be rescanned from its start each time.
-    /// (Checked by behaviour: the long value is still parsed correctly; linear cost is by design
-    /// of LineGuard and exercised here with a value close to the default limit.)
+    /// A long field arriving one byte per read: every call resumes inside the line (LineCursor).
     func testLongFieldArrivingByteByByte() {
         let raw = bytes("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 12000) + "\r\n\r\n")
         var parser = RequestParser()

@@ -20,7 +20,10 @@ public struct ChunkedDecoder {
     var remaining = 0
     var trailerStart = 0
     var failure = ParseErrorCode.badChunkSize
-    var lineGuard = LineGuard()
+    /// No LF in [consumed, sizeScanFrom) while in `.sizeLine`: where the LF search resumes.
+    var sizeScanFrom = 0
+    /// Progress inside the current trailer line.
+    var cursor = LineCursor()
 
     public init(maxBody: Int, maxTrailerBytes: Int = 16384) {
         self.maxBody = maxBody
@@ -103,10 +106,10 @@ extension ChunkedDecoder {
     mutating func sizeLine(_ p: UnsafePointer<UInt8>, _ count: Int) -> SizeLine {
         let limitEnd = consumed + ChunkedDecoder.maxSizeLine
         let end = Swift.min(count, limitEnd)
-        var lf = Swift.max(consumed, lineGuard.scanFrom)
+        var lf = Swift.max(consumed, sizeScanFrom)
         while lf < end && p[lf] != ASCII.lf { lf += 1 }
         guard lf < end else {
-            lineGuard.scanFrom = end  // no LF before `end`: do not search those bytes again
+            sizeScanFrom = end  // no LF before `end`: do not search those bytes again
             return end == limitEnd ? .error(.badChunkSize) : .needMore
         }
         guard lf > consumed && p[lf - 1] == ASCII.cr else { return .error(.badChunkSize) }  // bare LF
@@ -135,16 +138,14 @@ extension ChunkedDecoder {
         let limitEnd = trailerStart + maxTrailerBytes
         if consumed >= limitEnd { return .error(ParseError(.headersTooLarge)) }
         let end = Swift.min(count, limitEnd)
-        guard lineGuard.worthParsing(p, lineStart: consumed, end: end, limitEnd: limitEnd) else { return .incomplete }
-        switch FieldLine.parse(p, start: consumed, end: end) {
+        switch FieldLine.parse(p, start: consumed, end: end, &cursor) {
         case .needMore:
-            if end == limitEnd { return .error(ParseError(.headersTooLarge)) }
-            lineGuard.cameUpShort(at: end)
-            return .incomplete
+            return end == limitEnd ? .error(ParseError(.headersTooLarge)) : .incomplete
         case .error:
             return .error(ParseError(.badTrailer))
         case .field(_, _, let next):
             consumed = next
+            cursor = LineCursor()
             return nil
         case .end(let next):
             consumed = next

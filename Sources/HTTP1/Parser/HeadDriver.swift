@@ -11,7 +11,8 @@ struct HeadDriver {
     /// First byte not yet consumed by a complete line.
     var lineStart = 0
     var emptyLinesSkipped = 0
-    var lineGuard = LineGuard()
+    /// Progress inside the line at `lineStart`.
+    var cursor = LineCursor()
     var semantics: HeaderSemantics
     /// The table we appended to and its count when we last returned, to notice a caller that
     /// switched or cleared tables between calls (we then start over instead of trusting it).
@@ -27,7 +28,7 @@ struct HeadDriver {
     mutating func run<Head: StartLine>(_ buffer: UnsafeRawBufferPointer, _ head: inout Head,
                                        _ headers: HeaderTable, _ limits: HTTPLimits) -> Outcome {
         if stage != .fresh && (table != ObjectIdentifier(headers) || tableCount != headers.count
-                               || buffer.count < Swift.max(lineStart, lineGuard.scanFrom)) {
+                               || buffer.count < Swift.max(lineStart, cursor.pos)) {
             reset()
         }
         if stage == .fresh {
@@ -72,7 +73,7 @@ struct HeadDriver {
                 let lineLimit = lineStart + limits.maxRequestLine
                 let limitEnd = Swift.min(lineLimit, limits.maxHeaderBytes)
                 let code = lineLimit <= limits.maxHeaderBytes ? Head.lineTooLong : .headersTooLarge
-                switch parseLine(p, count, limitEnd, code, { head.parseStartLine(p, start: $0, end: $1) }) {
+                switch parseLine(p, count, limitEnd, code, { head.parseStartLine(p, start: $0, end: $1, &$2) }) {
                 case .needMore: return .incomplete
                 case .error(let e): return .error(e)
                 case .end(let next), .field(_, _, let next): lineStart = next; stage = .fields
@@ -92,7 +93,7 @@ struct HeadDriver {
         if headers.count >= Swift.min(limits.maxHeaderCount, headers.capacity) && p[lineStart] != ASCII.cr {
             return .error(.tooManyHeaders)
         }
-        switch parseLine(p, count, limits.maxHeaderBytes, .headersTooLarge, { FieldLine.parse(p, start: $0, end: $1) }) {
+        switch parseLine(p, count, limits.maxHeaderBytes, .headersTooLarge, { FieldLine.parse(p, start: $0, end: $1, &$2) }) {
         case .needMore:
             return .incomplete
         case .error(let e):
@@ -112,14 +113,13 @@ struct HeadDriver {
     @inline(__always)
     private mutating func parseLine(_ p: UnsafePointer<UInt8>, _ count: Int, _ limitEnd: Int,
                                     _ limitCode: ParseErrorCode,
-                                    _ parse: (Int, Int) -> LineResult) -> LineResult {
+                                    _ parse: (Int, Int, inout LineCursor) -> LineResult) -> LineResult {
         let end = Swift.min(count, limitEnd)
-        guard lineGuard.worthParsing(p, lineStart: lineStart, end: end, limitEnd: limitEnd) else { return .needMore }
-        let r = parse(lineStart, end)
+        let r = parse(lineStart, end, &cursor)
         if case .needMore = r {
-            if end == limitEnd { return .error(limitCode) }
-            lineGuard.cameUpShort(at: end)
+            return end == limitEnd ? .error(limitCode) : r
         }
+        cursor = LineCursor()
         return r
     }
 }

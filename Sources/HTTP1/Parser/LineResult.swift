@@ -2,8 +2,7 @@
 ///
 /// Line parsers read only [start, end) and answer `.needMore` whenever they run out of bytes,
 /// never an error, so a prefix of some input always gives `.needMore` or the same error as the
-/// whole input. Any LF either ends the line or is an error, so `.needMore` also means there is
-/// no LF in [start, end): `LineGuard` relies on that.
+/// whole input.
 enum LineResult {
     case needMore
     /// A field line; `next` is the offset after its CRLF.
@@ -13,25 +12,22 @@ enum LineResult {
     case error(ParseErrorCode)
 }
 
-/// Keeps a slow sender from making us rescan a long line on every read (quadratic work):
-/// once a line has come up short, it is parsed again only after its LF has arrived.
-struct LineGuard {
-    /// When greater than the line's start: no LF in [lineStart, scanFrom).
-    var scanFrom = 0
+/// Where a line parser stopped when it ran out of bytes. The next call resumes there, so every
+/// byte is examined once however the input is split: a slow sender cannot make us rescan a long
+/// line on each read, and the outcome depends only on the bytes, never on how they arrived.
+struct LineCursor {
+    /// 0: the line has not been started; higher values are the parser's own.
+    var phase: UInt8 = 0
+    /// Next byte to examine when `phase` > 0.
+    var pos = 0
+    /// Offsets found earlier in the line (where the name ended, where the value began, ...).
+    var mark1 = 0
+    var mark2 = 0
 
-    /// False when the line at `lineStart` cannot be complete within [lineStart, end) and is not
-    /// cut off by its limit either, so parsing it again would only answer `.needMore`.
     @inline(__always)
-    mutating func worthParsing(_ p: UnsafePointer<UInt8>, lineStart: Int, end: Int, limitEnd: Int) -> Bool {
-        guard scanFrom > lineStart else { return true }
-        var i = scanFrom
-        while i < end && p[i] != ASCII.lf { i += 1 }
-        if i < end || end == limitEnd { return true }
-        scanFrom = end
-        return false
+    mutating func suspend(_ phase: UInt8, at pos: Int) -> LineResult {
+        self.phase = phase
+        self.pos = pos
+        return .needMore
     }
-
-    /// After `.needMore` from a parse that read up to `end`.
-    @inline(__always)
-    mutating func cameUpShort(at end: Int) { scanFrom = end }
 }

@@ -15,6 +15,9 @@ public struct ParseError: Error, Equatable, Sendable {
     @inlinable
     public init(_ code: ParseErrorCode) { self.code = code }
 
+    @inlinable
+    public init(code: ParseErrorCode) { self.code = code }
+
     /// The response status a server sends for this error.
     public var status: UInt16 {
         switch code {

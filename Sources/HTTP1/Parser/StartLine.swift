@@ -5,8 +5,8 @@ protocol StartLine {
     static var lineTooLong: ParseErrorCode { get }
     /// Empty lines (CRLF) skipped before the start line (RFC 9112 2.2 allows it for requests).
     static var maxLeadingEmptyLines: Int { get }
-    /// Parses the start line at `start` reading only [start, end); see `LineResult` for the contract.
-    mutating func parseStartLine(_ p: UnsafePointer<UInt8>, start: Int, end: Int) -> LineResult
+    /// Parses the start line at `start` reading only [start, end), resumable through `c`.
+    mutating func parseStartLine(_ p: UnsafePointer<UInt8>, start: Int, end: Int, _ c: inout LineCursor) -> LineResult
 }
 
 /// "HTTP/1." then one digit, at `v`: the only versions we speak. Anything else in those bytes,

@@ -4,7 +4,11 @@ extension ResponseHead: StartLine {
     static var lineTooLong: ParseErrorCode { .badStatusLine }
     static var maxLeadingEmptyLines: Int { 0 }
 
-    mutating func parseStartLine(_ p: UnsafePointer<UInt8>, start: Int, end: Int) -> LineResult {
+    private static let inReason: UInt8 = 1
+
+    mutating func parseStartLine(_ p: UnsafePointer<UInt8>, start: Int, end: Int, _ c: inout LineCursor) -> LineResult {
+        if c.phase == Self.inReason { return parseReason(p, end, &c) }
+        // Version and code are 13 bytes at most: re-read from the start until the reason begins.
         switch VersionSyntax.parse(p, start, end) {
         case .needMore: return .needMore
         case .error: return .error(.badVersion)
@@ -27,25 +31,25 @@ extension ResponseHead: StartLine {
         status = code
         i += 3
         guard i < end else { return .needMore }
-        let reasonStart: Int
         switch p[i] {
-        case ASCII.sp: reasonStart = i + 1
-        case ASCII.cr: reasonStart = i
+        case ASCII.sp: c.mark1 = i + 1
+        case ASCII.cr: c.mark1 = i
         case ASCII.lf: return .error(.badStatusLine)
         default: return .error(.badStatus)  // a fourth digit or junk glued to the code
         }
-        return parseReason(p, reasonStart, end)
+        c.pos = c.mark1
+        return parseReason(p, end, &c)
     }
 
-    private mutating func parseReason(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> LineResult {
+    private mutating func parseReason(_ p: UnsafePointer<UInt8>, _ end: Int, _ c: inout LineCursor) -> LineResult {
         let t = ByteClass.table
-        var i = start
+        var i = c.pos
         while i < end && t[Int(p[i])] & ByteClass.fieldValue != 0 { i += 1 }
-        guard i < end else { return .needMore }
+        guard i < end else { return c.suspend(Self.inReason, at: i) }
         guard p[i] == ASCII.cr else { return .error(.badStatusLine) }
-        guard i + 1 < end else { return .needMore }
+        guard i + 1 < end else { return c.suspend(Self.inReason, at: i) }
         guard p[i + 1] == ASCII.lf else { return .error(.badStatusLine) }
-        reason = Span(start, i)
+        reason = Span(c.mark1, i)
         return .end(next: i + 2)
     }
 }

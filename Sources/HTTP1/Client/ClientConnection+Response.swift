@@ -38,6 +38,8 @@ extension ClientConnection {
         case .none:
             deliver(body: start..<start, consumed: start, reusable: head.keepAlive)
         case .contentLength(let n):
+            // The parser leaves this limit to us: a HEAD or 304 may announce any length.
+            if n > Int64(client.config.limits.maxBody) { return fail(.invalidResponse(.bodyTooLarge)) }
             let need = start + Int(n)
             if region.count >= need { return deliver(body: start..<need, consumed: need, reusable: head.keepAlive) }
             if eof { return fail(.connectionClosed) }

@@ -51,7 +51,8 @@ BIN=$(chain_bin)
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 info "starting $BIN serve --port $PORT"
-"$BIN" serve --port "$PORT" --host 127.0.0.1 </dev/null >"$LOGFILE" 2>&1 &
+# Without a database: /health is the bare runtime's (the database check is tested below).
+env -u DATABASE_URL "$BIN" serve --port "$PORT" --host 127.0.0.1 </dev/null >"$LOGFILE" 2>&1 &
 SERVER_PID=$!
 echo "$SERVER_PID" >"$PIDFILE"
 wait_http "$BASE/health" 30 "$SERVER_PID" || die "server did not become healthy"
@@ -103,6 +104,20 @@ else
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     rm -f "$PIDFILE"
+fi
+
+# --- with a database: /health runs a query through the pipeline pool ----------------------
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    DB_PORT=$(free_port)
+    "$BIN" serve --port "$DB_PORT" --host 127.0.0.1 --database-url "$DATABASE_URL" </dev/null >>"$LOGFILE" 2>&1 &
+    DB_PID=$!
+    wait_http "http://127.0.0.1:$DB_PORT/health" 30 "$DB_PID" || true
+    db_body=$(curl -sS --max-time 5 "http://127.0.0.1:$DB_PORT/health" || true)
+    check "GET /health with a database (got '$db_body')" \
+        test "$db_body" = '{"status":"ok","checks":{"database":"ok"}}'
+    kill -TERM "$DB_PID"
+    wait_pid_exit "$DB_PID" 10 || kill -KILL "$DB_PID" 2>/dev/null || true
+    wait "$DB_PID" 2>/dev/null || true
 fi
 
 if ((failures > 0)); then

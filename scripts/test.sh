@@ -37,6 +37,7 @@ finish() {
         bash scripts/pg.sh stop "$PG_TEST_DIR" || true
         rm -rf "$PG_TEST_DIR"
     fi
+    xctest_summary=$(cat "$LOG_DIR/xctest.summary" 2>/dev/null || true)
     rm -rf "$LOG_DIR"
     printf '\n'
     section "summary"
@@ -47,7 +48,21 @@ finish() {
         printf 'FAILED stage: %s\n' "$failed_stage"
     fi
     printf 'total time: %ss\n' $((SECONDS - started))
-    printf '%d passed, %d failed\n' "$passed" "$failed"
+    # The closing line counts the XCTest cases plus the other stages (build, fuzz, smoke).
+    local xt=0 xf=0 np=$passed nf=$failed
+    printf 'stages: %d passed, %d failed\n' "$passed" "$failed"
+    if [[ -n "$xctest_summary" ]]; then
+        read -r xt xf <<<"$xctest_summary"
+        # The unit-test stage is replaced by its test cases.
+        if [[ "$failed_stage" == "unit tests" ]]; then
+            nf=$((nf - 1 + (xf > 0 ? xf : 1)))
+        else
+            np=$((np - 1))
+            nf=$((nf + xf))
+        fi
+        np=$((np + xt - xf))
+    fi
+    printf '%d passed, %d failed\n' "$np" "$nf"
     ((failed == 0)) || exit 1
     exit "$rc"
 }
@@ -100,7 +115,11 @@ stage_unit_tests() {
 
 stage_fuzz() {
     # fuzz.sh compiles and then burns the cores for FUZZ_SECONDS: hold the build lock throughout.
-    with_build_lock bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+    # libFuzzer prints a line per new input: keep the log, show its end.
+    local rc=0
+    with_build_lock bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}" >"$LOG_DIR/fuzz.log" 2>&1 || rc=$?
+    grep -vE '^#[0-9]+' "$LOG_DIR/fuzz.log" | tail -n 25
+    return "$rc"
 }
 
 stage_smoke() {

@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Keep-alive idle timeout, seconds.") var keepAliveTimeout: Int = 60
     @Option(help: "Header read timeout, seconds.") var headerTimeout: Int = 10
     @Option(help: "PostgreSQL URL (libpq form); DATABASE_URL by default. With it, /health checks the database.")
-    var databaseURL: String? = getenv("DATABASE_URL").map { String(cString: $0) }
+    var databaseURL: String = getenv("DATABASE_URL").map { String(cString: $0) } ?? ""
     @Option(help: "PostgreSQL connections per loop.") var dbConnections: Int = 2
 
     func validate() throws {
@@ -35,7 +35,8 @@ struct Serve: ParsableCommand {
         config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
         config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
         let router = Router()
-        let database = try databaseURL.map { try Database(url: $0, connectionsPerLoop: dbConnections, loops: loops) }
+        let database = databaseURL.isEmpty ? nil
+            : try Database(url: databaseURL, connectionsPerLoop: dbConnections, loops: loops)
         HealthHandlers.register(on: router, style: handlerStyle, database: database)
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: loops)

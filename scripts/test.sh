@@ -105,6 +105,9 @@ stage_unit_tests() {
     grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$LOG_DIR/test.log" \
         | grep -E 'Executed [0-9]+ tests?' | tail -n 1 || true
     grep -E 'Test run with [0-9]+ tests?' "$LOG_DIR/test.log" | tail -n 1 || true
+    grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$LOG_DIR/test.log" \
+        | sed -n 's/.*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures\{0,1\}.*/\1 \2/p' \
+        | tail -n 1 >"$LOG_DIR/xctest.summary" || true
     if ((rc != 0)); then
         printf 'failures:\n'
         grep -E ': error: |error: -\[|✘ Test .* (failed|recorded an issue)' "$LOG_DIR/test.log" \

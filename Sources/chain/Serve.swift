@@ -21,6 +21,8 @@ struct Serve: ParsableCommand {
     @Option(help: "PostgreSQL URL (libpq form); DATABASE_URL by default. With it, /health checks the database.")
     var databaseURL: String = getenv("DATABASE_URL").map { String(cString: $0) } ?? ""
     @Option(help: "PostgreSQL connections per loop.") var dbConnections: Int = 2
+    @Option(help: "reuseport: a listener per loop (default); handoff: loop 0 accepts and deals connections out.")
+    var accept: ServerConfig.AcceptMode = .reusePort
 
     func validate() throws {
         guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
@@ -34,6 +36,7 @@ struct Serve: ParsableCommand {
         config.port = port
         config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
         config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
+        config.acceptMode = accept
         let router = Router()
         let database = databaseURL.isEmpty ? nil
             : try Database(url: databaseURL, connectionsPerLoop: dbConnections, loops: loops)
@@ -55,3 +58,5 @@ func log(_ s: String) {
     var line = s + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
+
+extension ServerConfig.AcceptMode: ExpressibleByArgument {}

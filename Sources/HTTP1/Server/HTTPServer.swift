@@ -20,7 +20,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// which the other listeners then share.
     public func bind(loopCount: Int) throws {
         var port = config.port
-        for _ in 0..<loopCount {
+        let listenerCount = config.acceptMode == .reusePort ? loopCount : 1
+        for _ in 0..<listenerCount {
             let addr = try SocketAddress.resolve(host: config.host, port: port)
             let fd = try Socket.listen(addr, reusePort: true)
             if port == 0 { port = Socket.localPort(fd) }
@@ -31,8 +32,20 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Starts serving on `loop` (call on the loop's thread, e.g. from LoopGroup.start).
     public func start(on loop: EventLoop) {
-        let ctx = ServerContext(loop: loop, config: config, router: router, listenFD: listeners[loop.index])
+        let fd = loop.index < listeners.count ? listeners[loop.index] : -1
+        let ctx = ServerContext(loop: loop, config: config, router: router, listenFD: fd)
+        ctx.server = self
         contexts.withLock { $0[loop.index] = ctx }
+    }
+
+    /// Handoff mode: the context that accepted `fd` on loop 0 passes it to the next loop.
+    private var nextLoop = 0
+    func handOff(_ fd: Int32, from ctx: ServerContext) {
+        let all = contexts.withLock { $0 }
+        nextLoop = (nextLoop + 1) % max(all.count, 1)
+        guard let target = all[nextLoop], target !== ctx else { return ctx.adopt(fd) }
+        nonisolated(unsafe) let t = target
+        target.loop.execute { t.adopt(fd) }
     }
 
     /// Graceful shutdown from any thread: every loop stops accepting, finishes what is in

@@ -16,6 +16,12 @@ public struct ServerConfig: Sendable {
     public var lingerTimeout: UInt64 = 2_000_000_000
     /// Pending output above which the connection stops reading and parsing (back-pressure).
     public var outputHighWater = 256 * 1024
+    /// How connections reach the loops: a listener per loop with SO_REUSEPORT (the kernel
+    /// hashes connections to loops), or one listener on loop 0 handing connections to the
+    /// loops in turn. Measured in Perf/RESULTS.md.
+    public var acceptMode = AcceptMode.reusePort
+
+    public enum AcceptMode: String, Sendable { case reusePort = "reuseport", handoff }
 
     public init() {}
 }

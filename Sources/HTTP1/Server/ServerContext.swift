@@ -16,13 +16,14 @@ public final class ServerContext: IOHandler {
     public private(set) var connectionCount = 0
     var shuttingDown = false
     var onDrained: (() -> Void)?
+    weak var server: HTTPServer?
 
     init(loop: EventLoop, config: ServerConfig, router: Router, listenFD: Int32) {
         self.loop = loop
         self.config = config
         self.router = router
         self.listenFD = listenFD
-        loop.register(listenFD, self, interest: .read)
+        if listenFD >= 0 { loop.register(listenFD, self, interest: .read) }
     }
 
     /// Accepts what the backlog holds (bounded, so one busy listener cannot starve the loop).
@@ -33,12 +34,18 @@ public final class ServerContext: IOHandler {
                 if errno == EMFILE || errno == ENFILE { pauseAccepting() }
                 return
             }
-            Socket.setNoDelay(fd)
-            let c = ServerConnection(fd: fd, context: self)
-            add(c)
-            loop.register(fd, c, interest: .read)
-            loop.timers.arm(c.timer, at: loop.now &+ config.keepAliveTimeout)
+            if config.acceptMode == .handoff, let server { server.handOff(fd, from: self) } else { adopt(fd) }
         }
+    }
+
+    /// Takes an accepted connection into this loop.
+    func adopt(_ fd: Int32) {
+        if shuttingDown { close(fd); return }
+        Socket.setNoDelay(fd)
+        let c = ServerConnection(fd: fd, context: self)
+        add(c)
+        loop.register(fd, c, interest: .read)
+        loop.timers.arm(c.timer, at: loop.now &+ config.keepAliveTimeout)
     }
 
     /// Out of descriptors: stop accepting for a moment instead of spinning on the listener.

@@ -23,15 +23,17 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["Reactor"], swiftSettings: settings),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "Postgres", dependencies: ["Reactor", "CLibPQ"], swiftSettings: settings),
+        .target(name: "Telemetry", dependencies: ["Reactor", "HTTP1"], exclude: ["Export", "Metrics"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [
-                "Reactor", "HTTP1", "Postgres",
+                "Reactor", "HTTP1", "Postgres", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Reactor", "HTTP1"], swiftSettings: settings),
     ]
 )

@@ -1,0 +1,227 @@
+// Hand-written protobuf wire format (https://protobuf.dev/programming-guides/encoding/):
+// varint, fixed32/fixed64 little-endian, length-delimited fields. No swift-protobuf, no Foundation.
+//
+// Lengths are precomputed (ProtoSize), not back-patched: the encoder first sums the exact size of
+// every nested message, grows the output once by the total, then writes through a raw pointer.
+// Every write checks its bounds (one compare per field, not per byte), so a size mismatch traps
+// instead of writing out of bounds; encodeTraces also checks that the cursor ends exactly at the end.
+
+/// Protobuf wire types.
+enum ProtoWireType: UInt8 {
+    case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
+}
+
+/// Exact encoded sizes of protobuf pieces.
+enum ProtoSize {
+    /// Bytes of the base-128 varint of `v` (1...10).
+    @inline(__always)
+    static func varint(_ v: UInt64) -> Int {
+        // bits needed = 64 - lzcnt (at least 1); 7 bits per byte.
+        ((64 &- (v | 1).leadingZeroBitCount) &+ 6) / 7
+    }
+
+    @inline(__always)
+    static func varint(_ v: Int) -> Int { varint(UInt64(UInt(bitPattern: v))) }
+
+    /// Tag bytes for a field number (all OTLP fields here are < 16 except Span.flags = 16).
+    @inline(__always)
+    static func tag(_ field: UInt32) -> Int { varint(UInt64(field) << 3) }
+
+    /// tag + length prefix + body, for a length-delimited field whose body is `len` bytes.
+    @inline(__always)
+    static func delimited(_ field: UInt32, _ len: Int) -> Int { tag(field) &+ varint(len) &+ len }
+
+    /// A string field, omitted (0) when empty, as proto3 does for default values.
+    @inline(__always)
+    static func string(_ field: UInt32, _ s: String) -> Int {
+        let n = s.utf8.count
+        return n == 0 ? 0 : delimited(field, n)
+    }
+}
+
+/// Writes protobuf fields into a preallocated region. Not a general-purpose buffer: the caller
+/// computes the exact size first (see ProtoSize) and hands over exactly that many bytes.
+struct ProtoWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    private(set) var position: Int = 0
+
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        precondition(n <= capacity &- position, "ProtoWriter: encoded size exceeds the precomputed size")
+    }
+
+    // MARK: raw pieces
+
+    @inline(__always)
+    private mutating func rawVarint(_ value: UInt64) {
+        var v = value
+        var p = position
+        while v >= 0x80 {
+            base[p] = UInt8(truncatingIfNeeded: v) | 0x80
+            v &>>= 7
+            p &+= 1
+        }
+        base[p] = UInt8(truncatingIfNeeded: v)
+        position = p &+ 1
+    }
+
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        reserve(ProtoSize.varint(value))
+        rawVarint(value)
+    }
+
+    @inline(__always)
+    mutating func tag(_ field: UInt32, _ type: ProtoWireType) {
+        varint(UInt64(field) << 3 | UInt64(type.rawValue))
+    }
+
+    /// Little-endian 8 bytes.
+    @inline(__always)
+    mutating func fixed64(_ value: UInt64) {
+        reserve(8)
+        UnsafeMutableRawPointer(base + position).storeBytes(of: value.littleEndian, as: UInt64.self)
+        position &+= 8
+    }
+
+    /// Little-endian 4 bytes.
+    @inline(__always)
+    mutating func fixed32(_ value: UInt32) {
+        reserve(4)
+        UnsafeMutableRawPointer(base + position).storeBytes(of: value.littleEndian, as: UInt32.self)
+        position &+= 4
+    }
+
+    /// 8 bytes big-endian (trace and span ids).
+    @inline(__always)
+    mutating func bigEndian64(_ value: UInt64) {
+        reserve(8)
+        UnsafeMutableRawPointer(base + position).storeBytes(of: value.bigEndian, as: UInt64.self)
+        position &+= 8
+    }
+
+    @inline(__always)
+    mutating func bytes(_ src: UnsafeRawBufferPointer) {
+        reserve(src.count)
+        if let s = src.baseAddress, src.count > 0 {
+            UnsafeMutableRawPointer(base + position).copyMemory(from: s, byteCount: src.count)
+        }
+        position &+= src.count
+    }
+
+    // MARK: fields
+
+    /// tag + varint (uint32/uint64/int64/bool/enum). Omitted when zero unless `always`.
+    @inline(__always)
+    mutating func varintField(_ field: UInt32, _ value: UInt64, always: Bool = false) {
+        guard value != 0 || always else { return }
+        tag(field, .varint)
+        varint(value)
+    }
+
+    /// int32/enum: negative values are sign-extended to 10 bytes, as protobuf does.
+    @inline(__always)
+    mutating func int32Field(_ field: UInt32, _ value: Int32) {
+        varintField(field, UInt64(bitPattern: Int64(value)))
+    }
+
+    @inline(__always)
+    mutating func fixed64Field(_ field: UInt32, _ value: UInt64) {
+        guard value != 0 else { return }
+        tag(field, .fixed64)
+        fixed64(value)
+    }
+
+    @inline(__always)
+    mutating func fixed32Field(_ field: UInt32, _ value: UInt32) {
+        guard value != 0 else { return }
+        tag(field, .fixed32)
+        fixed32(value)
+    }
+
+    /// A string field; omitted when empty unless `always` (oneof members are always written).
+    @inline(__always)
+    mutating func stringField(_ field: UInt32, _ s: String, always: Bool = false) {
+        let n = s.utf8.count
+        guard n != 0 || always else { return }
+        tag(field, .lengthDelimited)
+        varint(UInt64(n))
+        if s.utf8.withContiguousStorageIfAvailable({ bytes(UnsafeRawBufferPointer($0)) }) == nil {
+            var copy = s
+            copy.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// The header (tag + length) of an embedded message whose body, written next, is `length` bytes.
+    @inline(__always)
+    mutating func messageHeader(_ field: UInt32, length: Int) {
+        tag(field, .lengthDelimited)
+        varint(UInt64(length))
+    }
+}
+
+/// Reads protobuf fields from a byte buffer. Returns nil on malformed input; never traps.
+struct ProtoReader {
+    let buffer: UnsafeRawBufferPointer
+    private(set) var position: Int = 0
+
+    init(_ buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    var atEnd: Bool { position >= buffer.count }
+
+    mutating func varint() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < buffer.count {
+            let b = buffer[position]
+            position += 1
+            if shift == 63 && b > 1 { return nil }  // 10th byte may only carry the top bit
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { return nil }
+        }
+        return nil
+    }
+
+    /// (field number, wire type) of the next field, or nil at a malformed tag.
+    mutating func tag() -> (field: UInt32, type: ProtoWireType)? {
+        guard let t = varint(), t >> 3 != 0, t >> 3 <= UInt64(UInt32.max >> 3),
+              let type = ProtoWireType(rawValue: UInt8(t & 7))
+        else { return nil }
+        return (UInt32(t >> 3), type)
+    }
+
+    /// The body of a length-delimited field.
+    mutating func delimited() -> UnsafeRawBufferPointer? {
+        guard let n = varint(), n <= UInt64(buffer.count - position) else { return nil }
+        let start = position
+        position += Int(n)
+        return UnsafeRawBufferPointer(rebasing: buffer[start ..< position])
+    }
+
+    /// Skips a field's value. Groups are not supported (nil): OTLP never uses them.
+    mutating func skip(_ type: ProtoWireType) -> Bool {
+        switch type {
+        case .varint: return varint() != nil
+        case .fixed64: return advance(8)
+        case .fixed32: return advance(4)
+        case .lengthDelimited: return delimited() != nil
+        case .startGroup, .endGroup: return false
+        }
+    }
+
+    private mutating func advance(_ n: Int) -> Bool {
+        guard buffer.count - position >= n else { return false }
+        position += n
+        return true
+    }
+}

@@ -1,0 +1,84 @@
+import Synchronization
+
+/// A bounded single-producer single-consumer ring of fixed-size records: the producer is one
+/// event loop, the consumer the exporter thread. A full ring refuses the record (the caller
+/// counts the drop); neither side ever waits for the other.
+///
+/// Memory ordering: the producer writes the slot, then publishes it with a releasing store of
+/// `tail`; the consumer's acquiring load of `tail` therefore sees the slot's contents. The
+/// consumer reads the slot, then frees it with a releasing store of `head`; the producer's
+/// acquiring load of `head` therefore never reuses a slot still being read. Each index is
+/// written by one side only, so no read-modify-write is needed. Indices grow without wrapping
+/// (Int is 64-bit) and are masked into the power-of-two capacity.
+public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
+    public let capacity: Int
+    private let mask: Int
+    private let slots: UnsafeMutablePointer<Element>
+    private let head = Atomic<Int>(0)   // next slot to read; written by the consumer only
+    private let tail = Atomic<Int>(0)   // next slot to write; written by the producer only
+    // Producer-private cache of `head`: most pushes then need no load of the shared index.
+    private var cachedHead = 0
+    private let dropped = Atomic<Int>(0)
+
+    /// `capacity` is rounded up to a power of two (at least 2).
+    public init(capacity: Int) {
+        var c = 2
+        while c < capacity { c <<= 1 }
+        self.capacity = c
+        mask = c - 1
+        slots = .allocate(capacity: c)
+    }
+
+    deinit { slots.deallocate() }
+
+    /// Producer side: appends `record`, or returns false (and counts a drop) when full.
+    @inline(__always)
+    public func push(_ record: borrowing Element) -> Bool {
+        let t = tail.load(ordering: .relaxed)          // only we write tail
+        if t - cachedHead == capacity {
+            cachedHead = head.load(ordering: .acquiring)
+            if t - cachedHead == capacity {
+                dropped.add(1, ordering: .relaxed)
+                return false
+            }
+        }
+        (slots + (t & mask)).initialize(to: copy record)
+        tail.store(t + 1, ordering: .releasing)
+        return true
+    }
+
+    /// Producer side: a pointer to the next free slot to fill in place, or nil when full;
+    /// call `publish()` when done. Saves a copy for large records.
+    @inline(__always)
+    public func reserve() -> UnsafeMutablePointer<Element>? {
+        let t = tail.load(ordering: .relaxed)
+        if t - cachedHead == capacity {
+            cachedHead = head.load(ordering: .acquiring)
+            if t - cachedHead == capacity {
+                dropped.add(1, ordering: .relaxed)
+                return nil
+            }
+        }
+        return slots + (t & mask)
+    }
+
+    @inline(__always)
+    public func publish() {
+        tail.store(tail.load(ordering: .relaxed) + 1, ordering: .releasing)
+    }
+
+    /// Consumer side: calls `body` on up to `max` records in order, then frees their slots.
+    /// Returns how many were consumed.
+    public func drain(max: Int = .max, _ body: (UnsafePointer<Element>) -> Void) -> Int {
+        let h = head.load(ordering: .relaxed)          // only we write head
+        let t = tail.load(ordering: .acquiring)
+        let n = min(t - h, max)
+        for i in 0..<n { body(slots + ((h + i) & mask)) }
+        if n > 0 { head.store(h + n, ordering: .releasing) }
+        return n
+    }
+
+    /// Records waiting (approximate when read from the producer or a third thread).
+    public var count: Int { tail.load(ordering: .acquiring) - head.load(ordering: .acquiring) }
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+}

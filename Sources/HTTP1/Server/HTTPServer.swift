@@ -10,6 +10,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listeners: [Int32] = []
     private let contexts = Mutex<[Int: ServerContext]>([:])
     public private(set) var port = 0
+    /// Makes the per-loop request observer (telemetry); called once per loop, on that loop.
+    public var observerFactory: ((EventLoop) -> RequestObserver?)?
 
     public init(config: ServerConfig, router: Router) {
         self.config = config
@@ -35,6 +37,7 @@ public final class HTTPServer: @unchecked Sendable {
         let fd = loop.index < listeners.count ? listeners[loop.index] : -1
         let ctx = ServerContext(loop: loop, config: config, router: router, listenFD: fd)
         ctx.server = self
+        ctx.observer = observerFactory?(loop)
         contexts.withLock { $0[loop.index] = ctx }
     }
 

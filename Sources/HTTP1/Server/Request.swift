@@ -10,8 +10,12 @@ public struct Request {
     public let headers: HeaderTable
     public let body: UnsafeRawBufferPointer
     public let params: RouteParams
-    /// The route pattern that matched, e.g. "/users/{id}" (for spans and metrics).
+    /// The route pattern that matched, e.g. "/users/{id}" (for spans and metrics); "" for none.
     public let route: String
+    /// The router's index of that route (-1 for none): a cheap key for per-route state.
+    public let routeIndex: Int
+    /// The token the loop's `RequestObserver` returned for this request (0 without one).
+    public let observation: UInt64
 
     @inline(__always)
     public func bytes(_ span: Span) -> UnsafeRawBufferPointer {

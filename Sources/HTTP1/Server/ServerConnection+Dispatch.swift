@@ -12,17 +12,23 @@ extension ServerConnection {
         var params = RouteParams()
         let router = context.router
         let pathBytes = UnsafeRawBufferPointer(rebasing: raw[Int(head.path.start) ..< Int(head.path.start + head.path.count)])
-        guard let entry = router.match(pathBytes, pathStart: head.path.start, params: &params) else {
-            return respondError(404, "no route for this path")
+        let entry = router.match(pathBytes, pathStart: head.path.start, params: &params)
+        let bodyBytes = UnsafeRawBufferPointer(rebasing: raw[Int(body.start) ..< Int(body.start + body.count)])
+        let route = entry.map { router.entries[$0].pattern } ?? ""
+        var request = Request(raw: raw, head: head, headers: headers, body: bodyBytes, params: params,
+                              route: route, routeIndex: entry ?? -1, observation: 0)
+        if let observer = context.observer {
+            summary = RequestSummary(method: head.method, routeIndex: entry ?? -1, route: route, startedAt: loop.now)
+            observation = observer.requestBegan(request)
+            request = Request(raw: raw, head: head, headers: headers, body: bodyBytes, params: params,
+                              route: route, routeIndex: entry ?? -1, observation: observation)
         }
+        guard let entry else { return respondError(404, "no route for this path") }
         guard let kind = router.handler(entry, head.method) else {
             var h = ResponseHeaders()
             h.add("Allow", router.entries[entry].allow)
             return respondError(405, "method not allowed for this path", headers: h)
         }
-        let bodyBytes = UnsafeRawBufferPointer(rebasing: raw[Int(body.start) ..< Int(body.start + body.count)])
-        let request = Request(raw: raw, head: head, headers: headers, body: bodyBytes,
-                              params: params, route: router.entries[entry].pattern)
         let responder = Responder(connection: self, generation: generation)
         switch kind {
         case .callback(let h):
@@ -58,6 +64,10 @@ extension ServerConnection {
                 ResponseWriter.write(into: out, status: status, contentType: contentType, body: body,
                                      extra: nil, keepAlive: keepAlive, omitBody: omitBody, date: context.date)
             }
+        }
+        if let observer = context.observer, let done = summary {
+            summary = nil
+            observer.requestEnded(observation, done, status: status)
         }
         let buf = input!
         buf.readIndex += consumeOnResponse

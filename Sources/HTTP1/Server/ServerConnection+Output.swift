@@ -74,6 +74,10 @@ extension ServerConnection {
 
     public func close() {
         if state == .closed { return }
+        if let observer = context.observer, let done = summary {
+            summary = nil
+            observer.requestEnded(observation, done, status: 499)   // nginx's "client closed request"
+        }
         state = .closed
         generation &+= 1
         loop.timers.cancel(timer)

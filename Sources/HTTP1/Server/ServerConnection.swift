@@ -23,6 +23,8 @@ public final class ServerConnection: IOHandler {
     var lingerAfterWrite = false
     var inProcessInput = false
     var consumeOnResponse = 0
+    var summary: RequestSummary?      // set while an observed request is in flight
+    var observation: UInt64 = 0
     lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
 
     init(fd: Int32, context: ServerContext) {

@@ -17,6 +17,7 @@ public final class ServerContext: IOHandler {
     var shuttingDown = false
     var onDrained: (() -> Void)?
     weak var server: HTTPServer?
+    var observer: RequestObserver?
 
     init(loop: EventLoop, config: ServerConfig, router: Router, listenFD: Int32) {
         self.loop = loop

@@ -1,12 +1,16 @@
 import Reactor
 
-/// A recording span: where its record lives while open, and the context to propagate.
-/// `slot` is -1 for a span that records nothing (unsampled, disabled, or no free slot).
+/// An open span: where its record lives, and the context to propagate. Every span has a slot
+/// while open, recording or not (an unsampled request still needs its context for propagation
+/// and its trace id); `slot` is -1 only when the open-span table was full.
 public struct Span {
     public let context: SpanContext
     let slot: Int32
     let generation: UInt32
-    public var isRecording: Bool { slot >= 0 }
+    public let isRecording: Bool
+
+    /// Packs the span into the 64-bit token a `RequestObserver` hands back.
+    public var token: UInt64 { slot < 0 ? 0 : UInt64(UInt32(bitPattern: slot) + 1) << 32 | UInt64(generation) }
 }
 
 /// Per-loop span recording. Open spans live in a fixed table of records; `end` moves a record
@@ -19,6 +23,8 @@ public final class Tracer {
     var ids: IDGenerator
     private let open: UnsafeMutablePointer<SpanRecord>
     private var generations: [UInt32]
+    private var recording: [Bool]
+    private var contexts: [SpanContext]
     private var free: [Int32]
     let counters: TracerCounters
 
@@ -32,6 +38,8 @@ public final class Tracer {
         open = .allocate(capacity: openCapacity)
         open.initialize(repeating: SpanRecord(), count: openCapacity)
         generations = Array(repeating: 0, count: openCapacity)
+        recording = Array(repeating: false, count: openCapacity)
+        contexts = Array(repeating: SpanContext(traceID: .invalid, spanID: .invalid), count: openCapacity)
         free = (0..<Int32(openCapacity)).reversed().map { $0 }
     }
 
@@ -41,15 +49,22 @@ public final class Tracer {
     /// new trace when there is none. An unsampled span still gets a context to propagate.
     public func start(_ name: StaticString, kind: SpanKind, parent: SpanContext?, at start: UInt64 = wallNanos()) -> Span {
         let ctx = SpanContext.start(parent: parent, sampler: sampler, ids: &ids)
-        guard enabled, ctx.isSampled else { return Span(context: ctx, slot: -1, generation: 0) }
-        counters.started.add()
+        let records = enabled && ctx.isSampled
+        if records { counters.started.add() }
         guard let slot = free.popLast() else {
-            counters.dropped.add()
-            return Span(context: ctx, slot: -1, generation: 0)
+            if records { counters.dropped.add() }
+            return Span(context: ctx, slot: -1, generation: 0, isRecording: false)
         }
         let i = Int(slot)
         generations[i] &+= 1
-        let r = open + i
+        recording[i] = records
+        contexts[i] = ctx
+        if records { fill(open + i, ctx, parent, kind, name, start) }
+        return Span(context: ctx, slot: slot, generation: generations[i], isRecording: records)
+    }
+
+    private func fill(_ r: UnsafeMutablePointer<SpanRecord>, _ ctx: SpanContext, _ parent: SpanContext?,
+                      _ kind: SpanKind, _ name: StaticString, _ start: UInt64) {
         r.pointee.reset()
         r.pointee.traceHi = ctx.traceID.hi
         r.pointee.traceLo = ctx.traceID.lo
@@ -60,19 +75,26 @@ public final class Tracer {
         r.pointee.kind = UInt8(kind.rawValue)
         r.pointee.name = .literal(name)
         r.pointee.startUnixNano = start
-        if !ctx.traceState.isEmpty {
-            if ctx.traceState.bytes.count <= InlineMessage.capacity {
-                r.pointee.traceState = InlineMessage(ctx.traceState.headerValue)
-            } else {
-                r.pointee.truncatedText = true
-            }
+        guard !ctx.traceState.isEmpty else { return }
+        if ctx.traceState.bytes.count <= InlineMessage.capacity {
+            r.pointee.traceState = InlineMessage(ctx.traceState.headerValue)
+        } else {
+            r.pointee.truncatedText = true
         }
-        return Span(context: ctx, slot: slot, generation: generations[i])
+    }
+
+    /// The open span a token stands for (nil when it already ended).
+    public func span(token: UInt64) -> Span? {
+        guard token != 0 else { return nil }
+        let slot = Int32(bitPattern: UInt32(token >> 32) - 1)
+        let g = UInt32(truncatingIfNeeded: token)
+        guard slot >= 0, Int(slot) < generations.count, generations[Int(slot)] == g else { return nil }
+        return Span(context: contexts[Int(slot)], slot: slot, generation: g, isRecording: recording[Int(slot)])
     }
 
     @inline(__always)
     private func record(_ span: Span) -> UnsafeMutablePointer<SpanRecord>? {
-        guard span.slot >= 0, generations[Int(span.slot)] == span.generation else { return nil }
+        guard span.isRecording, generations[Int(span.slot)] == span.generation else { return nil }
         return open + Int(span.slot)
     }
 
@@ -80,8 +102,8 @@ public final class Tracer {
         record(span)?.pointee.add(SpanAttribute(key, value))
     }
 
-    public func setName(_ span: Span, _ name: String) {
-        record(span)?.pointee.name = .text(InlineText(name))
+    public func setName(_ span: Span, _ name: InlineText) {
+        record(span)?.pointee.name = .text(name)
     }
 
     public func addEvent(_ span: Span, _ name: StaticString, _ attributes: [SpanAttribute] = [], at time: UInt64 = wallNanos()) {
@@ -103,17 +125,21 @@ public final class Tracer {
         record(span)?.pointee.status = UInt8(StatusCode.ok.rawValue)
     }
 
-    /// Ends the span: its record is copied into the ring (or dropped and counted when full).
+    /// Ends the span: a recording one is copied into the ring (or dropped and counted when the
+    /// ring is full); its slot is free again.
     public func end(_ span: Span, at end: UInt64 = wallNanos()) {
-        guard let r = record(span) else { return }
+        guard span.slot >= 0, generations[Int(span.slot)] == span.generation else { return }
         let i = Int(span.slot)
         generations[i] &+= 1   // later calls with this handle are ignored
-        r.pointee.endUnixNano = end
-        if let dst = ring.reserve() {
-            dst.initialize(to: r.pointee)
-            ring.publish()
-        } else {
-            counters.dropped.add()
+        if recording[i] {
+            let r = open + i
+            r.pointee.endUnixNano = end
+            if let dst = ring.reserve() {
+                dst.initialize(to: r.pointee)
+                ring.publish()
+            } else {
+                counters.dropped.add()
+            }
         }
         free.append(span.slot)
     }

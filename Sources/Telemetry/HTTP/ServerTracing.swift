@@ -1,0 +1,94 @@
+import HTTP1
+import Reactor
+
+/// The telemetry of one loop's HTTP server: a SERVER span per request (continuing the caller's
+/// trace from `traceparent`/`tracestate`) with the semantic-convention attributes, and the
+/// request-duration metric when a recorder is set. Handlers reach their request's span with
+/// `span(for:)`.
+public final class ServerTracing: RequestObserver {
+    public let tracer: Tracer
+    let serverPort: Int
+    /// Called after each request (the metrics layer records the duration histogram).
+    public var onRequestEnded: ((RequestSummary, UInt16, UInt64, Span) -> Void)?
+    private var names: [Int: InlineText] = [:]   // "METHOD /route" per (route, method), made once
+    private var loopNow: () -> UInt64
+
+    public init(tracer: Tracer, serverPort: Int, clock: @escaping () -> UInt64 = monotonicNanos) {
+        self.tracer = tracer
+        self.serverPort = serverPort
+        loopNow = clock
+    }
+
+    public func span(for request: Request) -> Span? { tracer.span(token: request.observation) }
+
+    public func requestBegan(_ r: Request) -> UInt64 {
+        let parent = TraceParent.extract(traceparent: r.headerValues("traceparent"),
+                                         tracestate: r.headerValues("tracestate")).parent
+        let span = tracer.start("HTTP", kind: .server, parent: parent)
+        guard span.isRecording else { return span.token }
+        tracer.setName(span, name(r))
+        tracer.setAttribute(span, "http.request.method", .literal(HTTPMethodName.of(r.method)))
+        tracer.setAttribute(span, "url.path", .text(InlineText(r.path)))
+        if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(InlineText(r.route))) }
+        tracer.setAttribute(span, "server.port", .int(Int64(serverPort)))
+        return span.token
+    }
+
+    public func requestEnded(_ token: UInt64, _ summary: RequestSummary, status: UInt16) {
+        guard let span = tracer.span(token: token) else { return }
+        tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))
+        if status >= 500 {
+            tracer.recordError(span, type: "HTTPServerError", message: "HTTP \(status)")
+        }
+        onRequestEnded?(summary, status, loopNow() &- summary.startedAt, span)
+        tracer.end(span)
+    }
+
+    /// The span name per the HTTP conventions: "{method} {route}", or the method alone.
+    private func name(_ r: Request) -> InlineText {
+        let key = r.routeIndex << 8 | Int(r.method.rawValue)
+        if let cached = names[key] { return cached }
+        let m = HTTPMethodName.of(r.method)
+        let text = InlineText(r.route.isEmpty ? "\(m)" : "\(m) \(r.route)")
+        names[key] = text
+        return text
+    }
+}
+
+public enum HTTPMethodName {
+    public static func of(_ m: HTTPMethod) -> StaticString {
+        switch m {
+        case .GET: return "GET"
+        case .HEAD: return "HEAD"
+        case .POST: return "POST"
+        case .PUT: return "PUT"
+        case .DELETE: return "DELETE"
+        case .OPTIONS: return "OPTIONS"
+        case .PATCH: return "PATCH"
+        case .TRACE: return "TRACE"
+        case .CONNECT: return "CONNECT"
+        case .other: return "_OTHER"
+        }
+    }
+}
+
+extension Request {
+    /// Every value of a header (duplicates matter for trace context), as views.
+    func headerValues(_ lowercaseName: StaticString) -> [UnsafeRawBufferPointer] {
+        var out: [UnsafeRawBufferPointer] = []
+        for i in 0..<headers.count {
+            let f = headers[i]
+            if bytes(f.name).equalsASCIILowercase(lowercaseName) { out.append(bytes(f.value)) }
+        }
+        return out
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func equalsASCIILowercase(_ s: StaticString) -> Bool {
+        guard count == s.utf8CodeUnitCount else { return false }
+        let p = s.utf8Start
+        for i in 0..<count where self[i] | 0x20 != p[i] | 0x20 { return false }
+        return true
+    }
+}

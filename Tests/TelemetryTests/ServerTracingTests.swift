@@ -1,0 +1,87 @@
+import Glibc
+import HTTP1
+import Reactor
+import XCTest
+@testable import Telemetry
+
+/// The server span of real requests over loopback: parent from traceparent, attributes,
+/// status, and the handler's access to its request's span.
+final class ServerTracingTests: XCTestCase {
+    final class Box: @unchecked Sendable { var tracing: ServerTracing? }
+
+    func testServerSpansOverLoopback() throws {
+        let router = Router()
+        let box = Box()
+        router.add(.POST, "/process") { req, res in
+            let tracing = box.tracing!
+            let server = tracing.span(for: req)!
+            let child = tracing.tracer.start("validate_user", kind: .internal, parent: server.context)
+            tracing.tracer.end(child)
+            let body = Array("{\"trace_id\":\"\(server.context.traceID.hexString)\"}".utf8)
+            res.respond(status: 200, body: body)
+        }
+        router.add(.GET, "/fail") { _, res in res.respond(status: 502, body: "{}") }
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.port = 0
+        let server = HTTPServer(config: config, router: router)
+        let tracer = Tracer(sampler: Sampler(), enabled: true)
+        server.observerFactory = { loop in
+            let t = ServerTracing(tracer: tracer, serverPort: 0, clock: { loop.now })
+            box.tracing = t
+            return t
+        }
+        let group = LoopGroup(count: 1)
+        try server.bind(loopCount: 1)
+        group.start { server.start(on: $0) }
+        defer {
+            server.shutdown(group) { $0.stop() }
+            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+        }
+        let reply = try exchange(server.port, """
+            POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\
+            Content-Length: 2\r\n\r\n{}GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /fail HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
+            """)
+        XCTAssertTrue(reply.contains("{\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}"), reply)
+
+        usleep(50_000)
+        var spans: [ExportSpan] = []
+        _ = tracer.ring.drain { spans.append($0.pointee.exported()) }
+        XCTAssertEqual(spans.map(\.name), ["validate_user", "POST /process", "GET", "GET /fail"])
+        let child = spans[0], post = spans[1], notFound = spans[2], fail = spans[3]
+        XCTAssertEqual(post.kind, .server)
+        XCTAssertEqual(post.parentSpanID, 0x00f067aa0ba902b7)
+        XCTAssertTrue(post.parentIsRemote)
+        XCTAssertEqual(child.parentSpanID, post.spanID)
+        XCTAssertEqual(post.traceID.0, 0x4bf92f3577b34da6)
+        func attr(_ s: ExportSpan, _ k: String) -> AttributeValue? { s.attributes.first { $0.key == k }?.value }
+        XCTAssertEqual(attr(post, "http.request.method"), .string("POST"))
+        XCTAssertEqual(attr(post, "url.path"), .string("/process"))
+        XCTAssertEqual(attr(post, "http.route"), .string("/process"))
+        XCTAssertEqual(attr(post, "http.response.status_code"), .int(200))
+        XCTAssertEqual(post.status, .unset)
+        XCTAssertEqual(attr(notFound, "http.response.status_code"), .int(404))
+        XCTAssertNil(attr(notFound, "http.route"))
+        XCTAssertNotEqual(notFound.traceID.0, post.traceID.0, "no traceparent: a new trace")
+        XCTAssertEqual(fail.status, .error)
+        XCTAssertEqual(fail.events.first?.name, "exception")
+    }
+
+    private func exchange(_ port: Int, _ text: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: port)
+        _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
+        _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

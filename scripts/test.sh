@@ -116,6 +116,20 @@ stage_unit_tests() {
     return "$rc"
 }
 
+stage_tsan() {
+    # The lock-free span ring and the loop's cross-thread queue under ThreadSanitizer
+    # (a separate scratch path: sanitized objects must not mix with the normal build).
+    local rc=0
+    with_build_lock swift test --scratch-path .build-tsan --sanitize=thread \
+        --filter 'SPSCRingTests|EventLoopTests|TracerTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
+    grep -E 'Executed [0-9]+ tests|SUMMARY: ThreadSanitizer' "$LOG_DIR/tsan.log" | tail -n 5 || true
+    if grep -q 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"; then
+        grep -A30 -m1 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"
+        return 1
+    fi
+    return "$rc"
+}
+
 stage_fuzz() {
     # fuzz.sh compiles and then burns the cores for FUZZ_SECONDS: hold the build lock throughout.
     # libFuzzer prints a line per new input: keep the log, show its end.
@@ -147,6 +161,7 @@ export PG_TEST_DIR DATABASE_URL
 log "DATABASE_URL=$DATABASE_URL"
 
 run_stage "unit tests" stage_unit_tests
+run_stage "thread sanitizer" stage_tsan
 if [[ -f scripts/fuzz.sh ]]; then
     run_stage "fuzz" stage_fuzz
 else

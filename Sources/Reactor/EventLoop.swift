@@ -1,6 +1,5 @@
 import CSystem
 import Glibc
-import Synchronization
 
 /// One event loop: a thread that owns a set of descriptors, timers and per-loop state, and runs
 /// them one iteration at a time (poll, dispatch, timers, tasks, tick observers), like Redis' ae.c.
@@ -16,10 +15,11 @@ public final class EventLoop {
     private var observers: [TickObserver] = []
     private var localTasks: [() -> Void] = []
     private var spareTasks: [() -> Void] = []
-    private let remote = Mutex(RemoteQueue())
+    private let remoteLock = Lock()
+    private var remote = RemoteQueue()   // guarded by remoteLock
     private let wakeFD: Int32
     private var running = false
-    private let threadID = Mutex<pthread_t?>(nil)
+    private var threadID: pthread_t?     // guarded by remoteLock
     private nonisolated(unsafe) var ownerThread: pthread_t? = nil
     private var jobs: [UnownedJob] = []
     private var spareJobs: [UnownedJob] = []
@@ -84,10 +84,10 @@ public final class EventLoop {
 
     /// Runs `task` on this loop; safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        let wake = remote.withLock { q -> Bool in
-            q.tasks.append(task)
-            if q.wakePending { return false }
-            q.wakePending = true
+        let wake = remoteLock.withLock { () -> Bool in
+            remote.tasks.append(task)
+            if remote.wakePending { return false }
+            remote.wakePending = true
             return true
         }
         if wake {
@@ -97,7 +97,7 @@ public final class EventLoop {
     }
 
     public var inLoopThread: Bool {
-        threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        remoteLock.withLock { threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
     /// Same as `inLoopThread` without the lock: `ownerThread` is written once, before `run`
@@ -112,7 +112,7 @@ public final class EventLoop {
 
     /// Runs the loop on the calling thread until `stop()`.
     public func run() {
-        threadID.withLock { $0 = pthread_self() }
+        remoteLock.withLock { threadID = pthread_self() }
         ownerThread = pthread_self()
         running = true
         while running { runOnce() }
@@ -145,11 +145,11 @@ public final class EventLoop {
     }
 
     private func drainTasks() {
-        let remoteTasks = remote.withLock { q -> [() -> Void] in
-            q.wakePending = false
-            if q.tasks.isEmpty { return [] }
-            let t = q.tasks
-            q.tasks.removeAll()
+        let remoteTasks = remoteLock.withLock { () -> [() -> Void] in
+            remote.wakePending = false
+            if remote.tasks.isEmpty { return [] }
+            let t = remote.tasks
+            remote.tasks.removeAll()
             return t
         }
         for t in remoteTasks { t() }

@@ -23,7 +23,8 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["Reactor"], swiftSettings: settings),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "Postgres", dependencies: ["Reactor", "CLibPQ"], swiftSettings: settings),
-        .target(name: "Telemetry", dependencies: ["Reactor", "HTTP1"], exclude: ["Export", "Metrics"], swiftSettings: settings),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Telemetry", dependencies: ["Reactor", "HTTP1", "CZlib"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [

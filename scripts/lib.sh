@@ -31,7 +31,7 @@ CHAIN_TOOLCHAIN_PACKAGES=(
 # What the project needs (build, run, test, benchmark).
 CHAIN_PROJECT_PACKAGES=(
     build-essential pkg-config libpq-dev liburing-dev libssl-dev postgresql nginx-light wrk
-    curl python3 python3-venv ca-certificates
+    curl python3 python3-venv ca-certificates prometheus zlib1g-dev
 )
 
 # ---------------------------------------------------------------------------------------------

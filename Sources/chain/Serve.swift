@@ -3,6 +3,7 @@ import CSystem
 import Glibc
 import HTTP1
 import Reactor
+import Telemetry
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve HTTP on the event loops.")
@@ -21,6 +22,9 @@ struct Serve: ParsableCommand {
     @Option(help: "PostgreSQL URL (libpq form); DATABASE_URL by default. With it, /health checks the database.")
     var databaseURL: String = getenv("DATABASE_URL").map { String(cString: $0) } ?? ""
     @Option(help: "PostgreSQL connections per loop.") var dbConnections: Int = 2
+    @Option(help: "service.name of the spans and the `service` label of the metrics (OTEL_SERVICE_NAME wins).")
+    var serviceName = "chain"
+    @Flag(help: "Serve POST /test for the w3c/trace-context test harness.") var enableTestEndpoints = false
     @Option(help: "reuseport: a listener per loop (default); handoff: loop 0 accepts and deals connections out.")
     var accept: ServerConfig.AcceptMode = .reusePort
 
@@ -40,17 +44,40 @@ struct Serve: ParsableCommand {
         let router = Router()
         let database = databaseURL.isEmpty ? nil
             : try Database(url: databaseURL, connectionsPerLoop: dbConnections, loops: loops)
+        let env = processEnvironment()
+        let telemetry = TelemetrySetup(loops: loops, serviceName: env["OTEL_SERVICE_NAME"] ?? serviceName, environment: env)
         HealthHandlers.register(on: router, style: handlerStyle, database: database)
+        MetricsHandler.register(on: router, registry: telemetry.metrics)
+        if enableTestEndpoints { registerTestEndpoint(router, telemetry) }
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: loops)
         try server.bind(loopCount: group.loops.count)
+        let port = server.port
+        server.observerFactory = { loop in telemetry.observer(loop: loop, port: port) }
+        telemetry.start()
         group.start { loop in
             database?.start(on: loop)
             server.start(on: loop)
         }
         log("chain listening on \(host):\(server.port) with \(group.loops.count) loops (\(handlerStyle) handlers)")
-        Lifecycle.runUntilSignal(group: group, servers: [server],
-                                 deadline: UInt64(shutdownTimeout) * 1_000_000_000)
+        let deadline = UInt64(shutdownTimeout) * 1_000_000_000
+        Lifecycle.runUntilSignal(group: group, servers: [server], deadline: deadline)
+        telemetry.shutdown(deadline: monotonicNanos() &+ deadline)
+    }
+
+    private func registerTestEndpoint(_ router: Router, _ telemetry: TelemetrySetup) {
+        var endpoints: [Int: TraceContextTestEndpoint] = [:]   // touched only on each loop's own key
+        let lock = Lock()
+        router.add(.POST, "/test") { req, res in
+            guard let tracing = telemetry.tracing(on: res.loop) else { return res.respond(status: 503, body: "{}") }
+            let endpoint = lock.withLock { () -> TraceContextTestEndpoint in
+                if let e = endpoints[res.loop.index] { return e }
+                let e = TraceContextTestEndpoint(tracing: tracing, loop: res.loop)
+                endpoints[res.loop.index] = e
+                return e
+            }
+            endpoint.handle(req, res)
+        }
     }
 }
 

@@ -26,7 +26,7 @@ public final class Tracer {
     private var recording: [Bool]
     private var contexts: [SpanContext]
     private var free: [Int32]
-    let counters: TracerCounters
+    public let counters: TracerCounters
 
     public init(ringCapacity: Int = 8192, openCapacity: Int = 4096, sampler: Sampler, enabled: Bool,
                 counters: TracerCounters = TracerCounters()) {

@@ -1,0 +1,97 @@
+// The exporter thread's only way of waiting: poll(2) on a socket (or on nothing) bounded by a
+// deadline, and cut short by shutdown. Until shutdown is requested every poll also watches an
+// pipe; `requestStop` lowers the stop deadline and then signals it, so a wait in progress
+// (a sleep between batches, a backoff, a slow collector) re-checks its deadline at once.
+
+import Glibc
+import Reactor
+import Synchronization
+
+final class ExportWaker: @unchecked Sendable {
+    /// The read end of a pipe that becomes readable on shutdown, and its write end.
+    let eventFD: Int32
+    private let writeFD: Int32
+    private let stopping = Atomic<Bool>(false)
+    private let stopDeadlineNanos = Atomic<UInt64>(UInt64.max)
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+        }
+        eventFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    deinit {
+        if eventFD >= 0 { close(eventFD) }
+        if writeFD >= 0 { close(writeFD) }
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    /// Monotonic; UInt64.max until shutdown is requested.
+    var stopDeadline: UInt64 { stopDeadlineNanos.load(ordering: .acquiring) }
+
+    func requestStop(deadline: UInt64) {
+        stopDeadlineNanos.store(deadline, ordering: .releasing)
+        stopping.store(true, ordering: .releasing)
+        var one: UInt8 = 1
+        if writeFD >= 0 { _ = write(writeFD, &one, 1) }
+    }
+
+    enum WaitResult: Equatable {
+        /// `fd` reported these poll events.
+        case ready(Int16)
+        /// The deadline (or the stop deadline) passed.
+        case timedOut
+        /// Shutdown was requested (only with `returnOnStop`).
+        case stopped
+        case failed(Int32)
+    }
+
+    /// Waits until `fd` (-1: none) reports one of `events`, or `deadline` / the stop deadline passes.
+    /// With `returnOnStop` a shutdown request ends the wait at once; without it the wait goes on,
+    /// bounded by the (new) stop deadline.
+    func wait(fd: Int32, events: Int16, until deadline: UInt64, returnOnStop: Bool = false) -> WaitResult {
+        while true {
+            let stopped = isStopping
+            if stopped && returnOnStop { return .stopped }
+            let limit = min(deadline, stopDeadline)
+            let now = monotonicNanos()
+            if now >= limit { return .timedOut }
+            let left = limit - now
+            let ms = Int32(clamping: (left / 1_000_000) + (left % 1_000_000 == 0 ? 0 : 1))
+            var fds = [pollfd](repeating: pollfd(), count: 2)
+            var n = 0
+            if fd >= 0 {
+                fds[n] = pollfd(fd: fd, events: events, revents: 0)
+                n += 1
+            }
+            let wakeIndex = n
+            if !stopped && eventFD >= 0 {
+                fds[n] = pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)
+                n += 1
+            }
+            let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t(n), ms) }
+            if r < 0 {
+                if errno == EINTR { continue }
+                return .failed(errno)
+            }
+            if r == 0 { continue }  // the loop re-checks the clock
+            if fd >= 0 && fds[0].revents != 0 { return .ready(fds[0].revents) }
+            if wakeIndex < n && fds[wakeIndex].revents != 0 {
+                // The pipe stays readable from now on; `stopped` keeps it out of later polls.
+                continue
+            }
+        }
+    }
+
+    /// Sleeps until `deadline`; true when it returned early because shutdown was requested.
+    @discardableResult
+    func sleep(until deadline: UInt64, returnOnStop: Bool) -> Bool {
+        wait(fd: -1, events: 0, until: deadline, returnOnStop: returnOnStop) == .stopped
+    }
+}

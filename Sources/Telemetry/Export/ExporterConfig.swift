@@ -1,0 +1,187 @@
+// The span exporter's configuration, read from the standard OpenTelemetry environment variables
+// (OTEL_EXPORTER_OTLP_*, OTEL_BSP_*, OTEL_SDK_DISABLED) plus CHAIN_SPAN_FILE. Invalid values fall
+// back to the defaults, as the OpenTelemetry SDK configuration spec asks.
+
+import Glibc
+
+public struct ExporterConfig: Sendable {
+    /// Where OTLP/HTTP requests go (plain http only). nil: spans go to `filePath` as OTLP/JSON lines.
+    public var endpoint: (host: String, port: Int, path: String)?
+    /// Extra request headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS).
+    public var headers: [(String, String)]
+    /// One HTTP attempt: connect, write and read (OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, ms).
+    public var timeoutNanos: UInt64
+    /// gzip request bodies (OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=gzip).
+    public var gzip: Bool
+    /// Spans per request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), at most `maxQueueSize`.
+    public var maxBatch: Int
+    /// OTEL_BSP_MAX_QUEUE_SIZE: not used by the exporter; for whoever sizes the span rings.
+    public var maxQueueSize: Int
+    /// How often the rings are polled when they hold less than a full batch (OTEL_BSP_SCHEDULE_DELAY, ms).
+    public var scheduleDelayNanos: UInt64
+    /// Total time for one batch, retries included (OTEL_BSP_EXPORT_TIMEOUT, ms).
+    public var exportTimeoutNanos: UInt64
+    /// Retries after the first attempt of a batch.
+    public var maxRetries: Int
+    /// The OTLP/JSON lines file used when there is no endpoint (CHAIN_SPAN_FILE).
+    public var filePath: String
+    /// OTEL_SDK_DISABLED=true: no exporter thread, nothing exported.
+    public var disabled: Bool
+
+    public static let defaultTimeoutNanos: UInt64 = 10_000 * 1_000_000
+    public static let defaultMaxBatch = 512
+    public static let defaultMaxQueueSize = 2048
+    public static let defaultScheduleDelayNanos: UInt64 = 200 * 1_000_000
+    public static let defaultExportTimeoutNanos: UInt64 = 30_000 * 1_000_000
+    public static let defaultMaxRetries = 5
+    public static let defaultFilePath = ".run/spans.jsonl"
+
+    public init(
+        endpoint: (host: String, port: Int, path: String)? = nil,
+        headers: [(String, String)] = [],
+        timeoutNanos: UInt64 = ExporterConfig.defaultTimeoutNanos,
+        gzip: Bool = false,
+        maxBatch: Int = ExporterConfig.defaultMaxBatch,
+        maxQueueSize: Int = ExporterConfig.defaultMaxQueueSize,
+        scheduleDelayNanos: UInt64 = ExporterConfig.defaultScheduleDelayNanos,
+        exportTimeoutNanos: UInt64 = ExporterConfig.defaultExportTimeoutNanos,
+        maxRetries: Int = ExporterConfig.defaultMaxRetries,
+        filePath: String = ExporterConfig.defaultFilePath,
+        disabled: Bool = false
+    ) {
+        self.endpoint = endpoint
+        self.headers = headers
+        self.timeoutNanos = timeoutNanos
+        self.gzip = gzip
+        self.maxBatch = maxBatch
+        self.maxQueueSize = maxQueueSize
+        self.scheduleDelayNanos = scheduleDelayNanos
+        self.exportTimeoutNanos = exportTimeoutNanos
+        self.maxRetries = maxRetries
+        self.filePath = filePath
+        self.disabled = disabled
+    }
+
+    /// Reads the configuration. Signal-specific variables (`..._TRACES_...`) win over the generic
+    /// ones. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is (no path: "/"); the generic
+    /// OTEL_EXPORTER_OTLP_ENDPOINT gets "v1/traces" appended after its path (one "/" between).
+    /// Only `http://` URLs are accepted; anything else is ignored (and the file sink is used).
+    public static func from(environment env: [String: String]) -> ExporterConfig {
+        var c = ExporterConfig()
+        func value(_ name: String) -> String? {
+            guard let v = env[name] else { return nil }
+            let t = EnvParse.trim(v)
+            return t.isEmpty ? nil : t
+        }
+        func signal(_ suffix: String) -> String? {
+            value("OTEL_EXPORTER_OTLP_TRACES_" + suffix) ?? value("OTEL_EXPORTER_OTLP_" + suffix)
+        }
+
+        if let v = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), let e = EnvParse.httpURL(v) {
+            c.endpoint = (e.host, e.port, e.path.isEmpty ? "/" : e.path)
+        } else if let v = value("OTEL_EXPORTER_OTLP_ENDPOINT"), let e = EnvParse.httpURL(v) {
+            var base = e.path, query = ""
+            if let q = base.firstIndex(of: "?") {
+                query = String(base[q...])
+                base = String(base[..<q])
+            }
+            c.endpoint = (e.host, e.port, (base.hasSuffix("/") ? base : base + "/") + "v1/traces" + query)
+        }
+        // Signal-specific headers replace the generic list (as the Go and Python SDKs do).
+        if let v = value("OTEL_EXPORTER_OTLP_TRACES_HEADERS") ?? value("OTEL_EXPORTER_OTLP_HEADERS") {
+            c.headers = EnvParse.headerList(v)
+        }
+        for name in ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"] {
+            if let v = value(name), let ms = EnvParse.milliseconds(v, allowZero: false) {
+                c.timeoutNanos = ms
+                break
+            }
+        }
+        for name in ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"] {
+            guard let v = value(name) else { continue }
+            let l = EnvParse.lower(v)
+            if l == "gzip" { c.gzip = true; break }
+            if l == "none" { c.gzip = false; break }
+        }
+        if let v = value("OTEL_BSP_MAX_QUEUE_SIZE"), let n = EnvParse.positiveInt(v) {
+            c.maxQueueSize = n
+        }
+        if let v = value("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), let n = EnvParse.positiveInt(v) {
+            c.maxBatch = n
+        }
+        c.maxBatch = min(c.maxBatch, c.maxQueueSize)  // the spec: batch size <= queue size
+        if let v = value("OTEL_BSP_SCHEDULE_DELAY"), let ns = EnvParse.milliseconds(v, allowZero: true) {
+            c.scheduleDelayNanos = max(ns, 1_000_000)  // 0 would spin: poll at most every millisecond
+        }
+        if let v = value("OTEL_BSP_EXPORT_TIMEOUT"), let ns = EnvParse.milliseconds(v, allowZero: false) {
+            c.exportTimeoutNanos = ns
+        }
+        if let v = value("CHAIN_SPAN_FILE") {
+            c.filePath = v
+        }
+        if let v = value("OTEL_SDK_DISABLED") {
+            c.disabled = EnvParse.lower(v) == "true"
+        }
+        return c
+    }
+
+    /// The Host header value for the endpoint: host, bracketed when IPv6, with ":port" unless 80.
+    var hostHeader: String {
+        guard let e = endpoint else { return "" }
+        let h = e.host.contains(":") ? "[\(e.host)]" : e.host
+        return e.port == 80 ? h : "\(h):\(e.port)"
+    }
+}
+
+extension ExporterConfig: CustomStringConvertible {
+    /// For a start-up log line; header values are not shown (they often hold credentials).
+    public var description: String {
+        let target: String
+        if disabled {
+            target = "disabled"
+        } else if let e = endpoint {
+            target = "http://\(hostHeader)\(e.path)"
+        } else {
+            target = "file \(filePath)"
+        }
+        return "otlp traces -> \(target), batch \(maxBatch), delay \(scheduleDelayNanos / 1_000_000) ms, "
+            + "timeout \(timeoutNanos / 1_000_000) ms, gzip \(gzip), headers \(headers.map { $0.0 })"
+    }
+}
+
+/// The resource every exported span carries. `service.name`: OTEL_SERVICE_NAME, else the
+/// `service.name` in OTEL_RESOURCE_ATTRIBUTES, else `serviceName`. Other OTEL_RESOURCE_ATTRIBUTES
+/// entries are added, and replace the built-in value of the same key. A malformed
+/// OTEL_RESOURCE_ATTRIBUTES (an entry without "=", an empty key, bad percent-encoding) is
+/// discarded whole, as the spec asks.
+public func resourceFromEnvironment(_ env: [String: String], serviceName: String, serviceVersion: String) -> ExportResource {
+    var fromEnv: [(String, String)] = []
+    if let raw = env["OTEL_RESOURCE_ATTRIBUTES"] {
+        fromEnv = EnvParse.keyValueList(raw, strict: true) ?? []
+    }
+    var name = serviceName
+    if let n = fromEnv.last(where: { $0.0 == "service.name" })?.1, !n.isEmpty { name = n }
+    if let n = env["OTEL_SERVICE_NAME"].map(EnvParse.trim), !n.isEmpty { name = n }
+
+    var attrs: [Attribute] = [
+        Attribute("service.name", name),
+        Attribute("service.version", serviceVersion),
+        Attribute("service.instance.id", EnvParse.randomInstanceID()),
+        Attribute("host.name", EnvParse.hostName()),
+        Attribute("process.pid", Int64(getpid())),
+        Attribute("telemetry.sdk.name", "chain"),
+        Attribute("telemetry.sdk.language", "swift"),
+        Attribute("telemetry.sdk.version", telemetrySDKVersion),
+    ]
+    for (k, v) in fromEnv where k != "service.name" {
+        if let i = attrs.firstIndex(where: { $0.key == k }) {
+            attrs[i] = Attribute(k, v)
+        } else {
+            attrs.append(Attribute(k, v))
+        }
+    }
+    return ExportResource(attributes: attrs)
+}
+
+/// `telemetry.sdk.version` of the resource.
+public let telemetrySDKVersion = "0.1.0"

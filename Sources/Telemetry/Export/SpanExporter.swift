@@ -1,0 +1,277 @@
+// The span exporter thread: one per process. It drains the loops' span rings through `drain`,
+// batches, encodes an OTLP ExportTraceServiceRequest and POSTs it to the collector (or appends it as
+// OTLP/JSON to a file when no endpoint is configured). The loops never wait for it: a full ring
+// drops spans on their side.
+//
+// Schedule: drain up to `maxBatch` spans; send them; when the batch was full, go again at once,
+// otherwise sleep `scheduleDelay` (cut short by shutdown). Retries: see RetryPolicy; a batch that
+// runs out of retries or of its export time (OTEL_BSP_EXPORT_TIMEOUT) is dropped and counted.
+// Shutdown: keeps draining and sending until the rings are empty or the deadline passes.
+
+import Glibc
+import Reactor
+import Synchronization
+
+public final class SpanExporter: @unchecked Sendable {
+    public let config: ExporterConfig
+    public let resource: ExportResource
+    public let scopeName: String
+    public let scopeVersion: String
+    public let retryPolicy: RetryPolicy
+    /// Gets error messages from the exporter thread (rate-limited: at most one line per 10 s plus
+    /// a count of the suppressed ones). Set before `start()`. Default: standard error.
+    public var logger: (@Sendable (String) -> Void)? = { message in
+        fputs("telemetry: \(message)\n", stderr)
+    }
+
+    private let drain: (_ max: Int, _ into: inout [ExportSpan]) -> Int
+    let waker = ExportWaker()
+    private var thread: OSThread?
+    private let state = Atomic<Int>(0)  // 0 new, 1 started, 2 shutting down / shut down
+
+    // Counters (relaxed atomics, read by metrics from any thread).
+    private let exported = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
+    private let failures = Atomic<Int>(0)
+    private let rejected = Atomic<Int>(0)
+    private let lastDuration = Atomic<UInt64>(0)
+    private let durationSum = Atomic<UInt64>(0)
+    private let durationCount = Atomic<Int>(0)
+    private let requests = Atomic<Int>(0)
+
+    // Exporter-thread state.
+    private var client: BlockingHTTPClient?
+    private var fileSink: SpanFileSink?
+    private var gzipper: GzipCompressor?
+    private var encoded: [UInt8] = []
+    private var compressed: [UInt8] = []
+    private var requestHeaders: [(String, String)] = []
+    private var lastLogNanos: UInt64 = 0
+    private var suppressedLogs = 0
+
+    /// `drain` is called on the exporter thread; it appends up to `max` finished spans (converted
+    /// from the rings) and returns how many it added.
+    public init(config: ExporterConfig, resource: ExportResource, scopeName: String, scopeVersion: String,
+                drain: @escaping (_ max: Int, _ into: inout [ExportSpan]) -> Int) {
+        var c = config
+        c.maxBatch = max(1, c.maxBatch)
+        c.scheduleDelayNanos = max(c.scheduleDelayNanos, 1_000_000)
+        c.maxRetries = max(0, c.maxRetries)
+        self.config = c
+        self.resource = resource
+        self.scopeName = scopeName
+        self.scopeVersion = scopeVersion
+        self.retryPolicy = RetryPolicy(maxRetries: c.maxRetries)
+        self.drain = drain
+    }
+
+    // MARK: counters
+
+    /// Spans the collector accepted (partial_success rejections excluded), or written to the file.
+    public var spansExported: Int { exported.load(ordering: .relaxed) }
+    /// Spans given up on: retries or export time exhausted, a non-retryable status, a file error,
+    /// or still unsent when the shutdown deadline passed.
+    public var spansFailed: Int { failed.load(ordering: .relaxed) }
+    /// Failed HTTP attempts (any status other than 2xx, connection errors, timeouts) and failed file writes.
+    public var exportFailures: Int { failures.load(ordering: .relaxed) }
+    /// Spans the collector rejected through partial_success.rejected_spans.
+    public var partialRejected: Int { rejected.load(ordering: .relaxed) }
+    /// HTTP requests sent (attempts, retries included).
+    public var requestsSent: Int { requests.load(ordering: .relaxed) }
+    /// Duration of the last batch export (encode + send, retries included), in nanoseconds.
+    public var lastExportDurationNanos: UInt64 { lastDuration.load(ordering: .relaxed) }
+    /// Sum and count of batch export durations, for a summary or histogram.
+    public var exportDurationSumNanos: UInt64 { durationSum.load(ordering: .relaxed) }
+    public var exportCount: Int { durationCount.load(ordering: .relaxed) }
+
+    // MARK: lifecycle
+
+    /// Starts the exporter thread (once). Does nothing when the config is disabled.
+    public func start() {
+        guard !config.disabled else { return }
+        guard state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
+        thread = OSThread.spawn(name: "otlp-exporter") { [self] in run() }
+    }
+
+    /// Flushes what is queued (drains until empty, sends) within `deadline` (monotonic ns), then
+    /// stops the thread. Returns once the thread has ended; the deadline also bounds a send in progress.
+    public func shutdown(deadline: UInt64) {
+        let previous = state.exchange(2, ordering: .acquiringAndReleasing)
+        guard previous == 1 else { return }
+        waker.requestStop(deadline: deadline)
+        thread?.join()
+        thread = nil
+    }
+
+    // MARK: the thread
+
+    private func run() {
+        if let e = config.endpoint {
+            client = BlockingHTTPClient(host: e.host, port: e.port, waker: waker)
+            // A User-Agent from OTEL_EXPORTER_OTLP_HEADERS replaces ours (Content-Type and the
+            // framing headers never come from there: see EnvParse.headerList).
+            let custom = Set(config.headers.map { EnvParse.lower($0.0) })
+            requestHeaders = custom.contains("user-agent") ? [] : [("User-Agent", "chain-otlp/\(telemetrySDKVersion)")]
+            requestHeaders.append(("Content-Type", "application/x-protobuf"))
+            requestHeaders += config.headers
+            if config.gzip {
+                gzipper = GzipCompressor()
+            }
+        } else {
+            fileSink = SpanFileSink(path: config.filePath)
+        }
+        var batch: [ExportSpan] = []
+        batch.reserveCapacity(config.maxBatch)
+        while true {
+            let stopping = waker.isStopping
+            if stopping && monotonicNanos() >= waker.stopDeadline { break }
+            batch.removeAll(keepingCapacity: true)
+            _ = drain(config.maxBatch, &batch)
+            if !batch.isEmpty { export(batch) }
+            if stopping {
+                if batch.isEmpty { break }
+                continue
+            }
+            if batch.count >= config.maxBatch { continue }
+            waker.sleep(until: monotonicNanos() &+ config.scheduleDelayNanos, returnOnStop: true)
+        }
+        client?.close()
+        client = nil
+        fileSink?.close()
+        fileSink = nil
+    }
+
+    private func export(_ spans: [ExportSpan]) {
+        let start = monotonicNanos()
+        if let client = client {
+            exportHTTP(spans, client, start: start)
+        } else if let sink = fileSink {
+            encoded.removeAll(keepingCapacity: true)
+            OTLPJSON.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
+                                  spans: spans, into: &encoded)
+            encoded.append(UInt8(ascii: "\n"))
+            if let error = sink.append(encoded) {
+                failures.add(1, ordering: .relaxed)
+                failed.add(spans.count, ordering: .relaxed)
+                log("dropped \(spans.count) spans: \(error)")
+            } else {
+                exported.add(spans.count, ordering: .relaxed)
+            }
+        }
+        let d = monotonicNanos() &- start
+        lastDuration.store(d, ordering: .relaxed)
+        durationSum.add(d, ordering: .relaxed)
+        durationCount.add(1, ordering: .relaxed)
+    }
+
+    private func exportHTTP(_ spans: [ExportSpan], _ client: BlockingHTTPClient, start: UInt64) {
+        let endpoint = config.endpoint!
+        encoded.removeAll(keepingCapacity: true)
+        OTLPProtobuf.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
+                                  spans: spans, into: &encoded)
+        var headers = requestHeaders
+        var useGzip = false
+        if let g = gzipper, g.compress(encoded, into: &compressed) {
+            useGzip = true
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        let (sum, overflow) = start.addingReportingOverflow(config.exportTimeoutNanos)
+        let batchDeadline = overflow ? UInt64.max : sum
+        var retry = 0
+        while true {
+            let now = monotonicNanos()
+            let attemptDeadline = min(batchDeadline, now &+ min(config.timeoutNanos, UInt64.max - now))
+            requests.add(1, ordering: .relaxed)
+            let result = client.request(method: "POST", path: endpoint.path, headers: headers,
+                                        body: useGzip ? compressed : encoded, deadline: attemptDeadline)
+            let delay: UInt64
+            let what: String
+            switch result {
+            case .success(let r) where (200 ..< 300).contains(r.status):
+                let refused = min(spans.count, max(0, Self.rejectedSpans(r)))
+                exported.add(spans.count - refused, ordering: .relaxed)
+                if refused > 0 {
+                    rejected.add(refused, ordering: .relaxed)
+                    log("collector rejected \(refused) of \(spans.count) spans (partial_success)")
+                }
+                return
+            case .success(let r):
+                failures.add(1, ordering: .relaxed)
+                what = "HTTP \(r.status)"
+                guard RetryPolicy.isRetryable(status: r.status) else {
+                    return giveUp(spans, "\(what), not retryable")
+                }
+                let after = r.retryAfter.flatMap { RetryPolicy.parseRetryAfter($0, nowWallNanos: wallNanos()) }
+                delay = after ?? retryPolicy.backoff(retry: retry)
+            case .failure(let f):
+                failures.add(1, ordering: .relaxed)
+                what = f.description
+                delay = retryPolicy.backoff(retry: retry)
+            }
+            guard retry < retryPolicy.maxRetries else {
+                return giveUp(spans, "\(what), after \(retry + 1) attempts")
+            }
+            // A wait that ends after the batch's (or shutdown's) deadline cannot help: give up now.
+            let limit = min(batchDeadline, waker.stopDeadline)
+            let t = monotonicNanos()
+            guard t < limit, delay < limit - t else {
+                return giveUp(spans, "\(what), no time left to retry")
+            }
+            waker.sleep(until: t + delay, returnOnStop: false)
+            retry += 1
+        }
+    }
+
+    private func giveUp(_ spans: [ExportSpan], _ reason: String) {
+        failed.add(spans.count, ordering: .relaxed)
+        log("dropped \(spans.count) spans: \(reason)")
+    }
+
+    /// partial_success.rejected_spans of a 2xx response (protobuf, or OTLP/JSON when the collector
+    /// answers with JSON); 0 when absent.
+    static func rejectedSpans(_ r: BlockingHTTPClient.Response) -> Int {
+        guard !r.body.isEmpty else { return 0 }
+        if let ct = r.contentType, EnvParse.lower(ct).hasPrefix("application/json") {
+            return jsonRejectedSpans(r.body)
+        }
+        let decoded = r.body.withUnsafeBytes { OTLPResponse.decodePartialSuccess($0) }
+        guard let p = decoded else { return 0 }
+        return Int(clamping: p.rejectedSpans)
+    }
+
+    /// `"rejectedSpans": "N"` (or a bare number) anywhere in a JSON body; 0 when absent.
+    static func jsonRejectedSpans(_ body: [UInt8]) -> Int {
+        let key = Array("\"rejectedSpans\"".utf8)
+        guard body.count >= key.count else { return 0 }
+        var i = 0
+        while i + key.count <= body.count {
+            if body[i] == key[0] && Array(body[i ..< i + key.count]) == key {
+                var j = i + key.count
+                while j < body.count && (EnvParse.isSpace(body[j]) || body[j] == UInt8(ascii: ":") || body[j] == UInt8(ascii: "\"")) {
+                    j += 1
+                }
+                var v = 0
+                while j < body.count, body[j] >= 0x30, body[j] <= 0x39, v < Int.max / 10 - 10 {
+                    v = v * 10 + Int(body[j] - 0x30)
+                    j += 1
+                }
+                return v
+            }
+            i += 1
+        }
+        return 0
+    }
+
+    private func log(_ message: String) {
+        guard let logger = logger else { return }
+        let now = monotonicNanos()
+        if lastLogNanos != 0 && now &- lastLogNanos < 10_000_000_000 {
+            suppressedLogs += 1
+            return
+        }
+        let more = suppressedLogs > 0 ? " (\(suppressedLogs) similar messages suppressed)" : ""
+        suppressedLogs = 0
+        lastLogNanos = now
+        logger("otlp export: \(message)\(more)")
+    }
+}

@@ -1,0 +1,106 @@
+import Glibc
+import HTTP1
+import Reactor
+import Telemetry
+
+/// The process's telemetry: a tracer per loop (created here, before the loops start, and then
+/// used only by its loop), the exporter thread draining their rings, and the metrics registry.
+final class TelemetrySetup: @unchecked Sendable {
+    let tracers: [Tracer]
+    let exporter: SpanExporter?
+    let metrics: MetricsRegistry
+    let requestDuration: HistogramFamily
+    let serviceName: String
+    private var tracings: [Int: ServerTracing] = [:]   // by loop index; written on each loop at start
+    private let lock = Lock()
+
+    init(loops: Int, serviceName: String, environment env: [String: String]) {
+        self.serviceName = serviceName
+        let sdkDisabled = env["OTEL_SDK_DISABLED"]?.lowercased() == "true"
+        let sampler = Sampler(environment: env)
+        let ringSize = Int(env["CHAIN_SPAN_RING_SIZE"] ?? "") ?? 8192
+        tracers = (0..<loops).map { _ in Tracer(ringCapacity: ringSize, sampler: sampler, enabled: !sdkDisabled) }
+        metrics = MetricsRegistry(loopCount: loops)
+        requestDuration = metrics.histogram(
+            "http_server_request_duration_seconds", help: "Duration of HTTP server requests.",
+            labels: ["service", "method", "route", "status"], buckets: MetricsRegistry.defaultDurationBuckets)
+        if sdkDisabled {
+            exporter = nil
+        } else {
+            let config = ExporterConfig.from(environment: env)
+            let resource = resourceFromEnvironment(env, serviceName: serviceName, serviceVersion: chainVersion)
+            let rings = tracers.map(\.ring)
+            exporter = SpanExporter(config: config, resource: resource, scopeName: "chain", scopeVersion: chainVersion) { max, out in
+                var n = 0
+                for ring in rings where n < max {
+                    n += ring.drain(max: max - n) { out.append($0.pointee.exported()) }
+                }
+                return n
+            }
+        }
+        registerPipelineMetrics()
+        metrics.registerProcessMetrics()
+    }
+
+    func start() { exporter?.start() }
+
+    /// Flushes the spans still queued (after the loops stopped), within the deadline.
+    func shutdown(deadline: UInt64) { exporter?.shutdown(deadline: deadline) }
+
+    /// The per-loop request observer for a server on `port`: server spans and the duration metric.
+    func observer(loop: EventLoop, port: Int) -> ServerTracing {
+        let tracing = ServerTracing(tracer: tracers[loop.index], serverPort: port, clock: { loop.now })
+        let family = requestDuration, service = serviceName
+        var handles: [Int: HistogramHandle] = [:]   // by (route, method, status): made once each
+        tracing.onRequestEnded = { summary, status, nanos, span in
+            let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
+            let h = handles[key] ?? {
+                let route = summary.route.isEmpty ? "unmatched" : summary.route
+                let made = family.handle(loop: loop.index, [service, "\(HTTPMethodName.of(summary.method))", route, String(status)])
+                handles[key] = made
+                return made
+            }()
+            let id = span.context.traceID
+            h.observe(Double(nanos) / 1e9, traceID: span.isRecording ? (id.hi, id.lo) : nil, unixNanos: wallNanos())
+        }
+        lock.withLock { tracings[loop.index] = tracing }
+        return tracing
+    }
+
+    func tracing(on loop: EventLoop) -> ServerTracing? { lock.withLock { tracings[loop.index] } }
+
+    private func registerPipelineMetrics() {
+        let tracers = self.tracers, exporter = self.exporter
+        metrics.counterFunc("chain_spans_started_total", help: "Spans started (sampled and recording).") {
+            [(labelValues: [], value: Double(tracers.reduce(0) { $0 + $1.counters.started.value }))]
+        }
+        metrics.counterFunc("chain_spans_dropped_total", help: "Spans dropped because a span ring or the open-span table was full.") {
+            [(labelValues: [], value: Double(tracers.reduce(0) { $0 + $1.counters.dropped.value }))]
+        }
+        metrics.counterFunc("chain_spans_exported_total", help: "Spans accepted by the OTLP endpoint or written to the span file.") {
+            [(labelValues: [], value: Double(exporter?.spansExported ?? 0))]
+        }
+        metrics.counterFunc("chain_spans_export_failed_total", help: "Spans given up after retries or a non-retryable answer.") {
+            [(labelValues: [], value: Double(exporter?.spansFailed ?? 0))]
+        }
+        metrics.counterFunc("chain_span_export_failures_total", help: "Failed export attempts (HTTP errors, timeouts, connection errors).") {
+            [(labelValues: [], value: Double(exporter?.exportFailures ?? 0))]
+        }
+        metrics.gauge("chain_span_ring_occupancy", help: "Spans waiting in each loop's ring.", labels: ["loop"]) {
+            tracers.enumerated().map { (labelValues: [String($0.offset)], value: Double($0.element.ring.count)) }
+        }
+    }
+}
+
+let chainVersion = "0.1.0"
+
+func processEnvironment() -> [String: String] {
+    var env: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+        p += 1
+    }
+    return env
+}

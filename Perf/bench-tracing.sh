@@ -20,7 +20,13 @@ CONNS=${CONNS:-64}
 BIN=.build/release/chain
 TMP=$(mktemp -d /tmp/chain-bench-tracing.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+# Servers start inside $(...) subshells, so their pids go to files, read back here.
+cleanup() {
+    local p
+    for p in "${pids[@]}" $(cat "$TMP"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
 trap cleanup EXIT
 
 # A cheap OTLP receiver: nginx reads the body and answers 200 with an empty response message.
@@ -43,7 +49,7 @@ http {
     }
 }
 CONF
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" &
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" 9>&- &
 pids+=($!)
 wait_http "http://127.0.0.1:$RECV/v1/traces" 10 || true
 
@@ -56,8 +62,8 @@ printf -- '- Exporter to nginx `return 200` on /v1/traces: `%s`\n\n' "$exp"
 start_server() { # name env...
     local name=$1 port; shift
     port=$(free_port)
-    env "$@" "$BIN" serve --host 127.0.0.1 --port "$port" --loops 2 >"$TMP/$name.log" 2>&1 &
-    pids+=($!)
+    env "$@" "$BIN" serve --host 127.0.0.1 --port "$port" --loops 2 >"$TMP/$name.log" 2>&1 9>&- &
+    echo $! >"$TMP/$name.pid"
     wait_http "http://127.0.0.1:$port/health" 10
     echo "$port"
 }

@@ -52,8 +52,8 @@ struct BenchSpans: ParsableCommand {
         let ring = tracer.ring
         let exporter = SpanExporter(config: .from(environment: env),
                                     resource: resourceFromEnvironment(env, serviceName: "bench", serviceVersion: chainVersion),
-                                    scopeName: "chain", scopeVersion: chainVersion) { max, out in
-            ring.drain(max: max) { out.append($0.pointee.exported()) }
+                                    scopeName: "chain", scopeVersion: chainVersion) { (max: Int, out: inout [SpanRecord]) in
+            ring.drain(max: max) { out.append($0.pointee) }
         }
         exporter.start()
         let t0 = monotonicNanos()

@@ -7,7 +7,7 @@ import Telemetry
 /// used only by its loop), the exporter thread draining their rings, and the metrics registry.
 final class TelemetrySetup: @unchecked Sendable {
     let tracers: [Tracer]
-    let exporter: SpanExporter?
+    let exporter: SpanExporter<SpanRecord>?
     let metrics: MetricsRegistry
     let requestDuration: HistogramFamily
     let serviceName: String
@@ -33,11 +33,12 @@ final class TelemetrySetup: @unchecked Sendable {
             exporter = SpanExporter(config: config, resource: resource, scopeName: "chain", scopeVersion: chainVersion) { max, out in
                 var n = 0
                 for ring in rings where n < max {
-                    n += ring.drain(max: max - n) { out.append($0.pointee.exported()) }
+                    n += ring.drain(max: max - n) { out.append($0.pointee) }   // one copy; encoded directly
                 }
                 return n
             }
         }
+        if let exporter { for t in tracers { t.onHighWater = { exporter.nudge() } } }
         registerPipelineMetrics()
         metrics.registerProcessMetrics()
     }
@@ -49,7 +50,7 @@ final class TelemetrySetup: @unchecked Sendable {
 
     /// The per-loop request observer for a server on `port`: server spans and the duration metric.
     func observer(loop: EventLoop, port: Int) -> ServerTracing {
-        let tracing = ServerTracing(tracer: tracers[loop.index], serverPort: port, clock: { loop.now })
+        let tracing = ServerTracing(tracer: tracers[loop.index], serverPort: port)   // a fresh clock read at the end
         let family = requestDuration, service = serviceName
         var handles: [Int: HistogramHandle] = [:]   // by (route, method, status): made once each
         tracing.onRequestEnded = { summary, status, nanos, span in

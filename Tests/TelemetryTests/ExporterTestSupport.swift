@@ -232,7 +232,7 @@ final class ExporterSpanQueue: @unchecked Sendable {
         return taken.count
     }
 
-    func exporter(_ config: ExporterConfig, resource: ExportResource = ExporterTestSupport.resource()) -> SpanExporter {
+    func exporter(_ config: ExporterConfig, resource: ExportResource = ExporterTestSupport.resource()) -> SpanExporter<ExportSpan> {
         let e = SpanExporter(config: config, resource: resource, scopeName: "chain.test", scopeVersion: "0.9",
                              drain: { [self] max, into in drain(max, &into) })
         e.logger = nil

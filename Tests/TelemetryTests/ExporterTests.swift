@@ -328,7 +328,7 @@ final class ExporterTests: XCTestCase {
         let r1 = try XCTUnwrap(post())
         XCTAssertEqual(r1.status, 200)
         XCTAssertEqual(r1.contentType, "application/x-protobuf")
-        XCTAssertEqual(SpanExporter.rejectedSpans(r1), 2)
+        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(r1), 2)
         XCTAssertEqual(try XCTUnwrap(post()).status, 200)
         let r3 = try XCTUnwrap(post())
         XCTAssertEqual(r3.status, 503)
@@ -359,7 +359,7 @@ final class ExporterTests: XCTestCase {
                                    deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else { return XCTFail("round \(round): \(r)") }
             XCTAssertEqual(resp.status, 200)
-            if round == 1 { XCTAssertEqual(SpanExporter.rejectedSpans(resp), 5, "body read until close") }
+            if round == 1 { XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(resp), 5, "body read until close") }
         }
         XCTAssertEqual(client.connectionsOpened, 2, "the silently closed connection was replaced")
         XCTAssertEqual(client.fd, -1, "a close-delimited body ends the connection")

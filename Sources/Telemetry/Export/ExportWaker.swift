@@ -13,6 +13,11 @@ final class ExportWaker: @unchecked Sendable {
     private let writeFD: Int32
     private let stopping = Atomic<Bool>(false)
     private let stopDeadlineNanos = Atomic<UInt64>(UInt64.max)
+    /// A second pipe the loops write to when a ring fills faster than the schedule delay
+    /// drains it; `nudged` keeps it to one byte per wake-up.
+    private let nudgeRead: Int32
+    private let nudgeWrite: Int32
+    private let nudged = Atomic<Bool>(false)
 
     init() {
         var fds: [Int32] = [-1, -1]
@@ -24,11 +29,38 @@ final class ExportWaker: @unchecked Sendable {
         }
         eventFD = fds[0]
         writeFD = fds[1]
+        var nfds: [Int32] = [-1, -1]
+        if pipe(&nfds) == 0 {
+            for fd in nfds {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+        }
+        nudgeRead = nfds[0]
+        nudgeWrite = nfds[1]
     }
 
     deinit {
-        if eventFD >= 0 { close(eventFD) }
-        if writeFD >= 0 { close(writeFD) }
+        for fd in [eventFD, writeFD, nudgeRead, nudgeWrite] where fd >= 0 { close(fd) }
+    }
+
+    /// Wakes a sleep between batches early (any thread; at most one write per wake-up).
+    func nudge() {
+        if nudged.exchange(true, ordering: .acquiringAndReleasing) { return }
+        var one: UInt8 = 1
+        if nudgeWrite >= 0 { _ = write(nudgeWrite, &one, 1) }
+    }
+
+    /// Sleeps until `deadline`, a nudge, or shutdown; true when shutdown cut it short.
+    @discardableResult
+    func sleepBetweenBatches(until deadline: UInt64) -> Bool {
+        let r = wait(fd: nudgeRead, events: Int16(POLLIN), until: deadline, returnOnStop: true)
+        if case .ready = r {
+            var buf: (UInt64, UInt64) = (0, 0)
+            _ = withUnsafeMutableBytes(of: &buf) { read(nudgeRead, $0.baseAddress, $0.count) }
+            nudged.store(false, ordering: .releasing)
+        }
+        return r == .stopped
     }
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }

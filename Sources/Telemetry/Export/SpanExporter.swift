@@ -12,7 +12,7 @@ import Glibc
 import Reactor
 import Synchronization
 
-public final class SpanExporter: @unchecked Sendable {
+public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     public let config: ExporterConfig
     public let resource: ExportResource
     public let scopeName: String
@@ -24,7 +24,7 @@ public final class SpanExporter: @unchecked Sendable {
         fputs("telemetry: \(message)\n", stderr)
     }
 
-    private let drain: (_ max: Int, _ into: inout [ExportSpan]) -> Int
+    private let drain: (_ max: Int, _ into: inout [Span]) -> Int
     let waker = ExportWaker()
     private var thread: OSThread?
     private let state = Atomic<Int>(0)  // 0 new, 1 started, 2 shutting down / shut down
@@ -52,7 +52,7 @@ public final class SpanExporter: @unchecked Sendable {
     /// `drain` is called on the exporter thread; it appends up to `max` finished spans (converted
     /// from the rings) and returns how many it added.
     public init(config: ExporterConfig, resource: ExportResource, scopeName: String, scopeVersion: String,
-                drain: @escaping (_ max: Int, _ into: inout [ExportSpan]) -> Int) {
+                drain: @escaping (_ max: Int, _ into: inout [Span]) -> Int) {
         var c = config
         c.maxBatch = max(1, c.maxBatch)
         c.scheduleDelayNanos = max(c.scheduleDelayNanos, 1_000_000)
@@ -85,6 +85,10 @@ public final class SpanExporter: @unchecked Sendable {
     public var exportCount: Int { durationCount.load(ordering: .relaxed) }
 
     // MARK: lifecycle
+
+    /// Asks for an export now rather than at the end of the schedule delay (a loop calls this
+    /// when its ring passes a high-water mark). Cheap and safe from any thread.
+    public func nudge() { waker.nudge() }
 
     /// Starts the exporter thread (once). Does nothing when the config is disabled.
     public func start() {
@@ -120,7 +124,7 @@ public final class SpanExporter: @unchecked Sendable {
         } else {
             fileSink = SpanFileSink(path: config.filePath)
         }
-        var batch: [ExportSpan] = []
+        var batch: [Span] = []
         batch.reserveCapacity(config.maxBatch)
         while true {
             let stopping = waker.isStopping
@@ -133,7 +137,7 @@ public final class SpanExporter: @unchecked Sendable {
                 continue
             }
             if batch.count >= config.maxBatch { continue }
-            waker.sleep(until: monotonicNanos() &+ config.scheduleDelayNanos, returnOnStop: true)
+            waker.sleepBetweenBatches(until: monotonicNanos() &+ config.scheduleDelayNanos)
         }
         client?.close()
         client = nil
@@ -141,14 +145,14 @@ public final class SpanExporter: @unchecked Sendable {
         fileSink = nil
     }
 
-    private func export(_ spans: [ExportSpan]) {
+    private func export(_ spans: [Span]) {
         let start = monotonicNanos()
         if let client = client {
             exportHTTP(spans, client, start: start)
         } else if let sink = fileSink {
             encoded.removeAll(keepingCapacity: true)
-            OTLPJSON.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
-                                  spans: spans, into: &encoded)
+            Span.encodeJSON(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
+                            spans: spans, into: &encoded)
             encoded.append(UInt8(ascii: "\n"))
             if let error = sink.append(encoded) {
                 failures.add(1, ordering: .relaxed)
@@ -164,11 +168,11 @@ public final class SpanExporter: @unchecked Sendable {
         durationCount.add(1, ordering: .relaxed)
     }
 
-    private func exportHTTP(_ spans: [ExportSpan], _ client: BlockingHTTPClient, start: UInt64) {
+    private func exportHTTP(_ spans: [Span], _ client: BlockingHTTPClient, start: UInt64) {
         let endpoint = config.endpoint!
         encoded.removeAll(keepingCapacity: true)
-        OTLPProtobuf.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
-                                  spans: spans, into: &encoded)
+        Span.encodeProtobuf(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
+                            spans: spans, into: &encoded)
         var headers = requestHeaders
         var useGzip = false
         if let g = gzipper, g.compress(encoded, into: &compressed) {
@@ -222,7 +226,7 @@ public final class SpanExporter: @unchecked Sendable {
         }
     }
 
-    private func giveUp(_ spans: [ExportSpan], _ reason: String) {
+    private func giveUp(_ spans: [Span], _ reason: String) {
         failed.add(spans.count, ordering: .relaxed)
         log("dropped \(spans.count) spans: \(reason)")
     }

@@ -27,6 +27,10 @@ public final class Tracer {
     private var contexts: [SpanContext]
     private var free: [Int32]
     public let counters: TracerCounters
+    /// Called (on the loop) when the ring passes a quarter full: the exporter should not wait
+    /// out its schedule delay. Once per crossing.
+    public var onHighWater: (() -> Void)?
+    private var highWaterSignalled = false
 
     public init(ringCapacity: Int = 8192, openCapacity: Int = 4096, sampler: Sampler, enabled: Bool,
                 counters: TracerCounters = TracerCounters()) {
@@ -140,7 +144,21 @@ public final class Tracer {
             } else {
                 counters.dropped.add()
             }
+            checkHighWater()
         }
         free.append(span.slot)
+    }
+
+    @inline(__always)
+    private func checkHighWater() {
+        let n = ring.count
+        if n >= ring.capacity / 4 {
+            if !highWaterSignalled, let signal = onHighWater {
+                highWaterSignalled = true
+                signal()
+            }
+        } else if n < ring.capacity / 8 {
+            highWaterSignalled = false
+        }
     }
 }

@@ -1,0 +1,168 @@
+/// OTLP protobuf straight from span records, without building `ExportSpan`s: no strings or
+/// arrays are created per span on the exporter thread. Field by field the same choices as
+/// `OTLPProtobuf.writeSpan` (defaults omitted, AnyValue members always written, flags last), so
+/// both paths produce identical bytes (tested).
+extension SpanRecord {
+    static func encodeTraces(resource: ExportResource, scopeName: String, scopeVersion: String,
+                             records: UnsafeBufferPointer<SpanRecord>, into out: inout [UInt8]) {
+        let resourceLen = OTLPProtobuf.attributesSize(1, resource.attributes)
+        let scopeLen = ProtoSize.string(1, scopeName) &+ ProtoSize.string(2, scopeVersion)
+        var spansLen = 0
+        for r in records { spansLen &+= ProtoSize.delimited(2, r.protoSize) }
+        let scopeSpansLen = ProtoSize.delimited(1, scopeLen) &+ spansLen
+        let resourceSpansLen = ProtoSize.delimited(1, resourceLen) &+ ProtoSize.delimited(2, scopeSpansLen)
+        let total = ProtoSize.delimited(1, resourceSpansLen)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: total))
+        out.withUnsafeMutableBufferPointer { buf in
+            var w = ProtoWriter(base: buf.baseAddress! + start, capacity: total)
+            w.messageHeader(1, length: resourceSpansLen)
+            w.messageHeader(1, length: resourceLen)
+            OTLPProtobuf.writeAttributes(&w, 1, resource.attributes)
+            w.messageHeader(2, length: scopeSpansLen)
+            w.messageHeader(1, length: scopeLen)
+            w.stringField(1, scopeName)
+            w.stringField(2, scopeVersion)
+            for r in records { r.writeProto(&w) }
+            precondition(w.position == total, "SpanRecord protobuf: size differs from the precomputed size")
+        }
+    }
+
+    var otlpFlags: UInt32 { UInt32(flags) | 0x100 | (parentIsRemote ? 0x200 : 0) }
+
+    var protoSize: Int {
+        var n = 18 &+ 10
+        n &+= traceState.withBytes { $0.isEmpty ? 0 : ProtoSize.delimited(3, $0.count) }
+        if parentID != 0 { n &+= 10 }
+        n &+= name.withBytes { $0.isEmpty ? 0 : ProtoSize.delimited(5, $0.count) }
+        n &+= OTLPProtobuf.enumFieldSize(Int32(kind))
+        if startUnixNano != 0 { n &+= 9 }
+        if endUnixNano != 0 { n &+= 9 }
+        for i in 0..<Int(attributeCount) { n &+= ProtoSize.delimited(9, attributes[i].protoSize) }
+        n &+= OTLPProtobuf.uint32FieldSize(UInt32(droppedAttributes))
+        for i in 0..<Int(eventCount) { n &+= ProtoSize.delimited(11, events[i].protoSize) }
+        n &+= OTLPProtobuf.uint32FieldSize(UInt32(droppedEvents))
+        let status = statusSize
+        if status != 0 { n &+= ProtoSize.delimited(15, status) }
+        return n &+ 6   // flags (tag 16 is two bytes) is never 0: HAS_IS_REMOTE is always set
+    }
+
+    var statusSize: Int {
+        (statusMessage.count == 0 ? 0 : ProtoSize.delimited(2, Int(statusMessage.count)))
+            &+ OTLPProtobuf.enumFieldSize(Int32(status))
+    }
+
+    func writeProto(_ w: inout ProtoWriter) {
+        w.messageHeader(2, length: protoSize)
+        w.tag(1, .lengthDelimited); w.varint(16)
+        w.bigEndian64(traceHi)
+        w.bigEndian64(traceLo)
+        w.tag(2, .lengthDelimited); w.varint(8)
+        w.bigEndian64(spanID)
+        traceState.withBytes { w.bytesField(3, $0) }
+        if parentID != 0 {
+            w.tag(4, .lengthDelimited); w.varint(8)
+            w.bigEndian64(parentID)
+        }
+        name.withBytes { w.bytesField(5, $0) }
+        w.int32Field(6, Int32(kind))
+        w.fixed64Field(7, startUnixNano)
+        w.fixed64Field(8, endUnixNano)
+        for i in 0..<Int(attributeCount) { attributes[i].writeProto(&w, field: 9) }
+        w.varintField(10, UInt64(droppedAttributes))
+        for i in 0..<Int(eventCount) { events[i].writeProto(&w) }
+        w.varintField(12, UInt64(droppedEvents))
+        let status = statusSize
+        if status != 0 {
+            w.messageHeader(15, length: status)
+            statusMessage.withBytes { w.bytesField(2, $0) }
+            w.int32Field(3, Int32(self.status))
+        }
+        w.fixed32Field(16, otlpFlags)
+    }
+}
+
+extension SpanEventRecord {
+    var protoSize: Int {
+        var n = timeUnixNano == 0 ? 0 : 9
+        n &+= name.utf8CodeUnitCount == 0 ? 0 : ProtoSize.delimited(2, name.utf8CodeUnitCount)
+        for i in 0..<Int(attributeCount) { n &+= ProtoSize.delimited(3, attributes[i].protoSize) }
+        return n &+ OTLPProtobuf.uint32FieldSize(UInt32(droppedAttributes))
+    }
+
+    func writeProto(_ w: inout ProtoWriter) {
+        w.messageHeader(11, length: protoSize)
+        w.fixed64Field(1, timeUnixNano)
+        w.bytesField(2, UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        for i in 0..<Int(attributeCount) { attributes[i].writeProto(&w, field: 3) }
+        w.varintField(4, UInt64(droppedAttributes))
+    }
+}
+
+extension SpanAttribute {
+    var anyValueSize: Int {
+        switch value {
+        case .literal, .text: return value.withBytes { ProtoSize.delimited(1, $0.count) }
+        case .bool: return 2
+        case .int(let i): return 1 &+ ProtoSize.varint(UInt64(bitPattern: i))
+        case .double: return 9
+        }
+    }
+
+    var protoSize: Int {
+        (key.utf8CodeUnitCount == 0 ? 0 : ProtoSize.delimited(1, key.utf8CodeUnitCount))
+            &+ ProtoSize.delimited(2, anyValueSize)
+    }
+
+    func writeProto(_ w: inout ProtoWriter, field: UInt32) {
+        w.messageHeader(field, length: protoSize)
+        w.bytesField(1, UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        w.messageHeader(2, length: anyValueSize)
+        switch value {
+        case .literal, .text: value.withBytes { w.bytesField(1, $0, always: true) }
+        case .bool(let b): w.varintField(2, b ? 1 : 0, always: true)
+        case .int(let i): w.varintField(3, UInt64(bitPattern: i), always: true)
+        case .double(let d):
+            w.tag(4, .fixed64)
+            w.fixed64(d.bitPattern)
+        }
+    }
+}
+
+extension SpanValue {
+    /// The UTF-8 bytes of a text value (empty for numbers and booleans), without copying to a String.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch self {
+        case .literal(let s): return body(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        case .text(let t): return t.withBytes(body)
+        default: return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+}
+
+extension InlineText {
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var copy = bytes
+        let n = Int(count)
+        return withUnsafeBytes(of: &copy) { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+}
+
+extension InlineMessage {
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var copy = bytes
+        let n = Int(count)
+        return withUnsafeBytes(of: &copy) { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+}
+
+extension ProtoWriter {
+    /// A string field from raw bytes; omitted when empty unless `always`.
+    @inline(__always)
+    mutating func bytesField(_ field: UInt32, _ b: UnsafeRawBufferPointer, always: Bool = false) {
+        guard b.count != 0 || always else { return }
+        tag(field, .lengthDelimited)
+        varint(UInt64(b.count))
+        bytes(b)
+    }
+}

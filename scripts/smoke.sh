@@ -52,7 +52,11 @@ PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 info "starting $BIN serve --port $PORT"
 # Without a database: /health is the bare runtime's (the database check is tested below).
-env -u DATABASE_URL "$BIN" serve --port "$PORT" --host 127.0.0.1 </dev/null >"$LOGFILE" 2>&1 &
+# No OTLP endpoint: spans go to the OTLP/JSON lines file, checked after the shutdown below.
+SPAN_FILE="$TMP/spans.jsonl"
+env -u DATABASE_URL -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
+    CHAIN_SPAN_FILE="$SPAN_FILE" OTEL_SERVICE_NAME=smoke-service \
+    "$BIN" serve --port "$PORT" --host 127.0.0.1 --enable-test-endpoints </dev/null >"$LOGFILE" 2>&1 &
 SERVER_PID=$!
 echo "$SERVER_PID" >"$PIDFILE"
 wait_http "$BASE/health" 30 "$SERVER_PID" || die "server did not become healthy"
@@ -66,6 +70,40 @@ health_code=${health_out##*$'\n'}
 health_body=${health_out%$'\n'*}
 check "GET /health -> 200 (got '$health_code')" test "$health_code" = 200
 check "GET /health body is {\"status\":\"ok\"} (got '$health_body')" test "$health_body" = '{"status":"ok"}'
+
+# --- /metrics: Prometheus text that promtool accepts, OpenMetrics with exemplars -----------
+curl -sS --max-time 5 "$BASE/metrics" >"$TMP/metrics.txt" || true
+check "GET /metrics passes promtool check metrics" promtool check metrics <"$TMP/metrics.txt"
+check "/metrics has the /health request in http_server_request_duration_seconds" \
+    grep -q 'http_server_request_duration_seconds_count{service="smoke-service",method="GET",route="/health",status="200"}' "$TMP/metrics.txt"
+curl -sS --max-time 5 -H 'Accept: application/openmetrics-text; version=1.0.0' "$BASE/metrics" >"$TMP/metrics.om" || true
+check "OpenMetrics answer carries a trace_id exemplar and # EOF" \
+    bash -c "grep -q '# {trace_id=\"[0-9a-f]\{32\}\"}' '$TMP/metrics.om' && tail -n 1 '$TMP/metrics.om' | grep -qx '# EOF'"
+
+# --- the w3c trace-context test endpoint propagates the caller's trace ---------------------
+CAPTURE_PORT=$(free_port)
+python3 - "$CAPTURE_PORT" >"$TMP/capture.txt" 2>/dev/null <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        print(self.headers.get("traceparent"), body.decode(), flush=True)
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.timeout = 10
+s.handle_request()
+PY
+CAPTURE_PID=$!
+sleep 0.3
+test_code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$BASE/test" \
+    -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' \
+    -d "[{\"url\": \"http://127.0.0.1:$CAPTURE_PORT/next\", \"arguments\": {\"x\": [1, 2]}}]" || true)
+wait "$CAPTURE_PID" 2>/dev/null || true
+captured=$(cat "$TMP/capture.txt")
+check "POST /test -> 200 (got '$test_code')" test "$test_code" = 200
+check "the test endpoint continued the trace with a new parent (got '$captured')" \
+    bash -c "[[ '$captured' =~ ^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01\ \{\\\"x\\\":\ \[1,\ 2\]\}$ ]] && [[ '$captured' != *b7ad6b7169203331* ]]"
 
 # --- malformed request --------------------------------------------------------------------
 # A space inside a header name is invalid (RFC 9112 §5): the answer must be 400 and the
@@ -104,6 +142,16 @@ else
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     rm -f "$PIDFILE"
+fi
+
+# --- the spans of this run, in the OTLP/JSON lines file, parse with the official protos --------
+check "span file written on shutdown" test -s "$SPAN_FILE"
+if PY=$(bash scripts/otlp-venv.sh 2>/dev/null | tail -n 1) && [[ -x "$PY" ]]; then
+    "$PY" Tests/otlp/receiver.py parse-jsonl "$SPAN_FILE" >"$TMP/spans.parsed" 2>&1 || true
+    check "span file parses as OTLP/JSON, service.name smoke-service, with the GET /health server span" \
+        bash -c "grep -q '\"service_name\": \"smoke-service\"' '$TMP/spans.parsed' && grep -q '\"name\": \"GET /health\"' '$TMP/spans.parsed'"
+else
+    check "OTLP venv available (scripts/otlp-venv.sh)" false
 fi
 
 # --- with a database: /health runs a query through the pipeline pool ----------------------

@@ -87,6 +87,12 @@ final class TelemetrySetup: @unchecked Sendable {
         metrics.counterFunc("chain_span_export_failures_total", help: "Failed export attempts (HTTP errors, timeouts, connection errors).") {
             [(labelValues: [], value: Double(exporter?.exportFailures ?? 0))]
         }
+        metrics.counterFunc("chain_span_export_seconds_total", help: "Time spent exporting batches, retries included (with chain_span_exports_total: the mean export duration).") {
+            [(labelValues: [], value: Double(exporter?.exportDurationSumNanos ?? 0) / 1e9)]
+        }
+        metrics.counterFunc("chain_span_exports_total", help: "Batches exported (or given up).") {
+            [(labelValues: [], value: Double(exporter?.exportCount ?? 0))]
+        }
         metrics.gauge("chain_span_ring_occupancy", help: "Spans waiting in each loop's ring.", labels: ["loop"]) {
             tracers.enumerated().map { (labelValues: [String($0.offset)], value: Double($0.element.ring.count)) }
         }

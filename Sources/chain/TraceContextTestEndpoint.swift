@@ -22,7 +22,9 @@ final class TraceContextTestEndpoint {
         var calls: [Int: Call] = [:]
         let ok = JSONSkim.eachObjectMember(req.body) { i, key, range in
             let raw = Array(UnsafeRawBufferPointer(rebasing: req.body[range]))
-            if key == "url" { calls[i, default: Call()].url = String(decoding: raw, as: UTF8.self) }
+            if key == "url", raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") {
+                calls[i, default: Call()].url = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+            }
             if key == "arguments" { calls[i, default: Call()].body = raw }
         }
         guard ok else { return res.respond(status: 400, body: "{\"error\":{\"code\":\"invalid_json\",\"message\":\"expected an array of {url, arguments}\"}}") }

@@ -153,3 +153,11 @@ final class SpanRecordProtobufTests: XCTestCase {
         XCTAssertEqual(direct, viaExport)
     }
 }
+
+final class SpanRecordLayoutTests: XCTestCase {
+    func testRecordSizeStaysBounded() {
+        print("SpanRecord size \(MemoryLayout<SpanRecord>.size), attribute \(MemoryLayout<SpanAttribute>.stride), event \(MemoryLayout<SpanEventRecord>.stride)")
+        XCTAssertLessThanOrEqual(MemoryLayout<SpanRecord>.size, 4096)
+        XCTAssertTrue(SpanRecord.layoutAllowsPartialCopy, "attributes and events must be the record's last fields")
+    }
+}

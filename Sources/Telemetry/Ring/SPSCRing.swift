@@ -27,6 +27,10 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         self.capacity = c
         mask = c - 1
         slots = .allocate(capacity: c)
+        // Zeroed, so a producer that fills a slot only partially (SpanRecord.copyUsed) never
+        // leaves truly uninitialized bytes behind.
+        UnsafeMutableRawPointer(slots).initializeMemory(as: UInt8.self, repeating: 0,
+                                                        count: c * MemoryLayout<Element>.stride)
     }
 
     deinit { slots.deallocate() }

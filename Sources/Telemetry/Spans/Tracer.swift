@@ -139,7 +139,7 @@ public final class Tracer {
             let r = open + i
             r.pointee.endUnixNano = end
             if let dst = ring.reserve() {
-                dst.initialize(to: r.pointee)
+                SpanRecord.copyUsed(from: r, to: dst)
                 ring.publish()
             } else {
                 counters.dropped.add()

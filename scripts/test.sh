@@ -49,10 +49,10 @@ finish() {
     fi
     printf 'total time: %ss\n' $((SECONDS - started))
     # The closing line counts the XCTest cases plus the other stages (build, fuzz, smoke).
-    local xt=0 xf=0 np=$passed nf=$failed
+    local xt=0 xf=0 xs=0 np=$passed nf=$failed
     printf 'stages: %d passed, %d failed\n' "$passed" "$failed"
     if [[ -n "$xctest_summary" ]]; then
-        read -r xt xf <<<"$xctest_summary"
+        read -r xt xf xs <<<"$xctest_summary"
         # The unit-test stage is replaced by its test cases.
         if [[ "$failed_stage" == "unit tests" ]]; then
             nf=$((nf - 1 + (xf > 0 ? xf : 1)))
@@ -60,9 +60,13 @@ finish() {
             np=$((np - 1))
             nf=$((nf + xf))
         fi
-        np=$((np + xt - xf))
+        np=$((np + xt - xf - xs))
     fi
-    printf '%d passed, %d failed\n' "$np" "$nf"
+    if ((xs > 0)); then
+        printf '%d passed, %d failed, %d skipped\n' "$np" "$nf" "$xs"
+    else
+        printf '%d passed, %d failed\n' "$np" "$nf"
+    fi
     ((failed == 0)) || exit 1
     exit "$rc"
 }
@@ -106,8 +110,15 @@ stage_unit_tests() {
         | grep -E 'Executed [0-9]+ tests?' | tail -n 1 || true
     grep -E 'Test run with [0-9]+ tests?' "$LOG_DIR/test.log" | tail -n 1 || true
     grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$LOG_DIR/test.log" \
-        | sed -n 's/.*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures\{0,1\}.*/\1 \2/p' \
-        | tail -n 1 >"$LOG_DIR/xctest.summary" || true
+        | awk '/Executed [0-9]+ tests?/ {
+              t = 0; f = 0; sk = 0
+              for (i = 1; i <= NF; i++) {
+                  if ($i == "Executed") t = $(i + 1)
+                  if ($i ~ /^skipped/) sk = $(i - 2)
+                  if ($i ~ /^failures?$/) f = $(i - 1)
+              }
+              print t, f, sk
+          }' | tail -n 1 >"$LOG_DIR/xctest.summary" || true
     if ((rc != 0)); then
         printf 'failures:\n'
         grep -E ': error: |error: -\[|✘ Test .* (failed|recorded an issue)' "$LOG_DIR/test.log" \

@@ -57,7 +57,7 @@ final class TelemetrySetup: @unchecked Sendable {
             let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
             let h = handles[key] ?? {
                 let route = summary.route.isEmpty ? "unmatched" : summary.route
-                let made = family.handle(loop: loop.index, [service, "\(HTTPMethodName.of(summary.method))", route, String(status)])
+                let made = family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
                 handles[key] = made
                 return made
             }()

@@ -55,11 +55,10 @@ final class MetricsOpenMetricsTests: XCTestCase {
     }
 
     func testPythonReferenceParser() throws {
-        let python = getenv("METRICS_PYTHON").map { String(cString: $0) }
-            ?? MetricsTestSupport.packageRoot() + "/.venv-metrics/bin/python3"
-        guard MetricsTestSupport.isExecutable(python) else {
-            throw XCTSkip("no \(python): python3 -m venv .venv-metrics && .venv-metrics/bin/pip install prometheus-client")
-        }
+        // The telemetry venv (scripts/otlp-venv.sh, Tests/otlp/requirements.txt) has prometheus-client.
+        let dir = try OTLPTestSupport.makeTempDir()
+        defer { OTLPTestSupport.removeTree(dir) }
+        let python = try OTLPTestSupport.venvPython(dir: dir)
         var text: [UInt8] = []
         MetricsRenderTests.smallRegistry().renderOpenMetrics(into: &text)
         let path = MetricsChildProcess.temporaryFile(text)

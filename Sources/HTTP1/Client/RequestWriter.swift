@@ -3,7 +3,7 @@ import Reactor
 /// Serializes a client request: always framed by Content-Length, keep-alive by default.
 enum RequestWriter {
     static func write(_ req: ClientRequest, host: String, into out: IOBuffer) {
-        out.append(methodName(req.method))
+        out.append(req.method == .other ? "GET" : req.method.name)
         out.append(byte: UInt8(ascii: " "))
         out.append(req.path)
         out.append(" HTTP/1.1\r\nHost: ")
@@ -20,20 +20,5 @@ enum RequestWriter {
         req.headers.extra.withUnsafeBytes { out.append($0) }
         out.append("\r\n")
         req.body.withUnsafeBytes { out.append($0) }
-    }
-
-    static func methodName(_ m: HTTPMethod) -> StaticString {
-        switch m {
-        case .GET: return "GET"
-        case .HEAD: return "HEAD"
-        case .POST: return "POST"
-        case .PUT: return "PUT"
-        case .DELETE: return "DELETE"
-        case .OPTIONS: return "OPTIONS"
-        case .PATCH: return "PATCH"
-        case .TRACE: return "TRACE"
-        case .CONNECT: return "CONNECT"
-        case .other: return "GET"
-        }
     }
 }

@@ -27,7 +27,7 @@ public final class ServerTracing: RequestObserver {
         let span = tracer.start("HTTP", kind: .server, parent: parent)
         guard span.isRecording else { return span.token }
         tracer.setName(span, name(r))
-        tracer.setAttribute(span, "http.request.method", .literal(HTTPMethodName.of(r.method)))
+        tracer.setAttribute(span, "http.request.method", .literal(r.method.name))
         tracer.setAttribute(span, "url.path", .text(InlineText(r.path)))
         if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(InlineText(r.route))) }
         tracer.setAttribute(span, "server.port", .int(Int64(serverPort)))
@@ -48,27 +48,10 @@ public final class ServerTracing: RequestObserver {
     private func name(_ r: Request) -> InlineText {
         let key = r.routeIndex << 8 | Int(r.method.rawValue)
         if let cached = names[key] { return cached }
-        let m = HTTPMethodName.of(r.method)
+        let m = r.method.name
         let text = InlineText(r.route.isEmpty ? "\(m)" : "\(m) \(r.route)")
         names[key] = text
         return text
-    }
-}
-
-public enum HTTPMethodName {
-    public static func of(_ m: HTTPMethod) -> StaticString {
-        switch m {
-        case .GET: return "GET"
-        case .HEAD: return "HEAD"
-        case .POST: return "POST"
-        case .PUT: return "PUT"
-        case .DELETE: return "DELETE"
-        case .OPTIONS: return "OPTIONS"
-        case .PATCH: return "PATCH"
-        case .TRACE: return "TRACE"
-        case .CONNECT: return "CONNECT"
-        case .other: return "_OTHER"
-        }
     }
 }
 

@@ -9,7 +9,10 @@ final class TelemetrySetup: @unchecked Sendable {
     let tracers: [Tracer]
     let exporter: SpanExporter<SpanRecord>?
     let metrics: MetricsRegistry
-    let requestDuration: HistogramFamily
+    /// The three histograms of API.md; the server one is recorded here, the client and
+    /// database ones by the code that makes those calls.
+    let serviceMetrics: ServiceMetrics
+    var requestDuration: HistogramFamily { serviceMetrics.serverDuration }
     let serviceName: String
     private var tracings: [Int: ServerTracing] = [:]   // by loop index; written on each loop at start
     private let lock = Lock()
@@ -21,9 +24,7 @@ final class TelemetrySetup: @unchecked Sendable {
         let ringSize = Int(env["CHAIN_SPAN_RING_SIZE"] ?? "") ?? 8192
         tracers = (0..<loops).map { _ in Tracer(ringCapacity: ringSize, sampler: sampler, enabled: !sdkDisabled) }
         metrics = MetricsRegistry(loopCount: loops)
-        requestDuration = metrics.histogram(
-            "http_server_request_duration_seconds", help: "Duration of HTTP server requests.",
-            labels: ["service", "method", "route", "status"], buckets: MetricsRegistry.defaultDurationBuckets)
+        serviceMetrics = ServiceMetrics(registry: metrics)
         if sdkDisabled {
             exporter = nil
         } else {
@@ -77,6 +78,9 @@ final class TelemetrySetup: @unchecked Sendable {
         }
         metrics.counterFunc("chain_spans_dropped_total", help: "Spans dropped because a span ring or the open-span table was full.") {
             [(labelValues: [], value: Double(tracers.reduce(0) { $0 + $1.counters.dropped.value }))]
+        }
+        metrics.counterFunc("chain_span_text_truncated_total", help: "Spans whose attribute text or tracestate was cut to fit the record.") {
+            [(labelValues: [], value: Double(tracers.reduce(0) { $0 + $1.counters.truncated.value }))]
         }
         metrics.counterFunc("chain_spans_exported_total", help: "Spans accepted by the OTLP endpoint or written to the span file.") {
             [(labelValues: [], value: Double(exporter?.spansExported ?? 0))]

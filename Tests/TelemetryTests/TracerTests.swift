@@ -100,6 +100,7 @@ final class TracerTests: XCTestCase {
         XCTAssertEqual(e.droppedAttributesCount, 4)
         XCTAssertEqual(e.events.count, SpanRecord.maxEvents)
         XCTAssertEqual(e.droppedEventsCount, 2)
+        XCTAssertEqual(t.counters.truncated.value, 1, "the cut text is counted")
         let cut = InlineText(long).string
         XCTAssertEqual(cut, String(repeating: "é", count: 23), "47 bytes hold 23 two-byte characters")
     }

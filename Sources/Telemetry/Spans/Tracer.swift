@@ -138,6 +138,7 @@ public final class Tracer {
         if recording[i] {
             let r = open + i
             r.pointee.endUnixNano = end
+            if r.pointee.truncatedText { counters.truncated.add() }
             if let dst = ring.reserve() {
                 SpanRecord.copyUsed(from: r, to: dst)
                 ring.publish()

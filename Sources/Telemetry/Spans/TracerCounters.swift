@@ -15,5 +15,7 @@ public final class LoopCounter: @unchecked Sendable {
 public final class TracerCounters: @unchecked Sendable {
     public let started = LoopCounter()
     public let dropped = LoopCounter()
+    /// Spans that kept a cut attribute value or lost a long tracestate.
+    public let truncated = LoopCounter()
     public init() {}
 }

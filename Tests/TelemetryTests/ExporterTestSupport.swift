@@ -19,58 +19,11 @@ enum ExporterTestSupport {
         return !v.isEmpty && v != "false" && v != "0"
     }
 
-    /// The repository root, from this file's real path (the file may be reached through a symlink).
-    static func repoRoot(file: String = #filePath) -> String {
-        var path = file
-        if let r = realpath(file, nil) {
-            path = String(cString: r)
-            free(r)
-        }
-        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/TelemetryTests/<file>.swift
-        return parts.joined(separator: "/")
-    }
-
-    static func makeTempDir() throws -> String {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(base)/exporter-test.XXXXXX".utf8CString)
-        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw Failure(description: "mkdtemp: errno \(errno)")
-        }
-        return String(cString: p)
-    }
-
-    static func removeTree(_ path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            if let d = opendir(path) {
-                while let e = readdir(d) {
-                    let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                    if name != "." && name != ".." { removeTree("\(path)/\(name)") }
-                }
-                closedir(d)
-            }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
-    }
-
-    static func readText(_ path: String) -> String {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += chunk[0 ..< n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    // Files and directories: the OTLP tests' helpers, shared.
+    static func repoRoot() -> String { OTLPTestSupport.repoRoot() }
+    static func makeTempDir() throws -> String { try OTLPTestSupport.makeTempDir() }
+    static func removeTree(_ path: String) { OTLPTestSupport.removeTree(path) }
+    static func readText(_ path: String) -> String { OTLPTestSupport.readText(path) }
 
     /// Starts `argv` (argv[0] a path) in its own process group, stdin /dev/null, stdout and stderr to files.
     static func spawn(_ argv: [String], stdout: String, stderr: String) throws -> pid_t {

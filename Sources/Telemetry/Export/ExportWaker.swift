@@ -20,24 +20,19 @@ final class ExportWaker: @unchecked Sendable {
     private let nudged = Atomic<Bool>(false)
 
     init() {
+        (eventFD, writeFD) = Self.nonBlockingPipe()
+        (nudgeRead, nudgeWrite) = Self.nonBlockingPipe()
+    }
+
+    /// (read end, write end), both non-blocking and close-on-exec; (-1, -1) if pipe(2) failed.
+    private static func nonBlockingPipe() -> (Int32, Int32) {
         var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            for fd in fds {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
+        guard pipe(&fds) == 0 else { return (-1, -1) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         }
-        eventFD = fds[0]
-        writeFD = fds[1]
-        var nfds: [Int32] = [-1, -1]
-        if pipe(&nfds) == 0 {
-            for fd in nfds {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
-        }
-        nudgeRead = nfds[0]
-        nudgeWrite = nfds[1]
+        return (fds[0], fds[1])
     }
 
     deinit {

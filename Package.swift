@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "chain",
             dependencies: [
-                "Reactor", "HTTP1", "Postgres", "Telemetry",
+                "Reactor", "HTTP1", "Postgres", "Telemetry", "ChainServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),

@@ -156,6 +156,8 @@ fi
 
 # --- with a database: /health runs a query through the pipeline pool ----------------------
 if [[ -n "${DATABASE_URL:-}" ]]; then
+    check "chain migrate is idempotent (twice on a migrated database)" \
+        bash -c "'$BIN' migrate --database-url '$DATABASE_URL' && '$BIN' migrate --database-url '$DATABASE_URL'"
     DB_PORT=$(free_port)
     "$BIN" serve --port "$DB_PORT" --host 127.0.0.1 --database-url "$DATABASE_URL" </dev/null >>"$LOGFILE" 2>&1 &
     DB_PID=$!

@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Telemetry", dependencies: ["Reactor", "HTTP1", "CZlib"], swiftSettings: settings),
         // The services' domain (issue 5 adds the handler sets beside it): validation, pricing,
         // models and JSON, pure Swift.
-        .target(name: "ChainServices", swiftSettings: settings),
+        .target(name: "ChainServices", dependencies: ["Reactor", "HTTP1", "Postgres", "Telemetry"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [
@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
-        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices"], swiftSettings: settings),
+        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "Reactor", "HTTP1", "Postgres", "Telemetry"], swiftSettings: settings),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Reactor", "HTTP1"], swiftSettings: settings),
     ]
 )

@@ -25,6 +25,10 @@ struct Serve: ParsableCommand {
     @Option(help: "service.name of the spans and the `service` label of the metrics (OTEL_SERVICE_NAME wins).")
     var serviceName = "chain"
     @Flag(help: "Serve POST /test for the w3c/trace-context test harness.") var enableTestEndpoints = false
+    @Option(help: "Serve a service of the chain: user, order, audit, or all three (on ports 5001-5003). Without it, the bare runtime (/health, /metrics).")
+    var service: ServiceChoice?
+    @Option(help: "Where the next service of the chain listens (NEXT_SERVICE_URL by default; user -> order -> audit).")
+    var nextServiceURL: String = getenv("NEXT_SERVICE_URL").map { String(cString: $0) } ?? ""
     @Option(help: "reuseport: a listener per loop (default); handoff: loop 0 accepts and deals connections out.")
     var accept: ServerConfig.AcceptMode = .reusePort
 
@@ -35,6 +39,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         cs_block_signals()   // before any thread starts: every thread inherits the mask
+        if let service { return try runServices(service) }
         var config = ServerConfig()
         config.host = host
         config.port = port

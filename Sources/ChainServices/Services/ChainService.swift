@@ -1,0 +1,83 @@
+import HTTP1
+import Postgres
+import Reactor
+import Telemetry
+
+/// One service of the chain as a handler set: its routes, and its per-loop resources (a
+/// database pool and a client to the next service), created on each loop by `start(on:)`.
+public final class ChainService: @unchecked Sendable {
+    public let name: ServiceName
+    let pgConfig: PGConfig
+    let pgParams: PGConnectParams
+    let next: (address: SocketAddress, host: String, port: Int)?
+    let tracer: (EventLoop) -> Tracer
+    let metrics: ServiceMetrics?
+    let loops: PerLoop<ServiceLoop>
+
+    /// Resolves the database host and the next service's address here, off the loops.
+    public init(name: ServiceName, loopCount: Int, databaseURL: String, connectionsPerLoop: Int,
+                nextURL: String?, metrics: ServiceMetrics?, tracer: @escaping (EventLoop) -> Tracer) throws {
+        self.name = name
+        var c = PGConfig(url: databaseURL)
+        c.connectionsPerLoop = connectionsPerLoop
+        pgConfig = c
+        pgParams = try PGConnectParams.parse(databaseURL)
+        if let nextURL {
+            guard let (host, port) = Self.hostPort(nextURL) else { throw ServiceConfigError(description: "next service URL must be http://host:port, got \(nextURL)") }
+            next = (try SocketAddress.resolve(host: host, port: port), "\(host):\(port)", port)
+        } else {
+            next = nil
+        }
+        self.metrics = metrics
+        self.tracer = tracer
+        loops = PerLoop(count: loopCount)
+    }
+
+    /// On the loop's thread, before it serves.
+    public func start(on loop: EventLoop) {
+        let pool = PGPool(loop: loop, config: pgConfig, params: pgParams, statements: SQL.statements)
+        pool.start()
+        let client = next.map { HTTPClient(loop: loop, address: $0.address, hostHeader: $0.host) }
+        loops[loop] = ServiceLoop(loop: loop, service: name, pool: pool, tracer: tracer(loop), next: client,
+                                  nextPort: next?.port ?? 0, metrics: metrics)
+    }
+
+    public func register(on router: Router) {
+        router.add(.POST, "/process") { [self] req, res in
+            guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
+            switch name {
+            case .user: UserProcess.run(L, req, res)
+            case .order: OrderProcess.run(L, req, res)
+            case .audit: AuditProcess.run(L, req, res)
+            }
+        }
+        router.add(.GET, "/health") { [self] _, res in
+            guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
+            L.pool.query(SQL.ping.rawValue, deadline: res.loop.now &+ Budget.database) { [name] result in
+                var w = JSONWriter(capacity: 96)
+                w.beginObject()
+                if case .success = result {
+                    w.field("status", "ok")
+                } else {
+                    w.field("status", "unavailable")
+                }
+                w.field("service", name.rawValue)
+                w.key("checks")
+                w.beginObject()
+                if case .success = result { w.field("database", "ok") } else { w.field("database", "unavailable") }
+                w.endObject()
+                w.endObject()
+                let ok: Bool = { if case .success = result { return true }; return false }()
+                res.respond(status: ok ? 200 : 503, body: w.bytes)
+            }
+        }
+    }
+
+    static func hostPort(_ url: String) -> (String, Int)? {
+        guard url.hasPrefix("http://") else { return nil }
+        let authority = url.dropFirst(7).prefix { $0 != "/" }
+        let parts = authority.split(separator: ":")
+        guard let host = parts.first else { return nil }
+        return (String(host), parts.count > 1 ? Int(parts[1]) ?? 80 : 80)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+import HTTP1
+import Postgres
+import Reactor
+import Telemetry
+import XCTest
+@testable import ChainServices
+
+/// The three handler sets on one loop group against the test's PostgreSQL, calling each other
+/// over loopback HTTP as in `chain serve --service all`.
+final class ChainLiveTests: XCTestCase {
+    var group: LoopGroup!
+    var servers: [HTTPServer] = []
+    var tracers: [ServiceName: Tracer] = [:]
+    var ports: [ServiceName: Int] = [:]
+
+    override func setUpWithError() throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw XCTSkip("DATABASE_URL not set: run ./scripts/test.sh")
+        }
+        group = LoopGroup(count: 1)
+        var routers: [ServiceName: Router] = [:]
+        for name in ServiceName.allCases {
+            var config = ServerConfig()
+            config.host = "127.0.0.1"
+            config.port = 0
+            let router = Router()
+            let server = HTTPServer(config: config, router: router)
+            try server.bind(loopCount: 1)
+            ports[name] = server.port
+            routers[name] = router
+            servers.append(server)
+            let tracer = Tracer(sampler: Sampler(), enabled: true)
+            tracers[name] = tracer
+            server.observerFactory = { _ in ServerTracing(tracer: tracer, serverPort: server.port) }
+        }
+        var services: [ChainService] = []
+        for name in ServiceName.allCases {
+            let next: String? = name == .user ? "http://127.0.0.1:\(ports[.order]!)" : name == .order ? "http://127.0.0.1:\(ports[.audit]!)" : nil
+            let tracer = tracers[name]!
+            let s = try ChainService(name: name, loopCount: 1, databaseURL: url, connectionsPerLoop: 1, nextURL: next, metrics: nil) { _ in tracer }
+            s.register(on: routers[name]!)
+            services.append(s)
+        }
+        let all = servers, svcs = services
+        group.start { loop in
+            for s in svcs { s.start(on: loop) }
+            for s in all { s.start(on: loop) }
+        }
+        usleep(300_000)
+    }
+
+    override func tearDown() {
+        for s in servers { s.shutdown(group) { _ in } }
+        nonisolated(unsafe) let l = group?.loops.first
+        l?.execute { l?.stop() }
+        _ = group?.wait(until: monotonicNanos() + 3_000_000_000)
+    }
+
+    func post(_ body: String, traceparent: String? = nil) throws -> (Int, String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: ports[.user]!)
+        _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
+        let tp = traceparent.map { "traceparent: \($0)\r\n" } ?? ""
+        let req = "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(tp)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        _ = Array(req.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
+    }
+
+    func testUser1002GetsTheContractBodyAndOneTraceAcrossTheChain() throws {
+        let (status, body) = try post(#"{"user_id": 1002, "action": "purchase"}"#,
+                                      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        XCTAssertEqual(status, 200, body)
+        // Ids come from the database; everything else is exact.
+        let normalized = body.replacingOccurrences(of: #""order":\{"id":\d+"#, with: #""order":{"id":N"#, options: .regularExpression)
+            .replacingOccurrences(of: #""audit":\{"id":\d+"#, with: #""audit":{"id":N"#, options: .regularExpression)
+        XCTAssertEqual(normalized, #"{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","status":"completed","user":{"id":1002,"name":"User 1002","email":"user1002@example.com","tier":"silver"},"order":{"id":N,"items":[{"sku":"SKU-1002-0","quantity":1,"unit_price_cents":1562}],"subtotal_cents":1562,"discount_cents":78,"tax_cents":122,"total_cents":1606},"audit":{"id":N,"status":"recorded"}}"#)
+
+        usleep(100_000)
+        var spans: [(ServiceName, ExportSpan)] = []
+        for name in ServiceName.allCases {
+            _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) }
+        }
+        let inTrace = spans.filter { $0.1.traceID.0 == 0x4bf92f3577b34da6 }
+        let names = Set(inTrace.map { "\($0.0.rawValue) \($0.1.name)" })
+        for expected in ["user-service POST /process", "user-service validate_user", "user-service SELECT users", "user-service POST",
+                         "order-service POST /process", "order-service calculate_pricing", "order-service INSERT orders", "order-service POST",
+                         "audit-service POST /process", "audit-service INSERT audit_logs"] {
+            XCTAssertTrue(names.contains(expected), "missing span \(expected) in \(names.sorted())")
+        }
+        let byID = Dictionary(inTrace.map { ($0.1.spanID, $0.1) }, uniquingKeysWith: { a, _ in a })
+        let orderServer = try XCTUnwrap(inTrace.first { $0.0 == .order && $0.1.kind == .server }?.1)
+        XCTAssertEqual(byID[orderServer.parentSpanID]?.name, "POST", "order-service's server span is a child of user-service's client span")
+        XCTAssertEqual(byID[orderServer.parentSpanID]?.kind, .client)
+        let pricing = try XCTUnwrap(inTrace.first { $0.1.name == "calculate_pricing" }?.1)
+        XCTAssertEqual(pricing.events.map(\.name), ["item"])
+        XCTAssertTrue(pricing.attributes.contains(Attribute("order.total_cents", Int64(1606))))
+        let db = try XCTUnwrap(inTrace.first { $0.1.name == "INSERT orders" }?.1)
+        XCTAssertTrue(db.attributes.contains(Attribute("db.system.name", "postgresql")))
+        XCTAssertTrue(db.attributes.contains(Attribute("db.collection.name", "orders")))
+    }
+
+    func testErrorsFollowTheContract() throws {
+        let (s1, b1) = try post(#"{"user_id": 987654321, "action": "x"}"#)
+        XCTAssertEqual(s1, 404)
+        XCTAssertTrue(b1.hasPrefix(#"{"error":{"code":"user_not_found","#), b1)
+        let (s2, b2) = try post(#"{"user_id": "1", "action": "x"}"#)
+        XCTAssertEqual(s2, 400)
+        XCTAssertTrue(b2.contains(#""code":"invalid_request""#) && b2.contains("user_id"), b2)
+        let (s3, b3) = try post("[1,2]")
+        XCTAssertEqual(s3, 400)
+        XCTAssertTrue(b3.contains(#""code":"invalid_json""#), b3)
+    }
+}

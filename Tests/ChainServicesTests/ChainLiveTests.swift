@@ -59,14 +59,21 @@ final class ChainLiveTests: XCTestCase {
     }
 
     func post(_ body: String, traceparent: String? = nil) throws -> (Int, String) {
+        let tp = traceparent.map { "traceparent: \($0)\r\n" } ?? ""
+        return try exchange(.user, "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(tp)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+    }
+
+    func get(_ service: ServiceName, _ path: String) throws -> (Int, String) {
+        try exchange(service, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    }
+
+    func exchange(_ service: ServiceName, _ req: String) throws -> (Int, String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: ports[.user]!)
+        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: ports[service]!)
         _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
-        let tp = traceparent.map { "traceparent: \($0)\r\n" } ?? ""
-        let req = "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(tp)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         _ = Array(req.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var data = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 8192)
@@ -112,6 +119,34 @@ final class ChainLiveTests: XCTestCase {
         let db = try XCTUnwrap(inTrace.first { $0.1.name == "INSERT orders" }?.1)
         XCTAssertTrue(db.attributes.contains(Attribute("db.system.name", "postgresql")))
         XCTAssertTrue(db.attributes.contains(Attribute("db.collection.name", "orders")))
+    }
+
+    func testReadEndpoints() throws {
+        let (s1, b1) = try get(.user, "/users?limit=2&after_id=1000")
+        XCTAssertEqual(s1, 200)
+        XCTAssertEqual(b1, #"{"users":[{"id":1001,"name":"User 1001","email":"user1001@example.com","tier":"silver"},{"id":1002,"name":"User 1002","email":"user1002@example.com","tier":"silver"}],"next_after_id":1002}"#)
+        XCTAssertEqual(try get(.user, "/users/1010").1, #"{"id":1010,"name":"User 1010","email":"user1010@example.com","tier":"gold"}"#)
+        XCTAssertEqual(try get(.user, "/users/0").0, 404)
+        XCTAssertEqual(try get(.user, "/users?limit=101").0, 400)
+        let (_, last) = try get(.user, "/users?after_id=9999")
+        XCTAssertTrue(last.hasSuffix(#""next_after_id":null}"#), last)
+
+        let (ps, pb) = try post(#"{"user_id": 1001, "action": "read_test"}"#)
+        XCTAssertEqual(ps, 200, pb)
+        let orderID = try XCTUnwrap(pb.range(of: #"(?<="order":\{"id":)\d+"#, options: .regularExpression).map { String(pb[$0]) })
+        let traceID = String(pb.dropFirst(#"{"trace_id":""#.count).prefix(32))
+        let (os, ob) = try get(.order, "/orders/\(orderID)")
+        XCTAssertEqual(os, 200, ob)
+        XCTAssertTrue(ob.contains(#""user_id":1001"#) && ob.contains(#""action":"read_test""#) && ob.contains(#""total_cents":6368"#), ob)
+        XCTAssertTrue(ob.contains(#""trace_id":"\#(traceID)""#) && ob.contains(#""created_at":"20"#), ob)
+        XCTAssertEqual(try get(.order, "/orders/999999999").0, 404)
+        let (lo, lb) = try get(.order, "/orders?after_id=\(Int(orderID)! - 1)&limit=1")
+        XCTAssertEqual(lo, 200)
+        XCTAssertTrue(lb.hasPrefix(#"{"orders":[{"id":\#(orderID),"#), lb)
+        let (au, ab) = try get(.audit, "/audit?trace_id=\(traceID)")
+        XCTAssertEqual(au, 200, ab)
+        XCTAssertTrue(ab.contains(#""order_id":\#(orderID)"#) && ab.contains(#""status":"completed""#) && ab.contains(#""total_cents": 6368"#), ab)
+        XCTAssertEqual(try get(.audit, "/audit?trace_id=XYZ").0, 400)
     }
 
     func testErrorsFollowTheContract() throws {

@@ -51,6 +51,7 @@ public final class ChainService: @unchecked Sendable {
             case .audit: AuditProcess.run(L, req, res)
             }
         }
+        ReadEndpoints.register(self, on: router)
         router.add(.GET, "/health") { [self] _, res in
             guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
             L.pool.query(SQL.ping.rawValue, deadline: res.loop.now &+ Budget.database) { [name] result in

@@ -54,9 +54,9 @@ struct UserProcess {
         }
     }
 
-    static func user(_ rows: PGRows) -> User {
-        User(id: rows.int(0, 0), name: rows.string(0, 1), email: rows.string(0, 2),
-             tier: Tier(rawValue: rows.string(0, 3)) ?? .standard)
+    static func user(_ rows: PGRows, row i: Int = 0) -> User {
+        User(id: rows.int(i, 0), name: rows.string(i, 1), email: rows.string(i, 2),
+             tier: Tier(rawValue: rows.string(i, 3)) ?? .standard)
     }
 
     private func callOrder(_ user: User, _ action: String) {

@@ -72,6 +72,11 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// True once `start(on:)` ran on `loop` (handoff mode deals connections only to started loops).
+    public func isStarted(on loop: EventLoop) -> Bool {
+        contexts.withLock { $0[loop.index] != nil }
+    }
+
     /// Open connections on every loop (approximate; read from another thread for tests).
     public func connectionCount(on loop: EventLoop) -> Int {
         contexts.withLock { $0[loop.index]?.connectionCount ?? 0 }

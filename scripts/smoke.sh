@@ -154,6 +154,9 @@ else
     check "OTLP venv available (scripts/otlp-venv.sh)" false
 fi
 
+check "chain trace prints the waterfall of the test endpoint's trace" \
+    bash -c "'$BIN' trace 0af7651916cd43dd8448eb211c80319c --file '$SPAN_FILE' | tee '$TMP/trace.txt' | grep -q 'smoke-service POST /test' && grep -q '^  smoke-service POST ' '$TMP/trace.txt'"
+
 # --- with a database: /health runs a query through the pipeline pool ----------------------
 if [[ -n "${DATABASE_URL:-}" ]]; then
     check "chain migrate is idempotent (twice on a migrated database)" \

@@ -150,6 +150,12 @@ stage_fuzz() {
     return "$rc"
 }
 
+stage_e2e() {
+    # The whole chain through nginx, with a real OTLP receiver and a real Prometheus
+    # (smoke has just built the release binary).
+    SKIP_BUILD=1 bash scripts/e2e.sh
+}
+
 stage_smoke() {
     bash scripts/smoke.sh
 }
@@ -179,3 +185,4 @@ else
     skipped+=("fuzz (scripts/fuzz.sh not present)")
 fi
 run_stage "smoke" stage_smoke
+run_stage "end-to-end" stage_e2e

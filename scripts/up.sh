@@ -6,38 +6,110 @@
 # in .run/: one pidfile per component (.run/NAME.pid), logs in .run/logs/NAME.log.
 # Re-running is safe: running components are left alone.
 #
-# Environment: CHAIN_PORT (8080), SKIP_PACKAGES=1, SKIP_BUILD=1, HEALTH_TIMEOUT (30 s).
+# Components: postgres (private cluster in .run/pg, port PG_PORT, migrated), user/order/audit
+# services on 127.0.0.1:5001-5003, the nginx gateway (infra/nginx/chain.conf) on CHAIN_PORT,
+# Prometheus (infra/prometheus/prometheus.yml) on 127.0.0.1:PROMETHEUS_PORT.
+#
+# Environment: CHAIN_PORT (8080), PROMETHEUS_PORT (9090), PG_PORT (55432), SKIP_PACKAGES=1,
+# SKIP_BUILD=1, HEALTH_TIMEOUT (30 s), OTEL_EXPORTER_OTLP_ENDPOINT (passed to the services).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-CHAIN_PORT=${CHAIN_PORT:-8080}
+CHAIN_PORT=${CHAIN_PORT:-8080}          # the nginx gateway
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+PG_PORT=${PG_PORT:-55432}
+USER_PORT=5001 ORDER_PORT=5002 AUDIT_PORT=5003   # fixed: infra/prometheus/prometheus.yml scrapes them
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-30}
+PG_DIR="$CHAIN_RUN_DIR/pg"
+DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/chain"
 
 # --- the components, in start order (down.sh stops them in reverse) -------------------------
-# To add one (postgres, user/order/audit services, nginx gateway, prometheus...): append its
-# name here and give it a case in each component_* function below.
-COMPONENTS=(chain)
+# To add one: append its name here and give it a case in each component_* function below.
+COMPONENTS=(postgres user-service order-service audit-service gateway prometheus)
 
 component_port() {
     case $1 in
-        chain) echo "$CHAIN_PORT" ;;
+        postgres) echo "$PG_PORT" ;;
+        user-service) echo "$USER_PORT" ;;
+        order-service) echo "$ORDER_PORT" ;;
+        audit-service) echo "$AUDIT_PORT" ;;
+        gateway) echo "$CHAIN_PORT" ;;
+        prometheus) echo "$PROMETHEUS_PORT" ;;
         *) die "unknown component $1" ;;
+    esac
+}
+
+# component_pidfile NAME: where its pid lives (postgres keeps its own postmaster.pid).
+component_pidfile() {
+    case $1 in
+        postgres) echo "$PG_DIR/data/postmaster.pid" ;;
+        *) daemon_pidfile "$1" ;;
     esac
 }
 
 component_health_url() {
     case $1 in
-        chain) echo "http://127.0.0.1:$CHAIN_PORT/health" ;;
+        user-service|order-service|audit-service) echo "http://127.0.0.1:$(component_port "$1")/health" ;;
+        gateway) echo "http://127.0.0.1:$CHAIN_PORT/health" ;;
+        prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ;;
         *) die "unknown component $1" ;;
     esac
 }
 
+# component_wait NAME: wait until it is healthy.
+component_wait() {
+    case $1 in
+        postgres) pidfile_alive "$(component_pidfile postgres)" ;;   # pg.sh start already waited
+        *) wait_http "$(component_health_url "$1")" "$HEALTH_TIMEOUT" "$(pidfile_pid "$(component_pidfile "$1")")" ;;
+    esac
+}
+
+# start_service NAME SERVICE PORT [NEXT_URL]: a chain service. Spans go to the collector named by
+# OTEL_EXPORTER_OTLP_ENDPOINT when set, else to .run/spans-NAME.jsonl.
+start_service() {
+    local name=$1 svc=$2 port=$3 next=${4:-} args=()
+    [[ -n "$next" ]] && args=(--next-service-url "$next")
+    start_daemon "$name" env -u OTEL_SERVICE_NAME \
+        CHAIN_SPAN_FILE="$CHAIN_RUN_DIR/spans-$name.jsonl" DATABASE_URL="$DATABASE_URL" \
+        ${next:+NEXT_SERVICE_URL="$next"} \
+        "$(chain_bin)" serve --service "$svc" --host 127.0.0.1 --port "$port" \
+        --database-url "$DATABASE_URL" "${args[@]}"
+}
+
 component_start() {
     case $1 in
-        chain) start_daemon chain "$(chain_bin)" serve --port "$CHAIN_PORT" --host 127.0.0.1 ;;
+        postgres)
+            local url
+            url=$(scripts/pg.sh start "$PG_DIR" "$PG_PORT") || return 1
+            [[ "$url" == "$DATABASE_URL" ]] || warn "pg.sh printed $url (expected $DATABASE_URL)"
+            grep -qxF postgres "$CHAIN_STARTED_LIST" 2>/dev/null || echo postgres >>"$CHAIN_STARTED_LIST"
+            log "postgres: started in ${PG_DIR#"$CHAIN_ROOT"/}, $DATABASE_URL"
+            info "chain migrate"
+            "$(chain_bin)" migrate --database-url "$DATABASE_URL" >>"$(daemon_logfile migrate)" 2>&1 \
+                || { tail -n 20 "$(daemon_logfile migrate)" >&2; return 1; }
+            ;;
+        user-service) start_service user-service user "$USER_PORT" "http://127.0.0.1:$ORDER_PORT" ;;
+        order-service) start_service order-service order "$ORDER_PORT" "http://127.0.0.1:$AUDIT_PORT" ;;
+        audit-service) start_service audit-service audit "$AUDIT_PORT" ;;
+        gateway)
+            local dir="$CHAIN_RUN_DIR/nginx"
+            mkdir -p "$dir/tmp"
+            chmod 755 "$CHAIN_RUN_DIR" "$dir"
+            sed -e "s|@RUN_DIR@|$dir|g; s|@GATEWAY_PORT@|$CHAIN_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
+                -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
+                infra/nginx/chain.conf >"$dir/nginx.conf"
+            nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
+            start_daemon gateway nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+            ;;
+        prometheus)
+            mkdir -p "$CHAIN_RUN_DIR/prometheus"
+            start_daemon prometheus prometheus --config.file="$CHAIN_ROOT/infra/prometheus/prometheus.yml" \
+                --storage.tsdb.path="$CHAIN_RUN_DIR/prometheus" \
+                --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
+            ;;
         *) die "unknown component $1" ;;
     esac
 }
@@ -52,11 +124,11 @@ fi
 
 to_start=()
 for c in "${COMPONENTS[@]}"; do
-    pidfile=$(daemon_pidfile "$c")
+    pidfile=$(component_pidfile "$c")
     if pidfile_alive "$pidfile"; then
         log "$c: already running (pid $(pidfile_pid "$pidfile"))"
     else
-        rm -f "$pidfile"
+        [[ $c == postgres ]] || rm -f "$pidfile"
         to_start+=("$c")
     fi
 done
@@ -76,12 +148,14 @@ if ((${#to_start[@]})); then
         if port_in_use "$port"; then
             die "$c: port $port is already in use by another process (not started by up.sh)"
         fi
-        component_start "$c"
-        pidfile=$(daemon_pidfile "$c")
-        if ! wait_http "$(component_health_url "$c")" "$HEALTH_TIMEOUT" "$(pidfile_pid "$pidfile")"; then
-            err "$c did not become healthy; last lines of $(daemon_logfile "$c"):"
-            tail -n 30 "$(daemon_logfile "$c")" >&2 || true
-            stop_pidfile "$pidfile" 5 || true
+        if ! component_start "$c" || ! component_wait "$c"; then
+            err "$c did not become healthy; last lines of its log:"
+            if [[ $c == postgres ]]; then
+                tail -n 30 "$PG_DIR/server.log" >&2 || true
+            else
+                tail -n 30 "$(daemon_logfile "$c")" >&2 || true
+                stop_pidfile "$(component_pidfile "$c")" 5 || true
+            fi
             die "up failed (./scripts/down.sh stops whatever did start)"
         fi
         ok "$c healthy on 127.0.0.1:$port"
@@ -92,10 +166,12 @@ fi
 
 section "ready"
 cat <<EOF
-The stack is up. Try:
+The chain is up: gateway http://localhost:$CHAIN_PORT -> user :$USER_PORT -> order :$ORDER_PORT -> audit :$AUDIT_PORT,
+PostgreSQL $DATABASE_URL, Prometheus http://127.0.0.1:$PROMETHEUS_PORT. Try:
 
-    curl -s http://127.0.0.1:$CHAIN_PORT/health
+    curl -X POST http://localhost:$CHAIN_PORT/api/v1/process -H 'Content-Type: application/json' -d '{"user_id": 1001, "action": "test_trace"}'
 
-Logs:  .run/logs/   (tail -f .run/logs/chain.log)
+Logs:  .run/logs/   (tail -f .run/logs/user-service.log), PostgreSQL: .run/pg/server.log
+Spans: .run/spans-*.jsonl (or OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318 ./scripts/up.sh)
 Stop:  ./scripts/down.sh
 EOF

@@ -10,10 +10,11 @@ struct OrderProcess {
     let res: Responder
     let parent: SpanContext?
     let traceId: String
+    let observation: UInt64
 
     static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
         let parent = L.tracer.span(token: req.observation)?.context
-        let flow = OrderProcess(L: L, res: res, parent: parent, traceId: parent?.traceID.hexString ?? "")
+        let flow = OrderProcess(L: L, res: res, parent: parent, traceId: parent?.traceID.hexString ?? "", observation: req.observation)
         guard let v = try? JSONReader.parse(req.body), v.isObject else {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: flow.traceId)
         }
@@ -49,7 +50,10 @@ struct OrderProcess {
         L.query(.insertOrder, params, parent: parent, budget: Budget.database) { result in
             switch result {
             case .failure(let e): res.fail(databaseError(e), traceId: traceId)
-            case .success(let rows): callAudit(user, action, Order(id: rows.int(0, 0), pricing: p))
+            case .success(let rows):
+                let order = Order(id: rows.int(0, 0), pricing: p)
+                if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "order.id", .int(order.id)) }
+                callAudit(user, action, order)
             }
         }
     }
@@ -86,10 +90,12 @@ enum AuditProcess {
         }
         let details = String(decoding: encodeAuditDetails(totalCents: order.totalCents, itemCount: order.items.count), as: UTF8.self)
         let params: [PGParam] = [.text(traceId), .int(user.id), .int(order.id), .text(action), .text(details)]
+        let observation = req.observation
         L.query(.insertAudit, params, parent: parent, budget: Budget.database) { result in
             switch result {
             case .failure(let e): res.fail(databaseError(e), traceId: traceId)
             case .success(let rows):
+                if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "audit.id", .int(rows.int(0, 0))) }
                 var w = JSONWriter(capacity: 64)
                 w.beginObject()
                 w.key("audit"); AuditRecord(id: rows.int(0, 0)).write(to: &w)

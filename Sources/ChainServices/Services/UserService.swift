@@ -8,12 +8,13 @@ import Telemetry
 struct UserProcess {
     let L: ServiceLoop
     let res: Responder
-    let parent: SpanContext?
+    let server: Telemetry.Span?
     let traceId: String
+    var parent: SpanContext? { server?.context }
 
     static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
-        let parent = L.tracer.span(token: req.observation)?.context
-        let flow = UserProcess(L: L, res: res, parent: parent, traceId: parent?.traceID.hexString ?? "")
+        let server = L.tracer.span(token: req.observation)
+        let flow = UserProcess(L: L, res: res, server: server, traceId: server?.context.traceID.hexString ?? "")
         flow.validate(req.body)
     }
 
@@ -60,12 +61,20 @@ struct UserProcess {
     }
 
     private func callOrder(_ user: User, _ action: String) {
+        if let server {
+            L.tracer.setAttribute(server, "user.id", .int(user.id))
+            L.tracer.setAttribute(server, "user.tier", .literal(user.tier.literal))
+        }
         let body = encodeOrderServiceRequest(user: user, action: action)
         NextService.call(L, body: body, parent: parent, budget: Budget.orderCall) { result in
             if let e = upstreamError(result) { return res.fail(e, traceId: traceId) }
             guard case .response(let r) = result, let v = try? JSONReader.parse(r.body),
                   let o = v["order"], let order = Order(json: o), let a = v["audit"], let audit = AuditRecord(json: a) else {
                 return res.fail(ErrorBody(.upstreamError, "order-service answered an unexpected body"), traceId: traceId)
+            }
+            if let server {
+                L.tracer.setAttribute(server, "order.id", .int(order.id))
+                L.tracer.setAttribute(server, "audit.id", .int(audit.id))
             }
             res.respond(status: 200, body: encodeProcessResponse(traceId: traceId, user: user, order: order, audit: audit))
         }

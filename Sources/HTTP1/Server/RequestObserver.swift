@@ -4,6 +4,9 @@
 public protocol RequestObserver: AnyObject {
     func requestBegan(_ request: Request) -> UInt64
     func requestEnded(_ token: UInt64, _ request: RequestSummary, status: UInt16)
+    /// The trace id (32 lowercase hex) for an error body the server writes itself (404, 405,
+    /// a malformed request): the request's trace, or a fresh one when there is no request.
+    func traceID(_ token: UInt64) -> String
 }
 
 /// What is left of a request once it was answered (its buffer may be reused by then).

@@ -44,8 +44,9 @@ enum ResponseWriter {
         if !omitBody { out.append(body) }
     }
 
-    /// `{"error":{"code":"...","message":"..."}}` for protocol-level errors.
-    static func errorBody(status: UInt16, message: StaticString, into scratch: inout [UInt8]) {
+    /// `{"error":{"code":"...","message":"..."},"trace_id":"..."}` for protocol-level errors
+    /// (API.md's error shape; the trace id only when telemetry is on).
+    static func errorBody(status: UInt16, message: StaticString, traceID: String?, into scratch: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         func add(_ s: StaticString) {
             scratch.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
@@ -54,6 +55,12 @@ enum ResponseWriter {
         add(StatusText.errorCode(status))
         add("\",\"message\":\"")
         add(message)   // messages are static ASCII without quotes or backslashes
-        add("\"}}")
+        add("\"}")
+        if let traceID {
+            add(",\"trace_id\":\"")
+            scratch.append(contentsOf: traceID.utf8)   // 32 hex digits: nothing to escape
+            add("\"")
+        }
+        add("}")
     }
 }

@@ -41,7 +41,8 @@ extension ServerConnection {
     }
 
     func respondError(_ status: UInt16, _ message: StaticString, headers: ResponseHeaders? = nil) {
-        ResponseWriter.errorBody(status: status, message: message, into: &context.scratch)
+        let traceID = context.observer?.traceID(summary == nil ? 0 : observation)
+        ResponseWriter.errorBody(status: status, message: message, traceID: traceID, into: &context.scratch)
         let body = context.scratch
         body.withUnsafeBytes {
             respond(generation, status: status, contentType: "application/json", body: $0, extra: headers)

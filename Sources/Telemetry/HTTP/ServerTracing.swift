@@ -34,6 +34,11 @@ public final class ServerTracing: RequestObserver {
         return span.token
     }
 
+    public func traceID(_ token: UInt64) -> String {
+        if let span = tracer.span(token: token) { return span.context.traceID.hexString }
+        return tracer.ids.nextTraceID().hexString
+    }
+
     public func requestEnded(_ token: UInt64, _ summary: RequestSummary, status: UInt16) {
         guard let span = tracer.span(token: token) else { return }
         tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))

@@ -1,0 +1,456 @@
+#!/usr/bin/env bash
+# End-to-end test of the whole chain, on private ports (never 8080/9090/5001-5003):
+#   private PostgreSQL (scripts/pg.sh) + chain migrate, Tests/otlp/receiver.py as the OTLP
+#   collector, user/order/audit services (chain serve --service ...), the nginx gateway
+#   (infra/nginx/chain.conf) and Prometheus (infra/prometheus/prometheus.yml), then checks the
+#   contract of ../shared/API.md through the gateway: bodies, rows, traces, errors, metrics.
+# Prints one line per check and a final "N passed, M failed"; exit 1 on any failure.
+# Everything it started is stopped on exit (trap). Work files: a temporary directory, kept when
+# something failed (KEEP_WORK=1 keeps it always).
+#
+# Environment: SKIP_BUILD=1 (use the existing .build/release/chain), CHAIN_BIN.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+WORK=$(mktemp -d /tmp/chain-e2e.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()          # name:pid of everything started here, in start order
+PG_STARTED=''
+PASSED=0
+FAILED=0
+
+pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
+
+cleanup() {
+    local i entry name pid
+    trap - EXIT INT TERM
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        entry=${PIDS[i]}; name=${entry%%:*}; pid=${entry##*:}
+        stop_pid "$pid" 10 >/dev/null 2>&1 || warn "could not stop $name (pid $pid)"
+        wait "$pid" 2>/dev/null || true
+    done
+    [[ -n "$PG_STARTED" ]] && scripts/pg.sh stop "$WORK/pg" || true
+    if ((FAILED == 0)) && [[ -z "${KEEP_WORK:-}" ]]; then
+        rm -rf "$WORK"
+    else
+        log "work files (logs, spans): $WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+    printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+    ((FAILED == 0)) && exit 0 || exit 1
+}
+
+# bg NAME CMD...: start CMD in its own session, log in $WORK/NAME.log, remember its pid.
+bg() {
+    local name=$1; shift
+    setsid "$@" </dev/null >>"$WORK/$name.log" 2>&1 9>&- &
+    PIDS+=("$name:$!")
+    eval "PID_${name//-/_}=$!"
+}
+
+# Distinct free ports.
+USED=" "
+port() {
+    local p
+    while :; do
+        p=$(free_port)
+        case $p in 8080|9090|5001|5002|5003) continue ;; esac
+        [[ $USED == *" $p "* ]] && continue
+        USED+="$p "
+        echo "$p"; return
+    done
+}
+
+# --- build and tools ------------------------------------------------------------------------
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+    build_release || { fail "build"; finish; }
+fi
+BIN=$(chain_bin)
+[[ -x "$BIN" ]] || { fail "no binary at $BIN"; finish; }
+for t in nginx prometheus psql curl; do
+    command -v "$t" >/dev/null 2>&1 || { fail "setup: $t not installed"; finish; }
+done
+PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; finish; }
+
+PG_PORT=$(port); USER_PORT=$(port); ORDER_PORT=$(port); AUDIT_PORT=$(port)
+GW_PORT=$(port); PROM_PORT=$(port)
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+PG_STARTED=1
+if DB=$(scripts/pg.sh start "$WORK/pg" "$PG_PORT" 2>"$WORK/pg.err"); then
+    pass "setup: postgresql on 127.0.0.1:$PG_PORT"
+else
+    fail "setup: postgresql ($(tail -n 3 "$WORK/pg.err" | tr '\n' ' '))"; finish
+fi
+if "$BIN" migrate --database-url "$DB" >"$WORK/migrate.log" 2>&1; then
+    pass "setup: chain migrate"
+else
+    fail "setup: chain migrate ($(tail -n 3 "$WORK/migrate.log" | tr '\n' ' '))"; finish
+fi
+
+# --- OTLP receiver --------------------------------------------------------------------------
+SPANS="$WORK/otlp.jsonl"
+: >"$SPANS"
+setsid "$PY" Tests/otlp/receiver.py serve --out "$SPANS" --port 0 </dev/null >"$WORK/receiver.port" 2>"$WORK/receiver.log" 9>&- &
+PIDS+=("receiver:$!")
+for _ in $(seq 100); do [[ -s "$WORK/receiver.port" ]] && break; sleep 0.1; done
+OTLP_PORT=$(head -n 1 "$WORK/receiver.port" 2>/dev/null)
+if [[ "$OTLP_PORT" =~ ^[0-9]+$ ]]; then
+    pass "setup: otlp receiver on 127.0.0.1:$OTLP_PORT"
+else
+    fail "setup: otlp receiver did not start ($(tail -n 3 "$WORK/receiver.log" | tr '\n' ' '))"; finish
+fi
+
+# --- the services ---------------------------------------------------------------------------
+start_service() {   # NAME PORT NEXT_URL
+    local svc=$1 p=$2 next=$3 args=()
+    [[ -n "$next" ]] && args=(--next-service-url "$next")
+    bg "$svc-service" env -u OTEL_SERVICE_NAME -u CHAIN_SPAN_FILE \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT" OTEL_BSP_SCHEDULE_DELAY=50 \
+        "$BIN" serve --service "$svc" --host 127.0.0.1 --port "$p" --loops 1 \
+        --database-url "$DB" "${args[@]}"
+}
+start_service audit "$AUDIT_PORT" ""
+start_service order "$ORDER_PORT" "http://127.0.0.1:$AUDIT_PORT"
+start_service user "$USER_PORT" "http://127.0.0.1:$ORDER_PORT"
+for s in user:$USER_PORT order:$ORDER_PORT audit:$AUDIT_PORT; do
+    n=${s%%:*}; p=${s##*:}; pidvar="PID_${n}_service"
+    if wait_http "http://127.0.0.1:$p/health" 30 "${!pidvar}" 2>>"$WORK/wait.log"; then
+        pass "setup: $n-service healthy on 127.0.0.1:$p"
+    else
+        fail "setup: $n-service not healthy ($(tail -n 3 "$WORK/$n-service.log" | tr '\n' ' '))"; finish
+    fi
+done
+
+# --- nginx gateway --------------------------------------------------------------------------
+NGX="$WORK/nginx"
+mkdir -p "$NGX/tmp"
+sed -e "s|@RUN_DIR@|$NGX|g; s|@GATEWAY_PORT@|$GW_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
+    -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
+    infra/nginx/chain.conf >"$NGX/nginx.conf"
+if nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$WORK/nginx-t.log" 2>&1; then
+    pass "setup: nginx -t accepts the rendered infra/nginx/chain.conf"
+else
+    fail "setup: nginx -t ($(tail -n 3 "$WORK/nginx-t.log" | tr '\n' ' '))"; finish
+fi
+bg gateway nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" -g 'daemon off;'
+if wait_http "http://127.0.0.1:$GW_PORT/health" 15 "$PID_gateway" 2>>"$WORK/wait.log"; then
+    pass "setup: nginx gateway on 127.0.0.1:$GW_PORT"
+else
+    fail "setup: nginx gateway ($(tail -n 3 "$NGX/error.log" "$WORK/gateway.log" | tr '\n' ' '))"; finish
+fi
+
+# --- Prometheus -----------------------------------------------------------------------------
+PROMDIR="$WORK/prometheus"
+mkdir -p "$PROMDIR/data"
+sed -e "s|127.0.0.1:5001|127.0.0.1:$USER_PORT|; s|127.0.0.1:5002|127.0.0.1:$ORDER_PORT|" \
+    -e "s|127.0.0.1:5003|127.0.0.1:$AUDIT_PORT|; s|scrape_interval: 5s|scrape_interval: 1s|" \
+    -e "s|scrape_timeout: 4s|scrape_timeout: 1s|" \
+    infra/prometheus/prometheus.yml >"$PROMDIR/prometheus.yml"
+if promtool check config "$PROMDIR/prometheus.yml" >"$WORK/promtool.log" 2>&1; then
+    pass "setup: promtool check config"
+else
+    fail "setup: promtool check config ($(tail -n 3 "$WORK/promtool.log" | tr '\n' ' '))"
+fi
+bg prometheus prometheus --config.file="$PROMDIR/prometheus.yml" --storage.tsdb.path="$PROMDIR/data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT"
+if wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 30 "$PID_prometheus" 2>>"$WORK/wait.log"; then
+    pass "setup: prometheus on 127.0.0.1:$PROM_PORT"
+else
+    fail "setup: prometheus ($(tail -n 3 "$WORK/prometheus.log" | tr '\n' ' '))"; finish
+fi
+
+# --- the checks -----------------------------------------------------------------------------
+E2E_GW="http://127.0.0.1:$GW_PORT" E2E_PROM="http://127.0.0.1:$PROM_PORT" E2E_SPANS="$SPANS" \
+E2E_PSQL="psql -X -q -tA -h 127.0.0.1 -p $PG_PORT -U postgres -d chain" \
+E2E_AUDIT_PID="$PID_audit_service" E2E_COUNTS="$WORK/counts" \
+    python3 - <<'PY'
+import json, os, random, shlex, signal, subprocess, time, urllib.error, urllib.parse, urllib.request
+
+GW = os.environ["E2E_GW"]; PROM = os.environ["E2E_PROM"]; SPANS = os.environ["E2E_SPANS"]
+PSQL = shlex.split(os.environ["E2E_PSQL"])
+passed = failed = 0
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1; print(f"PASS  {name}", flush=True)
+    else:
+        failed += 1; print(f"FAIL  {name}" + (f": {detail}" if detail else ""), flush=True)
+    return ok
+
+def http(method, path, body=None, headers=None, base=GW):
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    h = {"Content-Type": "application/json"} if data is not None else {}
+    h.update(headers or {})
+    req = urllib.request.Request(base + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, hdrs, raw = r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, raw = e.code, e.headers, e.read()
+    try:
+        js = json.loads(raw)
+    except Exception:
+        js = None
+    return status, hdrs, js, raw
+
+def sql(q):
+    return subprocess.run(PSQL + ["-c", q], capture_output=True, text=True, check=True).stdout.strip()
+
+def tier_of(u):
+    return "gold" if u % 10 == 0 else "silver" if u % 10 in (1, 2) else "standard"
+
+def priced(u, tier):
+    items = []
+    for i in range(1 + u % 3):
+        items.append({"sku": f"SKU-{u}-{i}", "quantity": 1 + i % 2,
+                      "unit_price_cents": 500 + ((u % 5000) * 31 + i * 17) % 5000})
+    sub = sum(it["quantity"] * it["unit_price_cents"] for it in items)
+    pct = {"gold": 10, "silver": 5}.get(tier, 0)
+    disc = sub * pct // 100
+    tax = ((sub - disc) * 825 + 5000) // 10000
+    return {"items": items, "subtotal_cents": sub, "discount_cents": disc, "tax_cents": tax,
+            "total_cents": sub - disc + tax}
+
+def is_hex(s, n):
+    return isinstance(s, str) and len(s) == n and all(c in "0123456789abcdef" for c in s)
+
+def expect_body(name, js, user):
+    """The 200 body of API.md for `user` (a dict), ids of order/audit excepted. Returns (trace, order_id, audit_id)."""
+    if not isinstance(js, dict):
+        return check(name, False, f"not a JSON object: {js!r}") and None
+    order = js.get("order") or {}; audit = js.get("audit") or {}
+    oid, aid = order.get("id"), audit.get("id")
+    exp = {"trace_id": js.get("trace_id"), "status": "completed", "user": user,
+           "order": dict(priced(user["id"], user["tier"]), id=oid),
+           "audit": {"id": aid, "status": "recorded"}}
+    ok = (js == exp and is_hex(js.get("trace_id"), 32) and isinstance(oid, int) and oid > 0
+          and isinstance(aid, int) and aid > 0)
+    check(name, ok, f"got {json.dumps(js)}, want {json.dumps(exp)}")
+    return js.get("trace_id"), oid, aid
+
+# ---- spans ----
+KIND = {1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
+def load_spans():
+    out = []
+    try:
+        with open(SPANS) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                rec = json.loads(line)
+                for s in rec.get("spans", []):
+                    s = dict(s); s["service"] = rec.get("service_name")
+                    k = s.get("kind"); s["kind"] = KIND.get(k, k) if isinstance(k, int) else str(k).replace("SPAN_KIND_", "")
+                    out.append(s)
+    except FileNotFoundError:
+        pass
+    return out
+
+def trace_spans(tid, want, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        spans = [s for s in load_spans() if s["trace_id"] == tid]
+        if all(any(s["service"] == svc and s["name"] == n and s["kind"] == k for s in spans) for svc, n, k in want) \
+                or time.time() > deadline:
+            return spans
+        time.sleep(0.2)
+
+CHAIN_SPANS = [
+    ("user-service", "POST /process", "SERVER"), ("user-service", "validate_user", "INTERNAL"),
+    ("user-service", "SELECT users", "CLIENT"), ("user-service", "POST", "CLIENT"),
+    ("order-service", "POST /process", "SERVER"), ("order-service", "calculate_pricing", "INTERNAL"),
+    ("order-service", "INSERT orders", "CLIENT"), ("order-service", "POST", "CLIENT"),
+    ("audit-service", "POST /process", "SERVER"), ("audit-service", "INSERT audit_logs", "CLIENT"),
+]
+
+def check_trace(label, tid, root_parent, item_count, total):
+    spans = trace_spans(tid, CHAIN_SPANS)
+    def one(svc, n, k):
+        m = [s for s in spans if s["service"] == svc and s["name"] == n and s["kind"] == k]
+        return m[0] if len(m) == 1 else None
+    found = {w: one(*w) for w in CHAIN_SPANS}
+    missing = [f"{w[0]}:{w[2]} {w[1]}" for w, s in found.items() if s is None]
+    if not check(f"{label}: one trace holds every span of API.md ({len(spans)} spans)", not missing,
+                 f"missing or duplicated: {missing}; have {[(s['service'], s['name'], s['kind']) for s in spans]}"):
+        return
+    byid = {s["span_id"]: s for s in spans}
+    us, os_, as_ = (found[(svc, "POST /process", "SERVER")] for svc in ("user-service", "order-service", "audit-service"))
+    ucl, ocl = found[("user-service", "POST", "CLIENT")], found[("order-service", "POST", "CLIENT")]
+    problems = []
+    if us["parent_span_id"] != root_parent:
+        problems.append(f"user SERVER parent {us['parent_span_id']!r}, want {root_parent!r}")
+    if os_["parent_span_id"] != ucl["span_id"]:
+        problems.append("order SERVER is not a child of user CLIENT POST")
+    if as_["parent_span_id"] != ocl["span_id"]:
+        problems.append("audit SERVER is not a child of order CLIENT POST")
+    # Every other span descends, within its own service, from that service's SERVER span.
+    servers = {"user-service": us, "order-service": os_, "audit-service": as_}
+    for w, s in found.items():
+        if w[2] == "SERVER":
+            continue
+        cur, hops = s, 0
+        while cur is not None and cur is not servers[w[0]] and hops < 10:
+            cur = byid.get(cur["parent_span_id"]); hops += 1
+            if cur is not None and cur["service"] != w[0]:
+                cur = None
+        if cur is not servers[w[0]]:
+            problems.append(f"{w[0]} {w[1]} does not descend from its SERVER span")
+    bad_status = [f"{s['service']} {s['name']}" for s in found.values() if (s.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR")]
+    if bad_status:
+        problems.append(f"ERROR status on {bad_status}")
+    check(f"{label}: spans parented correctly across the three services", not problems, "; ".join(problems))
+    cp = found[("order-service", "calculate_pricing", "INTERNAL")]
+    a = cp.get("attributes", {})
+    check(f"{label}: calculate_pricing has {item_count} item events, order.item_count and order.total_cents",
+          len(cp.get("events", [])) == item_count and a.get("order.item_count") == item_count
+          and a.get("order.total_cents") == total,
+          f"events {len(cp.get('events', []))}, attributes {a}")
+
+def check_rows(label, tid, oid, aid, uid, total):
+    try:
+        o = sql(f"SELECT user_id, total_cents FROM orders WHERE id = {int(oid)} AND trace_id = '{tid}'")
+        a = sql(f"SELECT user_id, order_id, status FROM audit_logs WHERE id = {int(aid)} AND trace_id = '{tid}'")
+        u = sql(f"SELECT count(*) FROM users WHERE id = {int(uid)}")
+    except Exception as e:
+        return check(f"{label}: rows in users, orders, audit_logs", False, str(e))
+    check(f"{label}: rows in users, orders, audit_logs for trace {tid}",
+          o == f"{uid}|{total}" and a == f"{uid}|{oid}|completed" and u == "1",
+          f"orders={o!r} audit_logs={a!r} users={u!r}")
+
+# ---- 1. the two seed examples ----
+u1001 = {"id": 1001, "name": "User 1001", "email": "user1001@example.com", "tier": "silver"}
+u1002 = {"id": 1002, "name": "User 1002", "email": "user1002@example.com", "tier": "silver"}
+assert priced(1002, "silver")["total_cents"] == 1606 and priced(1001, "silver")["total_cents"] == 6368
+
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1001, "action": "test_trace"})
+check("POST /api/v1/process user 1001 -> 200", st == 200, f"status {st}: {raw[:300]!r}")
+r1001 = expect_body("user 1001 body exact (3 items, total 6368)", js, u1001) if st == 200 else None
+
+parent_trace = "%032x" % random.getrandbits(128); parent_span = "%016x" % random.getrandbits(64)
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1002, "action": "purchase"},
+                      {"traceparent": f"00-{parent_trace}-{parent_span}-01", "tracestate": "e2e=1,vendor_x=a"})
+check("POST /api/v1/process user 1002 with traceparent -> 200", st == 200, f"status {st}: {raw[:300]!r}")
+r1002 = expect_body("user 1002 body exact (total 1606)", js, u1002) if st == 200 else None
+if r1002:
+    check("user 1002: trace_id continues the caller's traceparent through nginx", r1002[0] == parent_trace,
+          f"{r1002[0]} != {parent_trace}")
+
+for label, r, uid, n, total, root in (("user 1001", r1001, 1001, 3, 6368, ""), ("user 1002", r1002, 1002, 1, 1606, parent_span)):
+    if r and r[0]:
+        check_rows(label, r[0], r[1], r[2], uid, total)
+        check_trace(label, r[0], root, n, total)
+    else:
+        check(f"{label}: rows and trace", False, "no successful response")
+
+# ---- 2. user creation ----
+new_id = random.randint(10**12, 10**13)
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": new_id, "action": "signup", "user_name": "E2E Person",
+                                                   "user_email": "e2e@example.com", "ignored_field": True})
+check(f"unknown user {new_id} with name+email -> 200", st == 200, f"status {st}: {raw[:300]!r}")
+if st == 200:
+    r = expect_body("created user body exact", js, {"id": new_id, "name": "E2E Person", "email": "e2e@example.com", "tier": "standard"})
+    row = sql(f"SELECT name, email, tier FROM users WHERE id = {new_id}")
+    check("created user row exists (standard tier)", row == "E2E Person|e2e@example.com|standard", repr(row))
+    if r and r[0]:
+        check_rows("created user", r[0], r[1], r[2], new_id, priced(new_id, "standard")["total_cents"])
+
+# ---- 3. errors ----
+def expect_error(name, st, js, raw, status, code, hdrs=None):
+    ok = (st == status and isinstance(js, dict) and (js.get("error") or {}).get("code") == code
+          and isinstance((js.get("error") or {}).get("message"), str) and is_hex(js.get("trace_id"), 32))
+    check(name, ok, f"status {st}: {raw[:300]!r}")
+
+st, _, js, raw = http("POST", "/api/v1/process", b"this is not json")
+expect_error("400 invalid_json (not JSON)", st, js, raw, 400, "invalid_json")
+st, _, js, raw = http("POST", "/api/v1/process", b"[1, 2]")
+expect_error("400 invalid_json (JSON array)", st, js, raw, 400, "invalid_json")
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1001, "action": "bad action!"})
+expect_error("400 invalid_request (action)", st, js, raw, 400, "invalid_request")
+if st == 400 and js:
+    check("invalid_request message names the field", "action" in js["error"]["message"], js["error"]["message"])
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 0, "action": "x"})
+expect_error("400 invalid_request (user_id 0)", st, js, raw, 400, "invalid_request")
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 99999999, "action": "x"})
+expect_error("404 user_not_found", st, js, raw, 404, "user_not_found")
+cnt = sql("SELECT count(*) FROM orders WHERE user_id = 99999999")
+check("404 user_not_found left no order row", cnt == "0", cnt)
+st, hdrs, js, raw = http("GET", "/api/v1/process")
+check("GET /api/v1/process -> 405 method_not_allowed (from user-service)",
+      st == 405 and isinstance(js, dict) and (js.get("error") or {}).get("code") == "method_not_allowed", f"status {st}: {raw[:300]!r}")
+check("405 body carries trace_id (API.md error format)", isinstance(js, dict) and is_hex(js.get("trace_id"), 32), repr(raw[:300]))
+check("405 has an Allow header naming POST", "POST" in (hdrs.get("Allow") or ""), f"Allow: {hdrs.get('Allow')!r}")
+big = json.dumps({"user_id": 1001, "action": "x", "pad": "a" * 70 * 1024}).encode()
+st, _, js, raw = http("POST", "/api/v1/process", big)
+check("70 KB body -> 413", st == 413, f"status {st}: {raw[:200]!r}")
+check("413 body is JSON payload_too_large", isinstance(js, dict) and (js.get("error") or {}).get("code") == "payload_too_large", repr(raw[:200]))
+st, _, js, raw = http("GET", "/api/v1/nothing-here")
+expect_error("unknown gateway path -> 404 not_found", st, js, raw, 404, "not_found")
+
+# ---- 4. Prometheus ----
+want = {"user-service", "order-service", "audit-service"}
+deadline = time.time() + 30; seen = set(); err = ""
+while time.time() < deadline:
+    try:
+        q = urllib.parse.urlencode({"query": "http_server_request_duration_seconds_count"})
+        with urllib.request.urlopen(f"{PROM}/api/v1/query?{q}", timeout=5) as r:
+            res = json.loads(r.read())
+        seen = {s["metric"].get("service") for s in res["data"]["result"]}
+        if want <= seen:
+            break
+    except Exception as e:
+        err = str(e)
+    time.sleep(0.5)
+check("prometheus scraped http_server_request_duration_seconds_count of all three services",
+      want <= seen, f"services seen {sorted(x for x in seen if x)} {err}")
+
+# ---- 5. downstream down ----
+audit_pid = int(os.environ["E2E_AUDIT_PID"])
+os.kill(audit_pid, signal.SIGTERM)
+deadline = time.time() + 15
+while time.time() < deadline and os.path.exists(f"/proc/{audit_pid}"):
+    try:
+        with open(f"/proc/{audit_pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+    except OSError:
+        break
+    time.sleep(0.1)
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1003, "action": "audit_down"})
+check("audit-service down -> 502 or 503", st in (502, 503), f"status {st}: {raw[:300]!r}")
+ok_body = isinstance(js, dict) and (js.get("error") or {}).get("code") in ("upstream_error", "unavailable") and is_hex(js.get("trace_id"), 32)
+check("audit-service down: JSON error upstream_error/unavailable with trace_id", ok_body, repr(raw[:300]))
+if ok_body:
+    tid = js["trace_id"]
+    spans = trace_spans(tid, [("order-service", "POST", "CLIENT"), ("user-service", "POST /process", "SERVER")])
+    ocl = [s for s in spans if s["service"] == "order-service" and s["name"] == "POST" and s["kind"] == "CLIENT"]
+    check("audit-service down: order-service CLIENT POST span has status ERROR",
+          bool(ocl) and all((s.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR") for s in ocl),
+          f"spans {[(s['service'], s['name'], s['kind'], s.get('status')) for s in spans]}")
+    us = [s for s in spans if s["service"] == "user-service" and s["kind"] == "SERVER"]
+    check("audit-service down: user-service SERVER span has status ERROR",
+          bool(us) and all((s.get("status") or {}).get("code") in (2, "STATUS_CODE_ERROR") for s in us),
+          f"{[(s['name'], s.get('status')) for s in us]}")
+    o = sql(f"SELECT count(*) FROM audit_logs WHERE trace_id = '{tid}'")
+    check("audit-service down: no audit row for the failed trace", o == "0", o)
+
+with open(os.environ["E2E_COUNTS"], "w") as f:
+    f.write(f"{passed} {failed}\n")
+PY
+if [[ -s "$WORK/counts" ]]; then
+    read -r p f <"$WORK/counts"
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+else
+    fail "the checks (python) did not finish"
+fi
+finish

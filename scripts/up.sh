@@ -171,6 +171,10 @@ PostgreSQL $DATABASE_URL, Prometheus http://127.0.0.1:$PROMETHEUS_PORT. Try:
 
     curl -X POST http://localhost:$CHAIN_PORT/api/v1/process -H 'Content-Type: application/json' -d '{"user_id": 1001, "action": "test_trace"}'
 
+See its trace (the trace_id of the response), a waterfall across the three services:
+
+    $(chain_bin) trace <trace_id>
+
 Logs:  .run/logs/   (tail -f .run/logs/user-service.log), PostgreSQL: .run/pg/server.log
 Spans: .run/spans-*.jsonl (or OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318 ./scripts/up.sh)
 Stop:  ./scripts/down.sh

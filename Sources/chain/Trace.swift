@@ -9,8 +9,8 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print one trace as a waterfall.")
 
     @Argument(help: "The trace id (32 hex digits), e.g. the trace_id of a response.") var traceID: String
-    @Option(help: "The OTLP/JSON lines file the services write without an OTLP endpoint.")
-    var file = getenv("CHAIN_SPAN_FILE").map { String(cString: $0) } ?? ".run/spans.jsonl"
+    @Option(help: "OTLP/JSON lines files the services write without an OTLP endpoint (repeatable); default: CHAIN_SPAN_FILE, else every .run/spans*.jsonl.")
+    var file: [String] = []
     @Option(help: "Tempo's base URL (http://host:port): read the trace from /api/traces/<id> instead.") var tempo: String?
 
     struct Row { var service: String; var name: String; var id: String; var parent: String; var start: UInt64; var end: UInt64; var error: Bool }
@@ -22,7 +22,7 @@ struct Trace: ParsableCommand {
         }
         var rows: [Row] = []
         for document in try documents(id) { collect(document, id, into: &rows) }
-        guard !rows.isEmpty else { throw ValidationError("no spans of trace \(id) in \(tempo ?? file)") }
+        guard !rows.isEmpty else { throw ValidationError("no spans of trace \(id) in \(tempo ?? spanFiles.joined(separator: ", "))") }
         print(Waterfall.render(rows, traceID: id))
     }
 
@@ -38,18 +38,35 @@ struct Trace: ParsableCommand {
             case .success(let r): return [try JSONReader.parse(r.body)]
             }
         }
-        guard let f = fopen(file, "r") else { throw ValidationError("cannot open \(file)") }
-        defer { fclose(f) }
         var docs: [JSONValue] = []
-        var line: UnsafeMutablePointer<CChar>?
-        var cap = 0
-        defer { free(line) }
-        while getline(&line, &cap, f) > 0 {
-            let text = String(cString: line!)
-            // Cheap filter: only parse lines that mention the trace.
-            if text.contains(id), let v = try? JSONReader.parse(text) { docs.append(v) }
+        for path in spanFiles {
+            guard let f = fopen(path, "r") else { throw ValidationError("cannot open \(path)") }
+            defer { fclose(f) }
+            var line: UnsafeMutablePointer<CChar>?
+            var cap = 0
+            defer { free(line) }
+            while getline(&line, &cap, f) > 0 {
+                let text = String(cString: line!)
+                // Cheap filter: only parse lines that mention the trace.
+                if text.contains(id), let v = try? JSONReader.parse(text) { docs.append(v) }
+            }
         }
         return docs
+    }
+
+    /// The span files to read: --file, else CHAIN_SPAN_FILE, else every .run/spans*.jsonl
+    /// (up.sh gives each service its own file).
+    private var spanFiles: [String] {
+        if !file.isEmpty { return file }
+        if let f = getenv("CHAIN_SPAN_FILE") { return [String(cString: f)] }
+        guard let dir = opendir(".run") else { return [".run/spans.jsonl"] }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name.hasPrefix("spans") && name.hasSuffix(".jsonl") { found.append(".run/" + name) }
+        }
+        return found.sorted()
     }
 
     /// OTLP/JSON ("resourceSpans") or Tempo's ("batches"), "scopeSpans" or the older name.

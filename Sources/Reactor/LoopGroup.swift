@@ -25,14 +25,6 @@ public final class LoopGroup: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on every loop (from any thread).
-    public func forEach(_ body: @escaping @Sendable (EventLoop) -> Void) {
-        for loop in loops {
-            nonisolated(unsafe) let l = loop
-            loop.execute { body(l) }
-        }
-    }
-
     public var runningCount: Int { running.load(ordering: .acquiring) }
 
     /// Waits until every loop has returned from `run`, or the deadline (ns, monotonic) passes.

@@ -40,12 +40,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         cs_block_signals()   // before any thread starts: every thread inherits the mask
         if let service { return try runServices(service) }
-        var config = ServerConfig()
-        config.host = host
+        var config = serverConfig()
         config.port = port
-        config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
-        config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
-        config.acceptMode = accept
         let router = Router()
         let database = databaseURL.isEmpty ? nil
             : try Database(url: databaseURL, connectionsPerLoop: dbConnections, loops: loops)

@@ -82,49 +82,9 @@ enum OTLPTestSupport {
     /// Runs `argv` (argv[0] is a path) with stdin from /dev/null and stdout/stderr into files, in its
     /// own process group; waits at most `timeout` seconds (then kills the group). Returns the exit
     /// status, or 128 + signal when killed by a signal.
+    /// Runs `argv` with stdout and stderr to files (posix_spawn + waitpid; see ExporterTestSupport).
     static func run(_ argv: [String], stdout: String, stderr: String, timeout: Double) throws -> Int32 {
-        #if os(Linux)
-        var actions = posix_spawn_file_actions_t()
-        var attr = posix_spawnattr_t()
-        #else
-        var actions: posix_spawn_file_actions_t?
-        var attr: posix_spawnattr_t?
-        #endif
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attr, 0)
-
-        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargs, environ)
-        guard rc == 0 else { throw Failure(description: "posix_spawn \(argv[0]): error \(rc)") }
-
-        var status: Int32 = 0
-        var waited = 0.0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "waitpid: errno \(errno)")
-            }
-            if waited >= timeout {
-                kill(-pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw Failure(description: "\(argv.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-            }
-            usleep(20_000)
-            waited += 0.02
-        }
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        try ExporterTestSupport.run(argv, stdout: stdout, stderr: stderr, timeout: timeout)
     }
 
     /// The python of the repo's OTLP venv (scripts/otlp-venv.sh creates it on first use).

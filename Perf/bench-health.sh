@@ -86,6 +86,8 @@ declare -A PORT
 TARGETS=()
 
 PORT[chain]=$(free_port)
+# The runtime against nginx: tracing off here (Perf/bench-tracing.sh measures what it costs).
+export OTEL_SDK_DISABLED=true
 start_bg chain "$BIN" serve --port "${PORT[chain]}" --loops "$LOOPS" --host 127.0.0.1
 check_target chain "${PORT[chain]}" || die "chain did not start"
 TARGETS+=(chain)

@@ -136,6 +136,7 @@ mkdir -p "$NGX/tmp"
 sed -e "s|@RUN_DIR@|$NGX|g; s|@GATEWAY_PORT@|$GW_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
     -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
     infra/nginx/chain.conf >"$NGX/nginx.conf"
+cp infra/nginx/chain-routes.conf "$NGX/chain-routes.conf"
 if nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$WORK/nginx-t.log" 2>&1; then
     pass "setup: nginx -t accepts the rendered infra/nginx/chain.conf"
 else
@@ -161,11 +162,41 @@ else
     fail "setup: promtool check config ($(tail -n 3 "$WORK/promtool.log" | tr '\n' ' '))"
 fi
 bg prometheus prometheus --config.file="$PROMDIR/prometheus.yml" --storage.tsdb.path="$PROMDIR/data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT"
+    --web.listen-address="127.0.0.1:$PROM_PORT" --enable-feature=exemplar-storage
 if wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 30 "$PID_prometheus" 2>>"$WORK/wait.log"; then
     pass "setup: prometheus on 127.0.0.1:$PROM_PORT"
 else
     fail "setup: prometheus ($(tail -n 3 "$WORK/prometheus.log" | tr '\n' ' '))"; finish
+fi
+
+# --- the dashboards, under load -------------------------------------------------------------
+# The compose stack's bench job (Perf/compose-bench.sh) briefly through the gateway, then every
+# PromQL expression of grafana-dashboards/ evaluated by this Prometheus (Tests/stack/check_dashboards.py).
+# Prometheus hands its targets to the scrapers a few seconds after it is ready: load only once
+# it scrapes all three services.
+for _ in $(seq 60); do
+    up=$(curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=count(up == 1)' 2>/dev/null |
+        python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null)
+    [[ "$up" == 3 ]] && break
+    sleep 0.5
+done
+[[ "$up" == 3 ]] && pass "prometheus scrapes the three services" || fail "prometheus scrapes the three services (up: $up)"
+if BENCH_URL="http://127.0.0.1:$GW_PORT/api/v1/process" BENCH_DURATION=4s BENCH_WARMUP=1s BENCH_THREADS=1 \
+    BENCH_CONNECTIONS=2 BENCH_WAIT=10 sh Perf/compose-bench.sh >"$WORK/bench.log" 2>&1 9>&-; then
+    pass "load: Perf/compose-bench.sh through the gateway, no failed request ($(awk '/Requests\/sec/ {print $2}' "$WORK/bench.log") req/s)"
+else
+    fail "load: Perf/compose-bench.sh ($(tail -n 5 "$WORK/bench.log" | tr '\n' ' '))"
+fi
+sleep 3   # three more scrapes
+"$PY" Tests/stack/check_dashboards.py --prometheus "http://127.0.0.1:$PROM_PORT" \
+    --metrics "http://127.0.0.1:$USER_PORT/metrics" --metrics "http://127.0.0.1:$ORDER_PORT/metrics" \
+    --metrics "http://127.0.0.1:$AUDIT_PORT/metrics" grafana-dashboards/*.json >"$WORK/dashboards.txt" 2>&1
+cat "$WORK/dashboards.txt"
+if tail -n 1 "$WORK/dashboards.txt" | grep -qE '^[0-9]+ passed, [0-9]+ failed$'; then
+    PASSED=$((PASSED + $(grep -c '^PASS' "$WORK/dashboards.txt")))
+    FAILED=$((FAILED + $(grep -c '^FAIL' "$WORK/dashboards.txt")))
+else
+    fail "Tests/stack/check_dashboards.py did not finish"
 fi
 
 # --- the checks -----------------------------------------------------------------------------

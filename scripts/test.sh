@@ -8,6 +8,8 @@
 #   unit tests  swift test
 #   fuzz        scripts/fuzz.sh ${FUZZ_SECONDS:-60}   (skipped when the script does not exist)
 #   smoke       scripts/smoke.sh                      (release build, real server, real sockets)
+#   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
+#   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 # Stops at the first failing stage, exits non-zero, and always ends with "N passed, M failed".
 #
 # Environment: FUZZ_SECONDS (60), SWIFT_TEST_FLAGS (extra `swift test` flags), SKIP_PACKAGES=1.
@@ -160,6 +162,10 @@ stage_smoke() {
     bash scripts/smoke.sh
 }
 
+stage_stack() {
+    bash scripts/stack-check.sh
+}
+
 section "setup"
 log "repo: $CHAIN_ROOT   CI=${CI:-}   cores: $(nproc)"
 if [[ -n "${SKIP_PACKAGES:-}" ]]; then
@@ -186,3 +192,4 @@ else
 fi
 run_stage "smoke" stage_smoke
 run_stage "end-to-end" stage_e2e
+run_stage "stack" stage_stack

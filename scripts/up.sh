@@ -101,6 +101,7 @@ component_start() {
             sed -e "s|@RUN_DIR@|$dir|g; s|@GATEWAY_PORT@|$CHAIN_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
                 -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
                 infra/nginx/chain.conf >"$dir/nginx.conf"
+            cp infra/nginx/chain-routes.conf "$dir/chain-routes.conf"
             nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
             start_daemon gateway nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
             ;;

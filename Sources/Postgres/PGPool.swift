@@ -14,22 +14,27 @@ public final class PGPool {
     private var waiting: [PGQuery] = []
     private lazy var waitTimer = LoopTimer { [unowned self] in self.expireWaiting() }
     private var closed = false
+    /// Occupancy for the metrics; readable from any thread.
+    public let stats: PGPoolStats
     public var logger: (String) -> Void = { msg in
         var line = "postgres: \(msg)\n"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
-    /// `params` come from `PGConnectParams.parse` (resolved off the loop).
-    public init(loop: EventLoop, config: PGConfig, params: PGConnectParams, statements: [PGStatement]) {
+    /// `params` come from `PGConnectParams.parse` (resolved off the loop). `stats` may be made
+    /// beforehand, so a metrics scrape can hold it before the loop creates the pool.
+    public init(loop: EventLoop, config: PGConfig, params: PGConnectParams, statements: [PGStatement],
+                stats: PGPoolStats? = nil) {
         self.loop = loop
         self.config = config
         self.statements = statements
         cParams = CConnectParams(params)
+        self.stats = stats ?? PGPoolStats(configured: max(1, config.connectionsPerLoop))
     }
 
     /// Opens the connections (on the loop's thread).
     public func start() {
-        for _ in 0..<max(1, config.connectionsPerLoop) {
+        for _ in 0..<stats.configured {
             let c = PGConnection(pool: self)
             connections.append(c)
             c.connect()
@@ -42,7 +47,7 @@ public final class PGPool {
     /// For a write, success means its transaction committed.
     public func query(_ statement: Int, _ params: [PGParam] = [], deadline: UInt64,
                       _ completion: @escaping PGCompletion) {
-        dispatch(PGQuery(statement: statement, params: params, deadline: deadline, completion: completion))
+        dispatch(PGQuery(statement: statement, params: params, deadline: deadline, stats: stats, completion: completion))
     }
 
     func dispatch(_ q: PGQuery) {
@@ -50,6 +55,7 @@ public final class PGPool {
         if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
         guard var best = ready.first else {
             waiting.append(q)
+            stats.setPending(waiting.count)
             if !waitTimer.isArmed { loop.timers.arm(waitTimer, at: q.deadline) }
             return
         }
@@ -68,14 +74,17 @@ public final class PGPool {
 
     func connectionReady(_ c: PGConnection) {
         ready.append(c)
+        stats.setReady(ready.count)
         let w = waiting
         waiting.removeAll()
+        stats.setPending(0)
         loop.timers.cancel(waitTimer)
         for q in w { dispatch(q) }
     }
 
     func connectionLost(_ c: PGConnection, wasReady: Bool) {
         if wasReady { ready.removeAll { $0 === c } }
+        stats.setReady(ready.count)
     }
 
     private func expireWaiting() {
@@ -85,6 +94,7 @@ public final class PGPool {
             if q.deadline <= now { q.finish(.failure(.unavailable)) } else if !q.isDone { keep.append(q) }
         }
         waiting = keep
+        stats.setPending(keep.count)
         if let next = keep.map(\.deadline).min() { loop.timers.arm(waitTimer, at: next) }
     }
 
@@ -96,6 +106,8 @@ public final class PGPool {
         for q in waiting { q.finish(.failure(.shuttingDown)) }
         waiting.removeAll()
         ready.removeAll()
+        stats.setPending(0)
+        stats.setReady(0)
         for c in connections { c.shutdown() }
     }
 }

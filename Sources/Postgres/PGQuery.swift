@@ -6,12 +6,15 @@ final class PGQuery {
     let deadline: UInt64
     var completion: PGCompletion?
     var attempts = 0
+    let stats: PGPoolStats
 
-    init(statement: Int, params: [PGParam], deadline: UInt64, completion: @escaping PGCompletion) {
+    init(statement: Int, params: [PGParam], deadline: UInt64, stats: PGPoolStats, completion: @escaping PGCompletion) {
         self.statement = statement
         self.params = params
         self.deadline = deadline
+        self.stats = stats
         self.completion = completion
+        stats.queryStarted()
     }
 
     var isDone: Bool { completion == nil }
@@ -20,6 +23,7 @@ final class PGQuery {
     func finish(_ r: Result<PGRows, PGError>) {
         guard let c = completion else { return }
         completion = nil
+        stats.queryFinished()
         c(r)
     }
 }

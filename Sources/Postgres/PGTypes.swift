@@ -42,6 +42,18 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .shuttingDown: return "database pool is shutting down"
         }
     }
+
+    /// A short, bounded name for metrics labels: the SQLSTATE for server errors.
+    public var kind: String {
+        switch self {
+        case .server(let state, _): return state
+        case .connectionLost: return "connection_lost"
+        case .unavailable: return "unavailable"
+        case .timeout: return "timeout"
+        case .retriesExhausted: return "retries_exhausted"
+        case .shuttingDown: return "shutting_down"
+        }
+    }
 }
 
 public typealias PGCompletion = (Result<PGRows, PGError>) -> Void

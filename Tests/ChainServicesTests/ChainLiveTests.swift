@@ -14,6 +14,7 @@ final class ChainLiveTests: XCTestCase {
     var servers: [HTTPServer] = []
     var tracers: [ServiceName: Tracer] = [:]
     var ports: [ServiceName: Int] = [:]
+    var registries: [ServiceName: MetricsRegistry] = [:]
 
     override func setUpWithError() throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
@@ -39,7 +40,10 @@ final class ChainLiveTests: XCTestCase {
         for name in ServiceName.allCases {
             let next: String? = name == .user ? "http://127.0.0.1:\(ports[.order]!)" : name == .order ? "http://127.0.0.1:\(ports[.audit]!)" : nil
             let tracer = tracers[name]!
-            let s = try ChainService(name: name, loopCount: 1, databaseURL: url, connectionsPerLoop: 1, nextURL: next, metrics: nil) { _ in tracer }
+            let registry = MetricsRegistry(loopCount: 1)
+            registries[name] = registry
+            let s = try ChainService(name: name, loopCount: 1, databaseURL: url, connectionsPerLoop: 1, nextURL: next,
+                                     metrics: ServiceMetrics(registry: registry)) { _ in tracer }
             s.register(on: routers[name]!)
             services.append(s)
         }
@@ -162,5 +166,30 @@ final class ChainLiveTests: XCTestCase {
         let (s3, b3) = try post("[1,2]")
         XCTAssertEqual(s3, 400)
         XCTAssertTrue(b3.contains(#""code":"invalid_json""#), b3)
+    }
+
+    func exposition(_ service: ServiceName) -> String {
+        var out: [UInt8] = []
+        registries[service]!.renderPrometheus(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The database metrics of the dashboards: operations, pool occupancy and errors by SQLSTATE.
+    func testDatabaseMetricsCountOperationsPoolAndErrors() throws {
+        XCTAssertEqual(try post(#"{"user_id": 1001, "action": "metrics"}"#).0, 200)
+        // order-service storing an order for a user that does not exist: a foreign-key violation.
+        let body = #"{"user": {"id": 987654320, "name": "Nobody", "email": "n@example.com", "tier": "standard"}, "action": "x"}"#
+        let (st, b) = try exchange(.order, "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        XCTAssertGreaterThanOrEqual(st, 500, b)
+
+        let user = exposition(.user), order = exposition(.order)
+        XCTAssertTrue(user.contains(#"db_client_connections{service="user-service",state="ready"} 1"#), user)
+        XCTAssertTrue(user.contains(#"db_client_connections{service="user-service",state="not_ready"} 0"#), user)
+        XCTAssertTrue(user.contains(#"db_client_connection_max{service="user-service"} 1"#), user)
+        XCTAssertTrue(user.contains(#"db_client_operations_in_flight{service="user-service"} 0"#), user)
+        XCTAssertTrue(user.contains(#"db_client_connection_pending_requests{service="user-service"} 0"#), user)
+        XCTAssertTrue(user.contains(#"db_client_operation_duration_seconds_count{service="user-service",operation="SELECT",table="users"} "#), user)
+        XCTAssertFalse(user.contains("db_client_operation_errors_total{"), "no failed operation in user-service")
+        XCTAssertTrue(order.contains(#"db_client_operation_errors_total{service="order-service",operation="INSERT",table="orders",error_type="23503"} 1"#), order)
     }
 }

@@ -13,6 +13,8 @@ public final class ChainService: @unchecked Sendable {
     let tracer: (EventLoop) -> Tracer
     let metrics: ServiceMetrics?
     let loops: PerLoop<ServiceLoop>
+    /// One per loop, made here so the metrics can read them from the first scrape on.
+    let poolStats: [PGPoolStats]
 
     /// Resolves the database host and the next service's address here, off the loops.
     public init(name: ServiceName, loopCount: Int, databaseURL: String, connectionsPerLoop: Int,
@@ -31,11 +33,14 @@ public final class ChainService: @unchecked Sendable {
         self.metrics = metrics
         self.tracer = tracer
         loops = PerLoop(count: loopCount)
+        poolStats = (0..<loopCount).map { _ in PGPoolStats(configured: max(1, connectionsPerLoop)) }
+        if let metrics { registerPoolMetrics(on: metrics.registry) }
     }
 
     /// On the loop's thread, before it serves.
     public func start(on loop: EventLoop) {
-        let pool = PGPool(loop: loop, config: pgConfig, params: pgParams, statements: SQL.statements)
+        let pool = PGPool(loop: loop, config: pgConfig, params: pgParams, statements: SQL.statements,
+                          stats: poolStats[loop.index])
         pool.start()
         let client = next.map { HTTPClient(loop: loop, address: $0.address, hostHeader: $0.host) }
         loops[loop] = ServiceLoop(loop: loop, service: name, pool: pool, tracer: tracer(loop), next: client,

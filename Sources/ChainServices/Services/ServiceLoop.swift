@@ -18,6 +18,7 @@ final class ServiceLoop {
     let nextPort: Int
     let metrics: ServiceMetrics?
     private var dbHandles: [Int: HistogramHandle] = [:]
+    private var dbErrorHandles: [String: CounterHandle] = [:]   // by statement and error kind
     private var clientHandles: [Int: HistogramHandle] = [:]
 
     init(loop: EventLoop, service: ServiceName, pool: PGPool, tracer: Tracer, next: HTTPClient?, nextPort: Int, metrics: ServiceMetrics?) {
@@ -41,7 +42,10 @@ final class ServiceLoop {
         tracer.setAttribute(span, "db.query.text", .literal(sql.text))
         let started = monotonicNanos()
         pool.query(sql.rawValue, params, deadline: loop.now &+ budget) { [self] result in
-            if case .failure(let e) = result { tracer.recordError(span, type: "PGError", message: e.description) }
+            if case .failure(let e) = result {
+                tracer.recordError(span, type: "PGError", message: e.description)
+                dbErrorHandle(sql, e)?.inc()
+            }
             tracer.end(span)
             dbHandle(sql).map { $0.observe(Double(monotonicNanos() &- started) / 1e9) }
             done(result)
@@ -53,6 +57,15 @@ final class ServiceLoop {
         if let h = dbHandles[sql.rawValue] { return h }
         let h = metrics.dbDuration.handle(loop: loop.index, [service.rawValue, sql.operation.description, sql.table.description])
         dbHandles[sql.rawValue] = h
+        return h
+    }
+
+    private func dbErrorHandle(_ sql: SQL, _ error: PGError) -> CounterHandle? {
+        guard let metrics else { return nil }
+        let key = "\(sql.rawValue) \(error.kind)"
+        if let h = dbErrorHandles[key] { return h }
+        let h = metrics.dbErrors.handle(loop: loop.index, [service.rawValue, sql.operation.description, sql.table.description, error.kind])
+        dbErrorHandles[key] = h
         return h
     }
 

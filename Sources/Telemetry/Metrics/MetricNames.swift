@@ -7,6 +7,16 @@ public enum MetricNames {
     public static let httpClientRequestLabels = ["service", "peer", "status"]
     public static let dbClientOperationDuration = "db_client_operation_duration_seconds"
     public static let dbClientOperationLabels = ["service", "operation", "table"]
+    /// Failed database operations; `error_type` is the SQLSTATE or the client-side failure.
+    public static let dbClientOperationErrors = "db_client_operation_errors_total"
+    public static let dbClientOperationErrorLabels = ["service", "operation", "table", "error_type"]
+    /// The pools' connections by state (`ready` or `not_ready`), summed over the loops.
+    public static let dbClientConnections = "db_client_connections"
+    public static let dbClientConnectionMax = "db_client_connection_max"
+    /// Operations waiting for a ready connection.
+    public static let dbClientConnectionPendingRequests = "db_client_connection_pending_requests"
+    /// Operations handed to the pools and not completed (pending ones included).
+    public static let dbClientOperationsInFlight = "db_client_operations_in_flight"
 
     public static let spansStarted = "chain_spans_started_total"
     /// Spans refused because a loop's ring (or open-span table) was full.
@@ -27,13 +37,17 @@ extension MetricsRegistry {
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 }
 
-/// The three latency histograms of the contract, declared on one registry.
+/// The three latency histograms of the contract and the database error counter, declared on
+/// one registry.
 public struct ServiceMetrics: Sendable {
     public let serverDuration: HistogramFamily
     public let clientDuration: HistogramFamily
     public let dbDuration: HistogramFamily
+    public let dbErrors: CounterFamily
+    public let registry: MetricsRegistry
 
     public init(registry: MetricsRegistry) {
+        self.registry = registry
         serverDuration = registry.histogram(
             MetricNames.httpServerRequestDuration, help: "Duration of inbound HTTP requests.",
             labels: MetricNames.httpServerRequestLabels)
@@ -43,5 +57,8 @@ public struct ServiceMetrics: Sendable {
         dbDuration = registry.histogram(
             MetricNames.dbClientOperationDuration, help: "Duration of database operations.",
             labels: MetricNames.dbClientOperationLabels)
+        dbErrors = registry.counter(
+            MetricNames.dbClientOperationErrors, help: "Failed database operations.",
+            labels: MetricNames.dbClientOperationErrorLabels)
     }
 }

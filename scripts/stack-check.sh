@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Validates the compose stack without a Docker engine (a stage of scripts/test.sh):
+#   docker-compose config      infra/docker-compose.yaml parses (Debian's docker-compose 1.29)
+#   Tests/stack/check_stack.py pinned images, health checks, ordering, mounts, profiles,
+#                              collector/Tempo component names, Grafana provisioning, dashboards
+#   promtool check config      both Prometheus configs
+#   nginx -t                   the local gateway (chain.conf) and the compose gateway
+#                              (gateway.compose.conf without its otel lines, which need the module,
+#                              and with the services' names pointed at 127.0.0.1)
+# Prints one line per check and "N passed, M failed"; exit 1 on any failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
+WORK=$(mktemp -d /tmp/chain-stack.XXXXXX)
+chmod 755 "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+# run NAME CMD...: one check, its output shown only when it fails.
+run() {
+    local name=$1; shift
+    if "$@" >"$WORK/out" 2>&1; then pass "$name"; else fail "$name: $(tail -n 5 "$WORK/out" | tr '\n' ' ')"; fi
+}
+
+for t in docker-compose promtool nginx; do
+    command -v "$t" >/dev/null 2>&1 || fail "setup: $t not installed"
+done
+run "docker-compose config parses infra/docker-compose.yaml" \
+    docker-compose -f infra/docker-compose.yaml config -q
+for p in infra/prometheus/prometheus.yml infra/prometheus/prometheus.compose.yml; do
+    run "promtool check config $p" promtool check config "$p"
+done
+
+# The local gateway, rendered as scripts/up.sh does.
+mkdir -p "$WORK/local/tmp"
+sed -e "s|@RUN_DIR@|$WORK/local|g; s|@GATEWAY_PORT@|18080|g; s|@USER_PORT@|5001|g" \
+    -e "s|@ORDER_PORT@|5002|g; s|@AUDIT_PORT@|5003|g" infra/nginx/chain.conf >"$WORK/local/nginx.conf"
+cp infra/nginx/chain-routes.conf "$WORK/local/"
+run "nginx -t: infra/nginx/chain.conf with chain-routes.conf" \
+    nginx -t -p "$WORK/local" -c "$WORK/local/nginx.conf" -e "$WORK/local/error.log"
+
+# The compose gateway: everything but the otel module's lines, with a writable pid file.
+mkdir -p "$WORK/compose"
+awk '
+    /^[ \t]*#/ { next }
+    /^load_module/ { next }
+    /^[ \t]*otel_exporter[ \t]*\{/ { skip = 1 }
+    skip { if ($0 ~ /\}/) skip = 0; next }
+    /^[ \t]*otel_/ { next }
+    { print }
+' infra/nginx/gateway.compose.conf |
+    sed -e "s|\$otel_trace_id|\$request_id|; s|^pid .*|pid $WORK/compose/nginx.pid;|" \
+        -e "s#\(user\|order\|audit\)-service:#127.0.0.1:#" >"$WORK/compose/nginx.conf"
+cp infra/nginx/chain-routes.conf "$WORK/compose/"
+if grep -qE '^[[:space:]]*otel_|ngx_otel' "$WORK/compose/nginx.conf"; then
+    fail "nginx -t: gateway.compose.conf: otel lines left after stripping"
+else
+    run "nginx -t: infra/nginx/gateway.compose.conf (otel lines removed)" \
+        nginx -t -p "$WORK/compose" -c "$WORK/compose/nginx.conf" -e "$WORK/compose/error.log"
+fi
+
+PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; PY=''; }
+if [[ -n "$PY" ]]; then
+    "$PY" Tests/stack/check_stack.py . >"$WORK/static.txt" 2>&1
+    cat "$WORK/static.txt"
+    PASSED=$((PASSED + $(grep -c '^PASS' "$WORK/static.txt")))
+    FAILED=$((FAILED + $(grep -c '^FAIL' "$WORK/static.txt")))
+    grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/static.txt" && fail "check_stack.py crashed"
+fi
+printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+((FAILED == 0))

@@ -33,6 +33,7 @@ CHAIN_PROJECT_PACKAGES=(
     build-essential pkg-config libpq-dev liburing-dev libssl-dev postgresql nginx-light wrk
     curl python3 python3-venv ca-certificates prometheus zlib1g-dev
     docker-compose   # only to validate infra/docker-compose.yaml (`docker-compose config`)
+    debootstrap      # scripts/image-check.sh: the Dockerfile's runtime stage as a Debian root
 )
 
 # ---------------------------------------------------------------------------------------------

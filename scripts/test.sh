@@ -10,6 +10,7 @@
 #   smoke       scripts/smoke.sh                      (release build, real server, real sockets)
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
+#   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
 # Stops at the first failing stage, exits non-zero, and always ends with "N passed, M failed".
 #
 # Environment: FUZZ_SECONDS (60), SWIFT_TEST_FLAGS (extra `swift test` flags), SKIP_PACKAGES=1.
@@ -166,6 +167,10 @@ stage_stack() {
     bash scripts/stack-check.sh
 }
 
+stage_image() {
+    bash scripts/image-check.sh
+}
+
 section "setup"
 log "repo: $CHAIN_ROOT   CI=${CI:-}   cores: $(nproc)"
 if [[ -n "${SKIP_PACKAGES:-}" ]]; then
@@ -193,3 +198,4 @@ fi
 run_stage "smoke" stage_smoke
 run_stage "end-to-end" stage_e2e
 run_stage "stack" stage_stack
+run_stage "runtime image" stage_image

@@ -26,4 +26,7 @@ public final class OSThread: @unchecked Sendable {
     }
 
     public func join() { pthread_join(handle, nil) }
+
+    /// For a thread nobody joins: its resources go when it ends.
+    public func detach() { pthread_detach(handle) }
 }

@@ -106,6 +106,34 @@ final class ClientTests: XCTestCase {
         XCTAssertTrue(out.contains { $0.error == .timeout }, "\(out)")
     }
 
+    /// The upstream "moved" (the client's address is stale, as after a container was recreated):
+    /// the refused connect starts a lookup off the loop, and later requests reach the new address.
+    func testUpstreamResolverRepointsTheClientAfterAConnectFailure() throws {
+        let probe = try Socket.listen(SocketAddress.resolve(host: "127.0.0.1", port: 0), reusePort: false)
+        let stale = try SocketAddress.resolve(host: "127.0.0.1", port: Socket.localPort(probe))
+        close(probe)
+        let resolver = UpstreamResolver(host: "localhost", port: server.port, minInterval: 50_000_000)
+        nonisolated(unsafe) var client: HTTPClient!
+        let first = run(1) { loop, done in
+            client = HTTPClient(loop: loop, address: stale, hostHeader: "x")
+            resolver.watch(client)
+            client.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + 1_000_000_000) { done(Self.outcome($0)) }
+        }
+        // Refused, or (if the lookup beat the immediate retry) answered from the new address.
+        XCTAssertTrue(first.first?.error == .connectFailed(ECONNREFUSED) || first.first?.status == 200, "\(first)")
+        XCTAssertEqual(resolver.lookupCount, 1, "one lookup for the refused attempts, however many")
+        nonisolated(unsafe) let c = client
+        var later: [Outcome] = []
+        let deadline = monotonicNanos() + 5_000_000_000
+        repeat {
+            usleep(20_000)
+            later = run(1) { loop, done in
+                c!.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + 1_000_000_000) { done(Self.outcome($0)) }
+            }
+        } while later.first?.status != 200 && monotonicNanos() < deadline
+        XCTAssertEqual(later.first?.status, 200, "\(later)")
+    }
+
     func testChunkedCloseDelimitedAndStaleConnections() throws {
         let canned = try CannedServer(responses: [
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",

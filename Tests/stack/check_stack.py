@@ -256,6 +256,11 @@ check("gateway: otel directives exist in ngx_otel_module", directives and direct
       str(sorted(directives - NGINX_OTEL_DIRECTIVES)))
 check("gateway: propagates trace context", re.search(r"otel_trace_context\s+propagate;", gw) is not None)
 check("gateway: exports to otel-collector:4317", "endpoint otel-collector:4317;" in gw)
+for up, body in re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", gw):
+    check(f"gateway: upstream {up} re-resolves its service (zone + server ... resolve)",
+          re.search(r"^\s*zone\s+\w+", body, re.M) is not None
+          and re.search(r"^\s*server\s+[a-z-]+:\d+\s+resolve\b", body, re.M) is not None, body.strip())
+check("gateway: a resolver for `resolve` (Docker's DNS)", re.search(r"^\s*resolver\s+127\.0\.0\.11\b", gw, re.M) is not None)
 
 # ---------------------------------------------------------------------------------------------
 # Grafana provisioning and dashboards

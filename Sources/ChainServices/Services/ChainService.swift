@@ -10,6 +10,8 @@ public final class ChainService: @unchecked Sendable {
     let pgConfig: PGConfig
     let pgParams: PGConnectParams
     let next: (address: SocketAddress, host: String, port: Int)?
+    /// Looks the next service's host up again when the clients cannot connect to it.
+    let nextResolver: UpstreamResolver?
     let tracer: (EventLoop) -> Tracer
     let metrics: ServiceMetrics?
     let loops: PerLoop<ServiceLoop>
@@ -27,8 +29,10 @@ public final class ChainService: @unchecked Sendable {
         if let nextURL {
             guard let (host, port) = Self.hostPort(nextURL) else { throw ServiceConfigError(description: "next service URL must be http://host:port, got \(nextURL)") }
             next = (try SocketAddress.resolve(host: host, port: port), "\(host):\(port)", port)
+            nextResolver = UpstreamResolver(host: host, port: port)
         } else {
             next = nil
+            nextResolver = nil
         }
         self.metrics = metrics
         self.tracer = tracer
@@ -43,6 +47,7 @@ public final class ChainService: @unchecked Sendable {
                           stats: poolStats[loop.index])
         pool.start()
         let client = next.map { HTTPClient(loop: loop, address: $0.address, hostHeader: $0.host) }
+        if let client { nextResolver?.watch(client) }
         loops[loop] = ServiceLoop(loop: loop, service: name, pool: pool, tracer: tracer(loop), next: client,
                                   nextPort: next?.port ?? 0, metrics: metrics)
     }

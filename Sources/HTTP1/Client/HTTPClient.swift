@@ -12,8 +12,12 @@ struct PendingRequest {
 /// deadline passes.
 public final class HTTPClient {
     public let loop: EventLoop
-    public let address: SocketAddress
+    /// Where new connections go; `UpstreamResolver` may replace it (on this loop).
+    public var address: SocketAddress
     public let hostHeader: String
+    /// Called on this loop when a connect failed (refused, unreachable, timed out), so the owner
+    /// can look the host up again: the upstream may have come back on another address.
+    public var onConnectFailure: (() -> Void)?
     let config: ClientConfig
     private var idle: [ClientConnection] = []
     private var waiters: [PendingRequest] = []
@@ -65,6 +69,7 @@ public final class HTTPClient {
     }
 
     private func retryOrFail(_ p: PendingRequest, _ error: ClientError) {
+        if error.isBeforeSend { onConnectFailure?() }
         if error.isBeforeSend && p.attempt == 0 && loop.now < p.deadline {
             var again = p
             again.attempt = 1

@@ -56,6 +56,7 @@ swift_libs=$(ldd "$BIN" | grep -c 'libswift\|libFoundation\|libdispatch' || true
 # --- the root file system -----------------------------------------------------------------------
 ROOTFS="/tmp/chain-rootfs-$suite-$(printf '%s' "$pkgs" | sha256sum | cut -c1-12)"
 if [[ ! -f "$ROOTFS/.complete" ]]; then
+    umount "$ROOTFS/proc" 2>/dev/null || true   # never rm -rf through a mounted /proc
     rm -rf "$ROOTFS"
     if debootstrap --variant=minbase --include="$pkgs" "$suite" "$ROOTFS" http://deb.debian.org/debian \
         >/tmp/chain-debootstrap.log 2>&1; then

@@ -4,8 +4,10 @@
 #   2. exporter throughput (spans/s encoded as OTLP protobuf and POSTed) to a receiver that
 #      costs little: nginx answering 200 on /v1/traces;
 #   3. GET /health req/s with tracing at 100 % (spans exported to that receiver) vs
-#      OTEL_SDK_DISABLED=true, same wrk settings, alternating, ROUNDS rounds.
-# Environment: ROUNDS (3), DURATION (8s), CONNS (64), SKIP_BUILD=1.
+#      OTEL_SDK_DISABLED=true, same wrk settings, alternating, ROUNDS rounds; and the server's
+#      CPU time per request (all its threads, from /proc/PID/stat), steadier than req/s when wrk,
+#      the receiver and the server share the cores.
+# Environment: ROUNDS (3), DURATION (8s), CONNS (64), SKIP_BUILD=1, CHAIN_BIN.
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -17,7 +19,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-8s}
 CONNS=${CONNS:-64}
 [[ -n "${SKIP_BUILD:-}" ]] || swift build -c release --product chain >&2
-BIN=.build/release/chain
+BIN=${CHAIN_BIN:-.build/release/chain}   # CHAIN_BIN: another build, to compare two
 TMP=$(mktemp -d /tmp/chain-bench-tracing.XXXXXX)
 pids=()
 # Servers start inside $(...) subshells, so their pids go to files, read back here.
@@ -70,19 +72,29 @@ start_server() { # name env...
 P_ON=$(start_server traced OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECV" OTEL_SERVICE_NAME=bench)
 P_OFF=$(start_server untraced OTEL_SDK_DISABLED=true)
 
-declare -A RPS
+# CPU time of a server process (all its threads: loops and exporter), in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+TICK=$(getconf CLK_TCK)
+
+declare -A RPS CPU
 for ((r = 1; r <= ROUNDS; r++)); do
     for t in on off; do
-        port=$P_ON; [[ $t == off ]] && port=$P_OFF
+        port=$P_ON pid=$(cat "$TMP/traced.pid")
+        [[ $t == off ]] && port=$P_OFF pid=$(cat "$TMP/untraced.pid")
         run_wrk "http://127.0.0.1:$port/health" 2s "$CONNS" "$TMP/warm.txt" 2
+        c0=$(cpu_ticks "$pid")
         run_wrk "http://127.0.0.1:$port/health" "$DURATION" "$CONNS" "$TMP/wrk-$t-$r.txt" 2
+        c1=$(cpu_ticks "$pid")
         read -r rps _ <<<"$(wrk_parse "$TMP/wrk-$t-$r.txt")"
+        reqs=$(awk '/requests in/ { print $1; exit }' "$TMP/wrk-$t-$r.txt")
         RPS[$t,$r]=$rps
+        CPU[$t,$r]=$(awk -v d="$((c1 - c0))" -v hz="$TICK" -v n="$reqs" 'BEGIN { printf "%.2f", d / hz * 1e6 / n }')
     done
 done
-printf '| round | traced (100 %%, exported) req/s | OTEL_SDK_DISABLED req/s | traced / untraced |\n|---|---:|---:|---:|\n'
+printf '| round | traced (100 %%, exported) req/s | OTEL_SDK_DISABLED req/s | traced / untraced | traced µs CPU/req | untraced µs CPU/req | CPU traced / untraced |\n|---|---:|---:|---:|---:|---:|---:|\n'
 for ((r = 1; r <= ROUNDS; r++)); do
-    printf '| %d | %s | %s | %s |\n' "$r" "$(fmt_rps "${RPS[on,$r]}")" "$(fmt_rps "${RPS[off,$r]}")" "$(ratio "${RPS[on,$r]}" "${RPS[off,$r]}")"
+    printf '| %d | %s | %s | %s | %s | %s | %s |\n' "$r" "$(fmt_rps "${RPS[on,$r]}")" "$(fmt_rps "${RPS[off,$r]}")" \
+        "$(ratio "${RPS[on,$r]}" "${RPS[off,$r]}")" "${CPU[on,$r]}" "${CPU[off,$r]}" "$(ratio "${CPU[on,$r]}" "${CPU[off,$r]}")"
 done
 metrics=$(curl -s "http://127.0.0.1:$P_ON/metrics" | grep -E '^chain_spans_(started|exported|dropped)_total' | tr '\n' ' ')
 printf '\nSpan counters of the traced server after the run: `%s`\n' "$metrics"

@@ -50,10 +50,11 @@ struct BenchSpans: ParsableCommand {
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
         env["OTEL_BSP_SCHEDULE_DELAY"] = "5"
         let ring = tracer.ring
-        let exporter = SpanExporter(config: .from(environment: env),
-                                    resource: resourceFromEnvironment(env, serviceName: "bench", serviceVersion: chainVersion),
-                                    scopeName: "chain", scopeVersion: chainVersion) { (max: Int, out: inout [SpanRecord]) in
-            ring.drain(max: max) { out.append($0.pointee) }
+        let resource = resourceFromEnvironment(env, serviceName: "bench", serviceVersion: chainVersion)
+        let source = RingSpanSource(rings: [ring], resource: resource, scopeName: "chain", scopeVersion: chainVersion)
+        let exporter = SpanExporter<SpanRecord>(config: .from(environment: env), resource: resource,
+                                                scopeName: "chain", scopeVersion: chainVersion) { max, encoding, out in
+            source.take(max: max, encoding: encoding, into: &out)
         }
         exporter.start()
         let t0 = monotonicNanos()

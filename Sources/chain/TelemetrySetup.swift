@@ -30,13 +30,9 @@ final class TelemetrySetup: @unchecked Sendable {
         } else {
             let config = ExporterConfig.from(environment: env)
             let resource = resourceFromEnvironment(env, serviceName: serviceName, serviceVersion: chainVersion)
-            let rings = tracers.map(\.ring)
-            exporter = SpanExporter(config: config, resource: resource, scopeName: "chain", scopeVersion: chainVersion) { max, out in
-                var n = 0
-                for ring in rings where n < max {
-                    n += ring.drain(max: max - n) { out.append($0.pointee) }   // one copy; encoded directly
-                }
-                return n
+            let source = RingSpanSource(rings: tracers.map(\.ring), resource: resource, scopeName: "chain", scopeVersion: chainVersion)
+            exporter = SpanExporter(config: config, resource: resource, scopeName: "chain", scopeVersion: chainVersion) { max, encoding, out in
+                source.take(max: max, encoding: encoding, into: &out)
             }
         }
         if let exporter { for t in tracers { t.onHighWater = { exporter.nudge() } } }

@@ -1,9 +1,10 @@
-// The span exporter thread: one per process. It drains the loops' span rings through `drain`,
-// batches, encodes an OTLP ExportTraceServiceRequest and POSTs it to the collector (or appends it as
-// OTLP/JSON to a file when no endpoint is configured). The loops never wait for it: a full ring
-// drops spans on their side.
+// The span exporter thread: one per process. Through `take` it moves batches of finished spans
+// out of their source (the loops' rings: RingSpanSource encodes them in their slots) as OTLP
+// ExportTraceServiceRequests, and POSTs them to the collector (or appends them as OTLP/JSON to a
+// file when no endpoint is configured). The loops never wait for it: a full ring drops spans on
+// their side.
 //
-// Schedule: drain up to `maxBatch` spans; send them; when the batch was full, go again at once,
+// Schedule: take up to `maxBatch` spans; send them; when the batch was full, go again at once,
 // otherwise sleep `scheduleDelay` (cut short by shutdown). Retries: see RetryPolicy; a batch that
 // runs out of retries or of its export time (OTEL_BSP_EXPORT_TIMEOUT) is dropped and counted.
 // Shutdown: keeps draining and sending until the rings are empty or the deadline passes.
@@ -12,7 +13,15 @@ import Glibc
 import Reactor
 import Synchronization
 
+/// How the exporter wants a batch encoded: protobuf for OTLP/HTTP, JSON for the span file.
+public enum SpanEncoding: Sendable { case protobuf, json }
+
 public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
+    /// Moves up to `max` finished spans out of their source into `out`, appended as one OTLP
+    /// ExportTraceServiceRequest in `encoding`; returns how many. Called on the exporter thread.
+    /// The spans leave the source here: retries resend the bytes.
+    public typealias Take = (_ max: Int, _ encoding: SpanEncoding, _ out: inout [UInt8]) -> Int
+
     public let config: ExporterConfig
     public let resource: ExportResource
     public let scopeName: String
@@ -24,7 +33,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         fputs("telemetry: \(message)\n", stderr)
     }
 
-    private let drain: (_ max: Int, _ into: inout [Span]) -> Int
+    private let take: Take
     let waker = ExportWaker()
     private var thread: OSThread?
     private let state = Atomic<Int>(0)  // 0 new, 1 started, 2 shutting down / shut down
@@ -49,10 +58,9 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     private var lastLogNanos: UInt64 = 0
     private var suppressedLogs = 0
 
-    /// `drain` is called on the exporter thread; it appends up to `max` finished spans (converted
-    /// from the rings) and returns how many it added.
+    /// Spans come from `take`, encoded where they lie (the loops' rings: see `RingSpanSource`).
     public init(config: ExporterConfig, resource: ExportResource, scopeName: String, scopeVersion: String,
-                drain: @escaping (_ max: Int, _ into: inout [Span]) -> Int) {
+                take: @escaping Take) {
         var c = config
         c.maxBatch = max(1, c.maxBatch)
         c.scheduleDelayNanos = max(c.scheduleDelayNanos, 1_000_000)
@@ -62,7 +70,26 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         self.scopeName = scopeName
         self.scopeVersion = scopeVersion
         self.retryPolicy = RetryPolicy(maxRetries: c.maxRetries)
-        self.drain = drain
+        self.take = take
+    }
+
+    /// Spans come as values: `drain` appends up to `max` of them to its array and returns how
+    /// many; the exporter encodes them with `Span`'s encoders.
+    public convenience init(config: ExporterConfig, resource: ExportResource, scopeName: String, scopeVersion: String,
+                            drain: @escaping (_ max: Int, _ into: inout [Span]) -> Int) {
+        var batch: [Span] = []   // exporter thread only
+        self.init(config: config, resource: resource, scopeName: scopeName, scopeVersion: scopeVersion) { max, encoding, out in
+            batch.removeAll(keepingCapacity: true)
+            _ = drain(max, &batch)
+            guard !batch.isEmpty else { return 0 }
+            switch encoding {
+            case .protobuf:
+                Span.encodeProtobuf(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion, spans: batch, into: &out)
+            case .json:
+                Span.encodeJSON(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion, spans: batch, into: &out)
+            }
+            return batch.count
+        }
     }
 
     // MARK: counters
@@ -124,19 +151,19 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         } else {
             fileSink = SpanFileSink(path: config.filePath)
         }
-        var batch: [Span] = []
-        batch.reserveCapacity(config.maxBatch)
+        let encoding: SpanEncoding = client != nil ? .protobuf : .json
         while true {
             let stopping = waker.isStopping
             if stopping && monotonicNanos() >= waker.stopDeadline { break }
-            batch.removeAll(keepingCapacity: true)
-            _ = drain(config.maxBatch, &batch)
-            if !batch.isEmpty { export(batch) }
+            let start = monotonicNanos()
+            encoded.removeAll(keepingCapacity: true)
+            let count = take(config.maxBatch, encoding, &encoded)
+            if count > 0 { export(count, start: start) }
             if stopping {
-                if batch.isEmpty { break }
+                if count == 0 { break }
                 continue
             }
-            if batch.count >= config.maxBatch { continue }
+            if count >= config.maxBatch { continue }
             waker.sleepBetweenBatches(until: monotonicNanos() &+ config.scheduleDelayNanos)
         }
         client?.close()
@@ -145,21 +172,18 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         fileSink = nil
     }
 
-    private func export(_ spans: [Span]) {
-        let start = monotonicNanos()
+    /// Sends the `count` spans encoded in `encoded`; `start` is when their batch was taken.
+    private func export(_ count: Int, start: UInt64) {
         if let client = client {
-            exportHTTP(spans, client, start: start)
+            exportHTTP(count, client, start: start)
         } else if let sink = fileSink {
-            encoded.removeAll(keepingCapacity: true)
-            Span.encodeJSON(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
-                            spans: spans, into: &encoded)
             encoded.append(UInt8(ascii: "\n"))
             if let error = sink.append(encoded) {
                 failures.add(1, ordering: .relaxed)
-                failed.add(spans.count, ordering: .relaxed)
-                log("dropped \(spans.count) spans: \(error)")
+                failed.add(count, ordering: .relaxed)
+                log("dropped \(count) spans: \(error)")
             } else {
-                exported.add(spans.count, ordering: .relaxed)
+                exported.add(count, ordering: .relaxed)
             }
         }
         let d = monotonicNanos() &- start
@@ -168,11 +192,8 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         durationCount.add(1, ordering: .relaxed)
     }
 
-    private func exportHTTP(_ spans: [Span], _ client: BlockingHTTPClient, start: UInt64) {
+    private func exportHTTP(_ count: Int, _ client: BlockingHTTPClient, start: UInt64) {
         let endpoint = config.endpoint!
-        encoded.removeAll(keepingCapacity: true)
-        Span.encodeProtobuf(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
-                            spans: spans, into: &encoded)
         var headers = requestHeaders
         var useGzip = false
         if let g = gzipper, g.compress(encoded, into: &compressed) {
@@ -192,18 +213,18 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             let what: String
             switch result {
             case .success(let r) where (200 ..< 300).contains(r.status):
-                let refused = min(spans.count, max(0, Self.rejectedSpans(r)))
-                exported.add(spans.count - refused, ordering: .relaxed)
+                let refused = min(count, max(0, Self.rejectedSpans(r)))
+                exported.add(count - refused, ordering: .relaxed)
                 if refused > 0 {
                     rejected.add(refused, ordering: .relaxed)
-                    log("collector rejected \(refused) of \(spans.count) spans (partial_success)")
+                    log("collector rejected \(refused) of \(count) spans (partial_success)")
                 }
                 return
             case .success(let r):
                 failures.add(1, ordering: .relaxed)
                 what = "HTTP \(r.status)"
                 guard RetryPolicy.isRetryable(status: r.status) else {
-                    return giveUp(spans, "\(what), not retryable")
+                    return giveUp(count, "\(what), not retryable")
                 }
                 let after = r.retryAfter.flatMap { RetryPolicy.parseRetryAfter($0, nowWallNanos: wallNanos()) }
                 delay = after ?? retryPolicy.backoff(retry: retry)
@@ -213,22 +234,22 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 delay = retryPolicy.backoff(retry: retry)
             }
             guard retry < retryPolicy.maxRetries else {
-                return giveUp(spans, "\(what), after \(retry + 1) attempts")
+                return giveUp(count, "\(what), after \(retry + 1) attempts")
             }
             // A wait that ends after the batch's (or shutdown's) deadline cannot help: give up now.
             let limit = min(batchDeadline, waker.stopDeadline)
             let t = monotonicNanos()
             guard t < limit, delay < limit - t else {
-                return giveUp(spans, "\(what), no time left to retry")
+                return giveUp(count, "\(what), no time left to retry")
             }
             waker.sleep(until: t + delay, returnOnStop: false)
             retry += 1
         }
     }
 
-    private func giveUp(_ spans: [Span], _ reason: String) {
-        failed.add(spans.count, ordering: .relaxed)
-        log("dropped \(spans.count) spans: \(reason)")
+    private func giveUp(_ count: Int, _ reason: String) {
+        failed.add(count, ordering: .relaxed)
+        log("dropped \(count) spans: \(reason)")
     }
 
     /// partial_success.rejected_spans of a 2xx response (protobuf, or OTLP/JSON when the collector

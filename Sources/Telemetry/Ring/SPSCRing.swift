@@ -82,6 +82,31 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return n
     }
 
+    /// Consumer side: up to `max` of the oldest records, in order, as one or two contiguous runs
+    /// (the second when the range wraps past the end of the storage), read in place and not yet
+    /// freed. Invariant: the producer never writes a slot between `head` and the `tail` loaded
+    /// here (it stops at `head + capacity`), so the runs stay valid and unchanged until the
+    /// consumer calls `release` for them; the acquiring load of `tail` makes their contents
+    /// visible. Release at most the number of records the runs hold.
+    public func peek(max: Int = .max) -> (UnsafeBufferPointer<Element>, UnsafeBufferPointer<Element>) {
+        let h = head.load(ordering: .relaxed)          // only we write head
+        let t = tail.load(ordering: .acquiring)
+        let n = min(t - h, max)
+        let start = h & mask
+        let first = min(n, capacity - start)
+        return (UnsafeBufferPointer(start: slots + start, count: first),
+                UnsafeBufferPointer(start: slots, count: n - first))
+    }
+
+    /// Consumer side: frees the `n` oldest records, after reading them through `peek`. The
+    /// releasing store orders those reads before the producer may reuse the slots.
+    public func release(_ n: Int) {
+        guard n > 0 else { return }
+        let h = head.load(ordering: .relaxed)
+        precondition(n <= tail.load(ordering: .acquiring) - h, "SPSCRing.release: more than was peeked")
+        head.store(h + n, ordering: .releasing)
+    }
+
     /// Records waiting (approximate when read from the producer or a third thread).
     public var count: Int { tail.load(ordering: .acquiring) - head.load(ordering: .acquiring) }
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }

@@ -1,0 +1,46 @@
+/// The exporter's source of spans in a process: the loops' rings of `SpanRecord`s, encoded where
+/// they lie. A batch is peeked from the rings in turn, encoded straight from the slots into one
+/// request, and only then released to the producers, so no record is copied on its way out.
+public final class RingSpanSource: @unchecked Sendable {
+    let rings: [SPSCRing<SpanRecord>]
+    let resource: ExportResource
+    let scopeName: String
+    let scopeVersion: String
+    private var runs: [UnsafeBufferPointer<SpanRecord>] = []   // exporter thread only
+    private var taken: [Int]                                     // exporter thread only
+
+    public init(rings: [SPSCRing<SpanRecord>], resource: ExportResource, scopeName: String, scopeVersion: String) {
+        self.rings = rings
+        self.resource = resource
+        self.scopeName = scopeName
+        self.scopeVersion = scopeVersion
+        taken = Array(repeating: 0, count: rings.count)
+    }
+
+    /// `SpanExporter.Take`: up to `max` spans, from the first ring on, as one request in `out`.
+    /// The consumer side of every ring: call it from one thread only (the exporter's).
+    public func take(max: Int, encoding: SpanEncoding, into out: inout [UInt8]) -> Int {
+        runs.removeAll(keepingCapacity: true)
+        var n = 0
+        for i in rings.indices {
+            taken[i] = 0
+            guard n < max else { continue }
+            let (a, b) = rings[i].peek(max: max - n)
+            if !a.isEmpty { runs.append(a) }
+            if !b.isEmpty { runs.append(b) }
+            taken[i] = a.count + b.count
+            n += taken[i]
+        }
+        guard n > 0 else { return 0 }
+        switch encoding {
+        case .protobuf:
+            SpanRecord.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion, runs: runs, into: &out)
+        case .json:   // the span file: a local fallback, not the hot path
+            OTLPJSON.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion,
+                                  spans: runs.flatMap { $0.map { $0.exported() } }, into: &out)
+        }
+        for i in rings.indices where taken[i] > 0 { rings[i].release(taken[i]) }
+        runs.removeAll(keepingCapacity: true)   // the slots belong to the producers again
+        return n
+    }
+}

@@ -7,6 +7,9 @@ import Reactor
 /// otherwise call the blocking getaddrinfo on a loop thread.
 public struct PGConnectParams: Sendable {
     public var pairs: [(String, String)]
+    /// `hostaddr` was looked up here from `host` (not given by the user), so it may be looked up
+    /// again when the server moved.
+    public private(set) var resolvedFromHost = false
 
     public static func parse(_ url: String, applicationName: String = "chain") throws -> PGConnectParams {
         var err: UnsafeMutablePointer<CChar>?
@@ -33,6 +36,16 @@ public struct PGConnectParams: Sendable {
 
     public func get(_ k: String) -> String? { pairs.first { $0.0 == k }?.1 }
 
+    /// The same parameters with `host` looked up again (blocking: call it off the loops), or nil
+    /// when the address did not come from a lookup.
+    public func resolvedAgain() throws -> PGConnectParams? {
+        guard resolvedFromHost else { return nil }
+        var p = self
+        p.pairs.removeAll { $0.0 == "hostaddr" }
+        try p.resolveHost()
+        return p
+    }
+
     public mutating func set(_ k: String, _ v: String) {
         if let i = pairs.firstIndex(where: { $0.0 == k }) { pairs[i].1 = v } else { pairs.append((k, v)) }
     }
@@ -46,6 +59,7 @@ public struct PGConnectParams: Sendable {
         // "1.2.3.4:5432" or "[::1]:5432": keep the address part.
         let hostPart = text.hasPrefix("[") ? String(text.dropFirst().prefix { $0 != "]" }) : String(text.prefix { $0 != ":" })
         set("hostaddr", hostPart)
+        resolvedFromHost = true
     }
 }
 

@@ -8,7 +8,10 @@ public final class PGPool {
     public let loop: EventLoop
     let config: PGConfig
     let statements: [PGStatement]
-    let cParams: CConnectParams
+    private(set) var params: PGConnectParams
+    private(set) var cParams: CConnectParams
+    private var resolving = false
+    private var lastResolve: UInt64 = 0
     private var connections: [PGConnection] = []
     private var ready: [PGConnection] = []
     private var waiting: [PGQuery] = []
@@ -28,6 +31,7 @@ public final class PGPool {
         self.loop = loop
         self.config = config
         self.statements = statements
+        self.params = params
         cParams = CConnectParams(params)
         self.stats = stats ?? PGPoolStats(configured: max(1, config.connectionsPerLoop))
     }
@@ -85,6 +89,29 @@ public final class PGPool {
     func connectionLost(_ c: PGConnection, wasReady: Bool) {
         if wasReady { ready.removeAll { $0 === c } }
         stats.setReady(ready.count)
+        if !wasReady { lookUpHostAgain() }
+    }
+
+    /// A connect failed: the server may have come back on another address (a recreated
+    /// container). Looks its host name up again on a short-lived thread (getaddrinfo blocks),
+    /// at most once a second; later connects use the answer. Loop thread only.
+    private func lookUpHostAgain() {
+        guard params.resolvedFromHost, !resolving, !closed,
+              lastResolve == 0 || loop.now &- lastResolve >= 1_000_000_000 else { return }
+        resolving = true
+        lastResolve = loop.now
+        let current = params, loop = self.loop
+        nonisolated(unsafe) let pool = self
+        OSThread.spawn(name: "pg-resolve") {
+            let fresh = try? current.resolvedAgain()
+            loop.execute {
+                pool.resolving = false
+                guard let fresh, fresh.get("hostaddr") != pool.params.get("hostaddr") else { return }
+                pool.log("\(fresh.get("host") ?? "host") now resolves to \(fresh.get("hostaddr") ?? "?")")
+                pool.params = fresh
+                pool.cParams = CConnectParams(fresh)   // libpq copies them at each connect start
+            }
+        }.detach()
     }
 
     private func expireWaiting() {

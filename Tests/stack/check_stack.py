@@ -114,6 +114,7 @@ for name, svc in services.items():
         check("loadgen: a one-shot job (no restart), no health check needed",
               "restart" not in svc and not hc, str(svc.get("restart")))
     else:
+        check(f"{name}: has a memory limit (README, memory)", bool(svc.get("mem_limit")), "")
         check(f"{name}: has a health check", isinstance(test, list) and len(test) > 1 and test[0] in ("CMD", "CMD-SHELL")
               and not hc.get("disable"), f"{test!r}")
     for dep, cond in (svc.get("depends_on") or {}).items():

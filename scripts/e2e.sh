@@ -19,11 +19,6 @@ WORK=$(mktemp -d /tmp/chain-e2e.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()          # name:pid of everything started here, in start order
 PG_STARTED=''
-PASSED=0
-FAILED=0
-
-pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
 
 cleanup() {
     local i entry name pid
@@ -42,11 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-finish() {
-    printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-    ((FAILED == 0)) && exit 0 || exit 1
-}
 
 # bg NAME CMD...: start CMD in its own session, log in $WORK/NAME.log, remember its pid.
 bg() {
@@ -71,14 +61,14 @@ port() {
 
 # --- build and tools ------------------------------------------------------------------------
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-    build_release || { fail "build"; finish; }
+    build_release || { fail "build"; finish_checks; }
 fi
 BIN=$(chain_bin)
-[[ -x "$BIN" ]] || { fail "no binary at $BIN"; finish; }
+[[ -x "$BIN" ]] || { fail "no binary at $BIN"; finish_checks; }
 for t in nginx prometheus psql curl; do
-    command -v "$t" >/dev/null 2>&1 || { fail "setup: $t not installed"; finish; }
+    command -v "$t" >/dev/null 2>&1 || { fail "setup: $t not installed"; finish_checks; }
 done
-PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; finish; }
+PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; finish_checks; }
 
 PG_PORT=$(port); USER_PORT=$(port); ORDER_PORT=$(port); AUDIT_PORT=$(port)
 GW_PORT=$(port); PROM_PORT=$(port)
@@ -88,12 +78,12 @@ PG_STARTED=1
 if DB=$(scripts/pg.sh start "$WORK/pg" "$PG_PORT" 2>"$WORK/pg.err"); then
     pass "setup: postgresql on 127.0.0.1:$PG_PORT"
 else
-    fail "setup: postgresql ($(tail -n 3 "$WORK/pg.err" | tr '\n' ' '))"; finish
+    fail "setup: postgresql ($(tail -n 3 "$WORK/pg.err" | tr '\n' ' '))"; finish_checks
 fi
 if "$BIN" migrate --database-url "$DB" >"$WORK/migrate.log" 2>&1; then
     pass "setup: chain migrate"
 else
-    fail "setup: chain migrate ($(tail -n 3 "$WORK/migrate.log" | tr '\n' ' '))"; finish
+    fail "setup: chain migrate ($(tail -n 3 "$WORK/migrate.log" | tr '\n' ' '))"; finish_checks
 fi
 
 # --- OTLP receiver --------------------------------------------------------------------------
@@ -106,7 +96,7 @@ OTLP_PORT=$(head -n 1 "$WORK/receiver.port" 2>/dev/null)
 if [[ "$OTLP_PORT" =~ ^[0-9]+$ ]]; then
     pass "setup: otlp receiver on 127.0.0.1:$OTLP_PORT"
 else
-    fail "setup: otlp receiver did not start ($(tail -n 3 "$WORK/receiver.log" | tr '\n' ' '))"; finish
+    fail "setup: otlp receiver did not start ($(tail -n 3 "$WORK/receiver.log" | tr '\n' ' '))"; finish_checks
 fi
 
 # --- the services ---------------------------------------------------------------------------
@@ -126,7 +116,7 @@ for s in user:$USER_PORT order:$ORDER_PORT audit:$AUDIT_PORT; do
     if wait_http "http://127.0.0.1:$p/health" 30 "${!pidvar}" 2>>"$WORK/wait.log"; then
         pass "setup: $n-service healthy on 127.0.0.1:$p"
     else
-        fail "setup: $n-service not healthy ($(tail -n 3 "$WORK/$n-service.log" | tr '\n' ' '))"; finish
+        fail "setup: $n-service not healthy ($(tail -n 3 "$WORK/$n-service.log" | tr '\n' ' '))"; finish_checks
     fi
 done
 
@@ -140,13 +130,13 @@ cp infra/nginx/chain-routes.conf "$NGX/chain-routes.conf"
 if nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$WORK/nginx-t.log" 2>&1; then
     pass "setup: nginx -t accepts the rendered infra/nginx/chain.conf"
 else
-    fail "setup: nginx -t ($(tail -n 3 "$WORK/nginx-t.log" | tr '\n' ' '))"; finish
+    fail "setup: nginx -t ($(tail -n 3 "$WORK/nginx-t.log" | tr '\n' ' '))"; finish_checks
 fi
 bg gateway nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" -g 'daemon off;'
 if wait_http "http://127.0.0.1:$GW_PORT/health" 15 "$PID_gateway" 2>>"$WORK/wait.log"; then
     pass "setup: nginx gateway on 127.0.0.1:$GW_PORT"
 else
-    fail "setup: nginx gateway ($(tail -n 3 "$NGX/error.log" "$WORK/gateway.log" | tr '\n' ' '))"; finish
+    fail "setup: nginx gateway ($(tail -n 3 "$NGX/error.log" "$WORK/gateway.log" | tr '\n' ' '))"; finish_checks
 fi
 
 # --- Prometheus -----------------------------------------------------------------------------
@@ -166,7 +156,7 @@ bg prometheus prometheus --config.file="$PROMDIR/prometheus.yml" --storage.tsdb.
 if wait_http "http://127.0.0.1:$PROM_PORT/-/ready" 30 "$PID_prometheus" 2>>"$WORK/wait.log"; then
     pass "setup: prometheus on 127.0.0.1:$PROM_PORT"
 else
-    fail "setup: prometheus ($(tail -n 3 "$WORK/prometheus.log" | tr '\n' ' '))"; finish
+    fail "setup: prometheus ($(tail -n 3 "$WORK/prometheus.log" | tr '\n' ' '))"; finish_checks
 fi
 
 # --- the dashboards, under load -------------------------------------------------------------
@@ -193,8 +183,7 @@ sleep 3   # three more scrapes
     --metrics "http://127.0.0.1:$AUDIT_PORT/metrics" grafana-dashboards/*.json >"$WORK/dashboards.txt" 2>&1
 cat "$WORK/dashboards.txt"
 if tail -n 1 "$WORK/dashboards.txt" | grep -qE '^[0-9]+ passed, [0-9]+ failed$'; then
-    PASSED=$((PASSED + $(grep -c '^PASS' "$WORK/dashboards.txt")))
-    FAILED=$((FAILED + $(grep -c '^FAIL' "$WORK/dashboards.txt")))
+    add_checks "$WORK/dashboards.txt"
 else
     fail "Tests/stack/check_dashboards.py did not finish"
 fi
@@ -484,4 +473,4 @@ if [[ -s "$WORK/counts" ]]; then
 else
     fail "the checks (python) did not finish"
 fi
-finish
+finish_checks

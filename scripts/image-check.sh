@@ -14,14 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-PASSED=0
-FAILED=0
-pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
-finish() { printf '%d passed, %d failed\n' "$PASSED" "$FAILED"; ((FAILED == 0)) && exit 0 || exit 1; }
-
-[[ -n "${DATABASE_URL:-}" ]] || { fail "DATABASE_URL not set (run through scripts/test.sh)"; finish; }
-[[ $(id -u) == 0 ]] || { fail "needs root (debootstrap, chroot)"; finish; }
+[[ -n "${DATABASE_URL:-}" ]] || { fail "DATABASE_URL not set (run through scripts/test.sh)"; finish_checks; }
+[[ $(id -u) == 0 ]] || { fail "needs root (debootstrap, chroot)"; finish_checks; }
 command -v debootstrap >/dev/null 2>&1 || need_packages debootstrap
 
 # --- what the Dockerfile says ---------------------------------------------------------------
@@ -33,12 +27,12 @@ uid=$(printf '%s\n' "$stage" | sed -n 's/.*--uid \([0-9]*\).*/\1/p' | head -n 1)
 build_flags=$(sed -n 's/^RUN swift build \(-c release[^&\\]*\).*/\1/p' infra/Dockerfile | head -n 1 | sed 's/ *$//')
 case $base in
     debian:12*) suite=bookworm ;;
-    *) fail "runtime base $base: only debian:12 (bookworm) is handled here"; finish ;;
+    *) fail "runtime base $base: only debian:12 (bookworm) is handled here"; finish_checks ;;
 esac
 if [[ -n "$pkgs" && -n "$uid" && "$build_flags" == *--static-swift-stdlib* ]]; then
     pass "Dockerfile: runtime $base ($suite) with $pkgs, user $uid; build: swift build $build_flags"
 else
-    fail "Dockerfile: could not read the chain stage (packages '$pkgs', uid '$uid', build '$build_flags')"; finish
+    fail "Dockerfile: could not read the chain stage (packages '$pkgs', uid '$uid', build '$build_flags')"; finish_checks
 fi
 
 # --- the binary, built as the Dockerfile builds it --------------------------------------------
@@ -46,7 +40,7 @@ fi
 if with_build_lock swift build $build_flags --scratch-path .build-static >/tmp/chain-image-build.log 2>&1; then
     pass "swift build $build_flags"
 else
-    fail "swift build $build_flags: $(tail -n 5 /tmp/chain-image-build.log | tr '\n' ' ')"; finish
+    fail "swift build $build_flags: $(tail -n 5 /tmp/chain-image-build.log | tr '\n' ' ')"; finish_checks
 fi
 BIN=.build-static/release/chain
 swift_libs=$(ldd "$BIN" | grep -c 'libswift\|libFoundation\|libdispatch' || true)
@@ -62,7 +56,7 @@ if [[ ! -f "$ROOTFS/.complete" ]]; then
         >/tmp/chain-debootstrap.log 2>&1; then
         touch "$ROOTFS/.complete"
     else
-        fail "debootstrap $suite with $pkgs: $(tail -n 5 /tmp/chain-debootstrap.log | tr '\n' ' ')"; finish
+        fail "debootstrap $suite with $pkgs: $(tail -n 5 /tmp/chain-debootstrap.log | tr '\n' ' ')"; finish_checks
     fi
 fi
 pass "minimal $suite root with $pkgs ($ROOTFS)"
@@ -113,4 +107,4 @@ rc=0
 wait "$PID" || rc=$?
 PID=''
 [[ $rc == 0 ]] && pass "SIGTERM: chain serve exits 0" || fail "SIGTERM: exit $rc"
-finish
+finish_checks

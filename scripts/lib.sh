@@ -108,6 +108,26 @@ need_project_packages() {
     need_packages "${CHAIN_TOOLCHAIN_PACKAGES[@]}" "${CHAIN_PROJECT_PACKAGES[@]}"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Check scripts (e2e.sh, stack-check.sh, image-check.sh): one "PASS name" / "FAIL name: why"
+# line per check on stdout, and finish_checks closing with "N passed, M failed".
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
+
+# add_checks FILE: counts the PASS/FAIL lines another checker wrote to FILE.
+add_checks() {
+    PASSED=$((PASSED + $(grep -c '^PASS' "$1")))
+    FAILED=$((FAILED + $(grep -c '^FAIL' "$1")))
+}
+
+# finish_checks: the closing count; exits 0 when nothing failed, 1 otherwise.
+finish_checks() {
+    printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+    ((FAILED == 0)) && exit 0 || exit 1
+}
+
 # need_swift: fail clearly when there is no Swift toolchain.
 need_swift() {
     command -v swift >/dev/null 2>&1 \

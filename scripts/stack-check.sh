@@ -14,10 +14,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-PASSED=0
-FAILED=0
-pass() { PASSED=$((PASSED + 1)); printf 'PASS  %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
 WORK=$(mktemp -d /tmp/chain-stack.XXXXXX)
 chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
@@ -69,9 +65,7 @@ PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; PY=''; }
 if [[ -n "$PY" ]]; then
     "$PY" Tests/stack/check_stack.py . >"$WORK/static.txt" 2>&1
     cat "$WORK/static.txt"
-    PASSED=$((PASSED + $(grep -c '^PASS' "$WORK/static.txt")))
-    FAILED=$((FAILED + $(grep -c '^FAIL' "$WORK/static.txt")))
+    add_checks "$WORK/static.txt"
     grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/static.txt" && fail "check_stack.py crashed"
 fi
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-((FAILED == 0))
+finish_checks

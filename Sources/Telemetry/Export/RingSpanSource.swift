@@ -20,7 +20,6 @@ public final class RingSpanSource: @unchecked Sendable {
     /// `SpanExporter.Take`: up to `max` spans, from the first ring on, as one request in `out`.
     /// The consumer side of every ring: call it from one thread only (the exporter's).
     public func take(max: Int, encoding: SpanEncoding, into out: inout [UInt8]) -> Int {
-        runs.removeAll(keepingCapacity: true)
         var n = 0
         for i in rings.indices {
             taken[i] = 0

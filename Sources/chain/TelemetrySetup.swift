@@ -58,8 +58,8 @@ final class TelemetrySetup: @unchecked Sendable {
                 handles[key] = made
                 return made
             }()
-            let id = span.context.traceID
-            h.observe(Double(nanos) / 1e9, traceID: span.isRecording ? (id.hi, id.lo) : nil, unixNanos: wallNanos())
+            let exemplar = span.flatMap { $0.isRecording ? ($0.context.traceID.hi, $0.context.traceID.lo) : nil }
+            h.observe(Double(nanos) / 1e9, traceID: exemplar, unixNanos: wallNanos())
         }
         lock.withLock { tracings[loop.index] = tracing }
         return tracing

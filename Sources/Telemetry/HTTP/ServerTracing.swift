@@ -8,8 +8,9 @@ import Reactor
 public final class ServerTracing: RequestObserver {
     public let tracer: Tracer
     let serverPort: Int
-    /// Called after each request (the metrics layer records the duration histogram).
-    public var onRequestEnded: ((RequestSummary, UInt16, UInt64, Span) -> Void)?
+    /// Called after each request (the metrics layer records the duration histogram); the span is
+    /// nil only when the tracer had no slot left at all for it.
+    public var onRequestEnded: ((RequestSummary, UInt16, UInt64, Span?) -> Void)?
     private var names: [Int: InlineText] = [:]   // "METHOD /route" per (route, method), made once
     private var loopNow: () -> UInt64
 
@@ -39,14 +40,18 @@ public final class ServerTracing: RequestObserver {
         return tracer.ids.nextTraceID().hexString
     }
 
+    /// Every request is measured, with or without a span: the requests that find the span
+    /// table full are the overload traffic, the part the latency metric must not miss.
     public func requestEnded(_ token: UInt64, _ summary: RequestSummary, status: UInt16) {
-        guard let span = tracer.span(token: token) else { return }
-        tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))
-        if status >= 500 {
-            tracer.recordError(span, type: "HTTPServerError", message: "HTTP \(status)")
+        let span = tracer.span(token: token)
+        if let span {
+            tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))
+            if status >= 500 {
+                tracer.recordError(span, type: "HTTPServerError", message: "HTTP \(status)")
+            }
         }
         onRequestEnded?(summary, status, loopNow() &- summary.startedAt, span)
-        tracer.end(span)
+        if let span { tracer.end(span) }
     }
 
     /// The span name per the HTTP conventions: "{method} {route}", or the method alone.

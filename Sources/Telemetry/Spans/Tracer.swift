@@ -2,7 +2,7 @@ import Reactor
 
 /// An open span: where its record lives, and the context to propagate. Every span has a slot
 /// while open, recording or not (an unsampled request still needs its context for propagation
-/// and its trace id); `slot` is -1 only when the open-span table was full.
+/// and its trace id); `slot` is -1 only when even the context overflow (see `Tracer`) was full.
 public struct Span {
     public let context: SpanContext
     let slot: Int32
@@ -16,6 +16,12 @@ public struct Span {
 /// Per-loop span recording. Open spans live in a fixed table of records; `end` moves a record
 /// into the loop's ring for the exporter thread. Nothing here allocates in steady state, locks,
 /// or waits: a full table or a full ring drops the span and counts it.
+///
+/// A full record table drops the span's record, never its context: the span then takes a
+/// context-only slot past the table (grown on first use, up to `overflowCapacity`), so the
+/// request still has its trace id to answer with and to propagate, and its observer still ends
+/// it (the duration metric). Overload is exactly when the table fills, and exactly when that
+/// traffic must stay visible.
 public final class Tracer {
     public let ring: SPSCRing<SpanRecord>
     let sampler: Sampler
@@ -26,14 +32,21 @@ public final class Tracer {
     private var recording: [Bool]
     private var contexts: [SpanContext]
     private var free: [Int32]
+    /// Context-only slots (index >= `openCapacity`) that are free again.
+    private var overflowFree: [Int32] = []
+    private let openCapacity: Int
+    /// How many context-only slots may exist at once; past it a span has no slot at all.
+    let overflowCapacity: Int
     public let counters: TracerCounters
     /// Called (on the loop) when the ring passes a quarter full: the exporter should not wait
     /// out its schedule delay. Once per crossing.
     public var onHighWater: (() -> Void)?
     private var highWaterSignalled = false
 
-    public init(ringCapacity: Int = 8192, openCapacity: Int = 4096, sampler: Sampler, enabled: Bool,
-                counters: TracerCounters = TracerCounters()) {
+    public init(ringCapacity: Int = 8192, openCapacity: Int = 4096, overflowCapacity: Int = 65536,
+                sampler: Sampler, enabled: Bool, counters: TracerCounters = TracerCounters()) {
+        self.openCapacity = openCapacity
+        self.overflowCapacity = overflowCapacity
         ring = SPSCRing(capacity: ringCapacity)
         self.sampler = sampler
         self.enabled = enabled
@@ -57,7 +70,7 @@ public final class Tracer {
         if records { counters.started.add() }
         guard let slot = free.popLast() else {
             if records { counters.dropped.add() }
-            return Span(context: ctx, slot: -1, generation: 0, isRecording: false)
+            return contextOnly(ctx)
         }
         let i = Int(slot)
         generations[i] &+= 1
@@ -65,6 +78,26 @@ public final class Tracer {
         contexts[i] = ctx
         if records { fill(open + i, ctx, parent, kind, name, start) }
         return Span(context: ctx, slot: slot, generation: generations[i], isRecording: records)
+    }
+
+    /// A span without a record (the table is full): a context-only slot keeps what it propagates.
+    private func contextOnly(_ ctx: SpanContext) -> Span {
+        let slot: Int32
+        if let s = overflowFree.popLast() {
+            slot = s
+        } else if contexts.count < openCapacity + overflowCapacity {
+            slot = Int32(contexts.count)
+            generations.append(0)
+            recording.append(false)
+            contexts.append(ctx)
+        } else {
+            return Span(context: ctx, slot: -1, generation: 0, isRecording: false)
+        }
+        let i = Int(slot)
+        generations[i] &+= 1
+        recording[i] = false
+        contexts[i] = ctx
+        return Span(context: ctx, slot: slot, generation: generations[i], isRecording: false)
     }
 
     private func fill(_ r: UnsafeMutablePointer<SpanRecord>, _ ctx: SpanContext, _ parent: SpanContext?,
@@ -147,7 +180,7 @@ public final class Tracer {
             }
             checkHighWater()
         }
-        free.append(span.slot)
+        if i < openCapacity { free.append(span.slot) } else { overflowFree.append(span.slot) }
     }
 
     @inline(__always)

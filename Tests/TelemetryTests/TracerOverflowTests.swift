@@ -1,0 +1,115 @@
+import Glibc
+import HTTP1
+import Reactor
+import Synchronization
+import XCTest
+@testable import Telemetry
+
+/// A full open-span table (overload) costs a request its span record, never its trace context
+/// or its latency observation.
+final class TracerOverflowTests: XCTestCase {
+    final class Box: @unchecked Sendable {
+        var tracing: ServerTracing?
+        let observed = Mutex<[(status: UInt16, traceID: String?)]>([])   // written on the loop
+    }
+
+    func testFullTableKeepsContextAndCountsTheDrop() throws {
+        let t = Tracer(openCapacity: 2, sampler: Sampler(), enabled: true)
+        let held = [t.start("a", kind: .server, parent: nil), t.start("b", kind: .server, parent: nil)]
+        let parent = try XCTUnwrap(TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+        let s = t.start("c", kind: .server, parent: parent)
+        XCTAssertFalse(s.isRecording)
+        XCTAssertEqual(t.counters.dropped.value, 1)
+        let found = try XCTUnwrap(t.span(token: s.token), "a context-only slot")
+        XCTAssertEqual(found.context.traceID, parent.traceID)
+        let child = t.start("d", kind: .client, parent: found.context)
+        XCTAssertEqual(child.context.traceID, parent.traceID)
+        t.end(child)
+        t.end(s)
+        XCTAssertNil(t.span(token: s.token), "ended")
+        for h in held { t.end(h) }
+        // Record slots come back first; the overflow slot is reused, not grown again.
+        for _ in 0..<100 {
+            let x = t.start("x", kind: .server, parent: nil), y = t.start("y", kind: .server, parent: nil)
+            let z = t.start("z", kind: .server, parent: nil)
+            XCTAssertTrue(x.isRecording && y.isRecording)
+            XCTAssertNotNil(t.span(token: z.token))
+            t.end(z); t.end(y); t.end(x)
+        }
+        XCTAssertEqual(t.counters.dropped.value, 102)
+    }
+
+    func testOverflowCapacityBoundsTheContextSlots() {
+        let t = Tracer(openCapacity: 1, overflowCapacity: 2, sampler: Sampler(), enabled: true)
+        let spans = (0..<4).map { _ in t.start("s", kind: .server, parent: nil) }
+        XCTAssertEqual(spans.map { $0.token != 0 }, [true, true, true, false])
+        XCTAssertTrue(spans[3].context.isValid, "past every slot the span still has a context to answer with")
+    }
+
+    /// Over loopback: the table filled, a request with a traceparent still answers with its trace
+    /// id, propagates it, and is measured.
+    func testRequestWithFullTableIsTracedAndMeasured() throws {
+        let tracer = Tracer(openCapacity: 1, sampler: Sampler(), enabled: true)
+        let occupant = tracer.start("occupant", kind: .internal, parent: nil)   // before the loop starts
+        let box = Box()
+        let router = Router()
+        router.add(.POST, "/process") { req, res in
+            let tracing = box.tracing!
+            let server = tracing.span(for: req)
+            let trace = server?.context.traceID.hexString ?? ""
+            let outgoing = server.map { tracing.tracer.start("POST", kind: .client, parent: $0.context) }
+            let traceparent = outgoing?.context.traceParent ?? ""
+            if let outgoing { tracing.tracer.end(outgoing) }
+            res.respond(status: 200, body: Array("{\"trace_id\":\"\(trace)\",\"traceparent\":\"\(traceparent)\"}".utf8))
+        }
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.port = 0
+        let server = HTTPServer(config: config, router: router)
+        server.observerFactory = { loop in
+            let t = ServerTracing(tracer: tracer, serverPort: 0, clock: { loop.now })
+            t.onRequestEnded = { _, status, _, span in box.observed.withLock { $0.append((status, span?.context.traceID.hexString)) } }
+            box.tracing = t
+            return t
+        }
+        let group = LoopGroup(count: 1)
+        try server.bind(loopCount: 1)
+        group.start { server.start(on: $0) }
+        defer {
+            server.shutdown(group) { $0.stop() }
+            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+        }
+        let reply = try loopbackExchange(server.port, """
+            POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\
+            Content-Length: 2\r\nConnection: close\r\n\r\n{}
+            """)
+        XCTAssertTrue(reply.contains("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""), reply)
+        XCTAssertTrue(reply.contains("\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-"), reply)
+        XCTAssertTrue(exporterEventually(timeout: 3) { box.observed.withLock { $0.count } == 1 }, "the request was measured")
+        let observed = box.observed.withLock { $0 }
+        XCTAssertEqual(observed.first?.status, 200)
+        XCTAssertEqual(observed.first?.traceID, "4bf92f3577b34da6a3ce929d0e0e4736")
+        XCTAssertEqual(tracer.counters.dropped.value, 2, "the server span and the client span lost their records")
+        XCTAssertEqual(tracer.counters.started.value, 3)
+        _ = occupant
+    }
+}
+
+/// Sends `text` on a fresh loopback connection and reads until the server closes (3 s at most).
+func loopbackExchange(_ port: Int, _ text: String) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var tv = timeval(tv_sec: 3, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    let addr = try SocketAddress.resolve(host: "127.0.0.1", port: port)
+    _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
+    _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var data = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        data += buf[0..<n]
+    }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -88,6 +88,8 @@ component_start() {
             grep -qxF postgres "$CHAIN_STARTED_LIST" 2>/dev/null || echo postgres >>"$CHAIN_STARTED_LIST"
             log "postgres: started in ${PG_DIR#"$CHAIN_ROOT"/}, $DATABASE_URL"
             info "chain migrate"
+            # The first writer of .run/logs/ on a fresh clone: start_daemon has not run yet.
+            mkdir -p "$(dirname "$(daemon_logfile migrate)")"
             "$(chain_bin)" migrate --database-url "$DATABASE_URL" >>"$(daemon_logfile migrate)" 2>&1 \
                 || { tail -n 20 "$(daemon_logfile migrate)" >&2; return 1; }
             ;;

@@ -66,7 +66,8 @@ struct Serve: ParsableCommand {
         telemetry.shutdown(deadline: monotonicNanos() &+ deadline)
     }
 
-    private func registerTestEndpoint(_ router: Router, _ telemetry: TelemetrySetup) {
+    /// Also on each service's router (ServeServices.swift): the harness runs against a real service.
+    func registerTestEndpoint(_ router: Router, _ telemetry: TelemetrySetup) {
         var endpoints: [Int: TraceContextTestEndpoint] = [:]   // touched only on each loop's own key
         let lock = Lock()
         router.add(.POST, "/test") { req, res in

@@ -25,6 +25,7 @@ extension Serve {
             let router = Router()
             service.register(on: router)
             MetricsHandler.register(on: router, registry: telemetry.metrics)
+            if enableTestEndpoints { registerTestEndpoint(router, telemetry) }
             var config = serverConfig()
             // One service: --port/PORT when given, else the seed's port; all: the seed's ports.
             config.port = choice == .all || port == 8080 ? name.defaultPort : port

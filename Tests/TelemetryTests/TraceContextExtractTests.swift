@@ -27,7 +27,7 @@ final class TraceContextExtractTests: XCTestCase {
     }
 
     func testInvalidTracestateKeepsTheParent() throws {
-        let parent = try XCTUnwrap(extract(traceparent: [Vector.sampled], tracestate: ["a=1", "a=2"]).parent)
+        let parent = try XCTUnwrap(extract(traceparent: [Vector.sampled], tracestate: ["a=1", "@b=2"]).parent)
         XCTAssertTrue(parent.traceState.isEmpty)
         XCTAssertTrue(parent.isSampled)
         let p2 = try XCTUnwrap(extract(traceparent: [Vector.sampled], tracestate: [Vector.members(33)]).parent)

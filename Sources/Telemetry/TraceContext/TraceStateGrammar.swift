@@ -15,28 +15,21 @@ enum TraceStateGrammar {
     @inline(__always)
     static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
-    /// lcalpha / DIGIT / "_" / "-" / "*" / "/"
+    /// keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
     @inline(__always)
     static func isKeyChar(_ c: UInt8) -> Bool {
         isLCAlpha(c) || isDigit(c)
             || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "*") || c == UInt8(ascii: "/")
+            || c == at
     }
 
-    /// `simple-key / multi-tenant-key`; at most one `@`, which selects the second form.
+    /// `key = ( lcalpha / DIGIT ) 0*255 ( keychar )` (Trace Context Level 2, "Key"). Level 2
+    /// dropped Level 1's `tenant@system` form and its 241/14 limits: `@` is an ordinary key
+    /// character, so `foo@`, `a@b@c` and `t@` + 15 chars are keys, and every Level 1 key still is.
     static func isValidKey(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
-        guard let at = r.first(where: { p[$0] == at }) else {
-            return isPart(p, r, maxLength: 256, firstMayBeDigit: false)
-        }
-        return isPart(p, r.lowerBound..<at, maxLength: 241, firstMayBeDigit: true)
-            && isPart(p, (at + 1)..<r.upperBound, maxLength: 14, firstMayBeDigit: false)
-    }
-
-    /// A simple key, tenant id or system id: a letter (or digit for a tenant) then key chars.
-    private static func isPart(_ p: UnsafeRawBufferPointer, _ r: Range<Int>, maxLength: Int,
-                               firstMayBeDigit: Bool) -> Bool {
-        guard !r.isEmpty, r.count <= maxLength else { return false }
+        guard !r.isEmpty, r.count <= 256 else { return false }
         let first = p[r.lowerBound]
-        guard isLCAlpha(first) || (firstMayBeDigit && isDigit(first)) else { return false }
+        guard isLCAlpha(first) || isDigit(first) else { return false }
         return r.dropFirst().allSatisfy { isKeyChar(p[$0]) }
     }
 

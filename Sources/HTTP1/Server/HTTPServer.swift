@@ -19,9 +19,11 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Creates one listener per loop (call before the loops start). Port 0 picks a free port,
-    /// which the other listeners then share.
+    /// which the other listeners then share. Throws `PortInUse` when another socket listens on
+    /// the port already: the loops of this server share it, nobody else does.
     public func bind(loopCount: Int) throws {
         var port = config.port
+        if port != 0 { try PortClaim.ensureUnused(SocketAddress.resolve(host: config.host, port: port)) }
         let listenerCount = config.acceptMode == .reusePort ? loopCount : 1
         for _ in 0..<listenerCount {
             let addr = try SocketAddress.resolve(host: config.host, port: port)

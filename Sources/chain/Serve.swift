@@ -35,6 +35,7 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        try StartupChecks.check(self)
     }
 
     func run() throws {
@@ -61,9 +62,9 @@ struct Serve: ParsableCommand {
             server.start(on: loop)
         }
         log("chain listening on \(host):\(server.port) with \(group.loops.count) loops (\(handlerStyle) handlers)")
-        let deadline = UInt64(shutdownTimeout) * 1_000_000_000
-        Lifecycle.runUntilSignal(group: group, servers: [server], deadline: deadline)
-        telemetry.shutdown(deadline: monotonicNanos() &+ deadline)
+        Lifecycle.runUntilSignal(group: group, servers: [server], timeout: UInt64(shutdownTimeout) * 1_000_000_000) { deadline in
+            telemetry.shutdown(deadline: deadline)
+        }
     }
 
     /// Also on each service's router (ServeServices.swift): the harness runs against a real service.

@@ -44,10 +44,9 @@ extension Serve {
         telemetries.forEach { $0.start() }
         let group = LoopGroup(count: loops)
         group.start { loop in starters.forEach { $0(loop) } }
-        let deadline = UInt64(shutdownTimeout) * 1_000_000_000
-        Lifecycle.runUntilSignal(group: group, servers: servers, deadline: deadline)
-        let end = monotonicNanos() &+ deadline
-        telemetries.forEach { $0.shutdown(deadline: end) }
+        Lifecycle.runUntilSignal(group: group, servers: servers, timeout: UInt64(shutdownTimeout) * 1_000_000_000) { deadline in
+            telemetries.forEach { $0.shutdown(deadline: deadline) }
+        }
     }
 
     private func nextURL(for name: ServiceName, all: Bool) -> String? {

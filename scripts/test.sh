@@ -8,6 +8,8 @@
 #   unit tests  swift test
 #   fuzz        scripts/fuzz.sh ${FUZZ_SECONDS:-60}   (skipped when the script does not exist)
 #   smoke       scripts/smoke.sh                      (release build, real server, real sockets)
+#   newcomer    scripts/newcomer.sh                   (README's up.sh/curl/trace/down.sh on a fresh clone)
+#   w3c         scripts/w3c-trace-context.sh          (when the w3c/trace-context suite is found)
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
@@ -163,6 +165,14 @@ stage_smoke() {
     bash scripts/smoke.sh
 }
 
+stage_newcomer() {
+    bash scripts/newcomer.sh
+}
+
+stage_w3c() {
+    SKIP_BUILD=1 bash scripts/w3c-trace-context.sh "$W3C_SUITE"
+}
+
 stage_stack() {
     bash scripts/stack-check.sh
 }
@@ -196,6 +206,13 @@ else
     skipped+=("fuzz (scripts/fuzz.sh not present)")
 fi
 run_stage "smoke" stage_smoke
+run_stage "newcomer" stage_newcomer
+W3C_SUITE=${W3C_TRACE_CONTEXT_DIR:-$(ls -d /work/.mirror/w3c+trace-context* 2>/dev/null | head -n 1)}
+if [[ -n "$W3C_SUITE" ]]; then
+    run_stage "w3c trace-context" stage_w3c
+else
+    skipped+=("w3c trace-context (no suite: set W3C_TRACE_CONTEXT_DIR to a w3c/trace-context checkout)")
+fi
 run_stage "end-to-end" stage_e2e
 run_stage "stack" stage_stack
 run_stage "runtime image" stage_image

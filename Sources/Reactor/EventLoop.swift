@@ -75,6 +75,9 @@ public final class EventLoop {
         close(fd)
     }
 
+    /// epoll_ctl calls that failed (recovered or reported to the handler as `.error`).
+    public var interestFailures: Int { poller.ctlFailures }
+
     public func addTickObserver(_ o: TickObserver) { observers.append(o) }
 
     // MARK: tasks
@@ -126,6 +129,9 @@ public final class EventLoop {
         let timeout: Int32 = localTasks.isEmpty && jobs.isEmpty ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
         now = monotonicNanos()
+        for fd in poller.refused where Int(fd) < handlers.count {
+            handlers[Int(fd)]?.ioReady(.error)   // the kernel would not watch it: let its owner close it
+        }
         for ev in events {
             let fd = Int32(truncatingIfNeeded: ev.data)
             if fd == wakeFD {

@@ -13,15 +13,27 @@ public final class LoopGroup: @unchecked Sendable {
 
     public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
-    /// Starts every loop's thread; `setUp` runs first on each loop's own thread.
-    public func start(_ setUp: @escaping (EventLoop) -> Void) {
+    /// Starts every loop's thread; `setUp` runs first on each loop's own thread. When a thread
+    /// cannot be started, the loops already running are stopped and joined, and the error thrown.
+    public func start(_ setUp: @escaping (EventLoop) -> Void) throws {
         running.store(loops.count, ordering: .relaxed)
         for loop in loops {
-            threads.append(OSThread.spawn(name: "loop-\(loop.index)") { [self] in
-                setUp(loop)
-                loop.run()
-                running.subtract(1, ordering: .releasing)
-            })
+            do {
+                threads.append(try OSThread.spawn(name: "loop-\(loop.index)") { [self] in
+                    setUp(loop)
+                    loop.run()
+                    running.subtract(1, ordering: .releasing)
+                })
+            } catch {
+                running.subtract(loops.count - threads.count, ordering: .relaxed)
+                for l in loops.prefix(threads.count) {
+                    nonisolated(unsafe) let l = l
+                    l.execute { l.stop() }
+                }
+                for t in threads { t.join() }
+                threads.removeAll()
+                throw error
+            }
         }
     }
 

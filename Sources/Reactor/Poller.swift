@@ -10,6 +10,11 @@ struct EpollPoller {
     private var desired: [UInt32] = []      // bits handlers asked for, per fd
     private var known: [Bool] = []          // fd is in the epoll set
     private var dirty: [Int32] = []
+    /// Descriptors whose interest the kernel refused in the last `applyChanges`; the loop
+    /// reports them to their handlers as `.error`, so a failure is never silent.
+    private(set) var refused: [Int32] = []
+    /// epoll_ctl calls that failed, recovered or not (a kernel or bookkeeping surprise).
+    private(set) var ctlFailures = 0
     private var events: UnsafeMutablePointer<cs_event>
     let capacity = 512
 
@@ -53,17 +58,37 @@ struct EpollPoller {
     }
 
     mutating func applyChanges() {
+        refused.removeAll(keepingCapacity: true)
         for fd in dirty {
             let i = Int(fd)
             let bits = desired[i]
             if bits == registered[i] { continue }
-            let op = known[i] ? CS_EPOLL_CTL_MOD : CS_EPOLL_CTL_ADD
-            if cs_epoll_ctl(epfd, op, fd, bits, UInt64(UInt32(bitPattern: fd))) == 0 {
+            if control(known[i] ? CS_EPOLL_CTL_MOD : CS_EPOLL_CTL_ADD, fd, bits) {
                 registered[i] = bits
                 known[i] = true
+            } else {
+                known[i] = false
+                registered[i] = 0
+                refused.append(fd)
             }
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// One epoll_ctl, recovering from a stale view of the kernel's set: MOD of a descriptor the
+    /// kernel dropped (closed and reopened under the same number, as libpq does in
+    /// PQconnectPoll) is retried as ADD, and ADD of one it still has as MOD.
+    private mutating func control(_ op: Int32, _ fd: Int32, _ bits: UInt32) -> Bool {
+        let data = UInt64(UInt32(bitPattern: fd))
+        if cs_epoll_ctl(epfd, op, fd, bits, data) == 0 { return true }
+        ctlFailures += 1
+        if op == CS_EPOLL_CTL_MOD && errno == ENOENT {
+            return cs_epoll_ctl(epfd, CS_EPOLL_CTL_ADD, fd, bits, data) == 0
+        }
+        if op == CS_EPOLL_CTL_ADD && errno == EEXIST {
+            return cs_epoll_ctl(epfd, CS_EPOLL_CTL_MOD, fd, bits, data) == 0
+        }
+        return false
     }
 
     /// Waits for readiness; returns the events in a buffer valid until the next call.

@@ -12,16 +12,28 @@ public final class OSThread: @unchecked Sendable {
         self.body = body
     }
 
-    public static func spawn(name: String, _ body: @escaping () -> Void) -> OSThread {
+    /// Starts the thread. Throws when the system refuses one (EAGAIN: thread or memory limits):
+    /// the caller decides whether that is fatal, and says why. `stackSize` 0 is the default.
+    public static func spawn(name: String, stackSize: Int = 0, _ body: @escaping () -> Void) throws -> OSThread {
         let t = OSThread(name, body)
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        if stackSize > 0 {
+            let rc = pthread_attr_setstacksize(&attr, stackSize)
+            guard rc == 0 else { throw SystemError("thread \(name): stack size \(stackSize): \(String(cString: strerror(rc)))") }
+        }
         let box = Unmanaged.passRetained(t).toOpaque()
-        let rc = pthread_create(&t.handle, nil, { arg in
+        let rc = pthread_create(&t.handle, &attr, { arg in
             let t = Unmanaged<OSThread>.fromOpaque(arg!).takeRetainedValue()
             cs_set_thread_name(String(t.name.prefix(15)))
             t.body()
             return nil
         }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
+        guard rc == 0 else {
+            Unmanaged<OSThread>.fromOpaque(box).release()   // the thread never took it
+            throw SystemError("cannot start thread \(name): \(String(cString: strerror(rc)))")
+        }
         return t
     }
 

@@ -34,7 +34,7 @@ struct BenchDB: ParsableCommand {
         let stopAt = monotonicNanos() + UInt64(seconds) * 1_000_000_000 + 1_000_000_000
         let measureFrom = monotonicNanos() + 1_000_000_000   // one second of warm-up
         let kind = self.kind, depth = self.depth
-        group.start { loop in
+        try group.start { loop in
             let pool = PGPool(loop: loop, config: config, params: params, statements: statements)
             pool.start()
             var seq = Int64(loop.index) * 1_000_000_000

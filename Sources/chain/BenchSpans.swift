@@ -17,16 +17,16 @@ struct BenchSpans: ParsableCommand {
         if let endpoint {
             try exportThroughput(tracer, endpoint)
         } else {
-            recordCost(tracer)
+            try recordCost(tracer)
         }
     }
 
     /// ns per span: start, three attributes, end (copy into the ring); a thread drains the ring.
-    private func recordCost(_ tracer: Tracer) {
+    private func recordCost(_ tracer: Tracer) throws {
         let done = Lock()
         nonisolated(unsafe) var stop = false
         let ring = tracer.ring
-        let consumer = OSThread.spawn(name: "drain") {
+        let consumer = try OSThread.spawn(name: "drain") {
             while !done.withLock({ stop }) { if ring.drain({ _ in }) == 0 { sched_yield() } }
         }
         let t0 = monotonicNanos()
@@ -56,7 +56,7 @@ struct BenchSpans: ParsableCommand {
                                                 scopeName: "chain", scopeVersion: chainVersion) { max, encoding, out in
             source.take(max: max, encoding: encoding, into: &out)
         }
-        exporter.start()
+        try exporter.start()
         let t0 = monotonicNanos()
         var produced = 0
         while produced < count {

@@ -56,8 +56,8 @@ struct Serve: ParsableCommand {
         try server.bind(loopCount: group.loops.count)
         let port = server.port
         server.observerFactory = { loop in telemetry.observer(loop: loop, port: port) }
-        telemetry.start()
-        group.start { loop in
+        try telemetry.start()
+        try group.start { loop in
             database?.start(on: loop)
             server.start(on: loop)
         }

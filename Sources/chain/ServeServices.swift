@@ -41,9 +41,9 @@ extension Serve {
             }
             log("\(name.rawValue) on \(host):\(server.port)\(next.map { " -> \($0)" } ?? "")")
         }
-        telemetries.forEach { $0.start() }
+        try telemetries.forEach { try $0.start() }
         let group = LoopGroup(count: loops)
-        group.start { loop in starters.forEach { $0(loop) } }
+        try group.start { loop in starters.forEach { $0(loop) } }
         Lifecycle.runUntilSignal(group: group, servers: servers, timeout: UInt64(shutdownTimeout) * 1_000_000_000) { deadline in
             telemetries.forEach { $0.shutdown(deadline: deadline) }
         }

@@ -40,7 +40,7 @@ final class TelemetrySetup: @unchecked Sendable {
         metrics.registerProcessMetrics()
     }
 
-    func start() { exporter?.start() }
+    func start() throws { try exporter?.start() }
 
     /// Flushes the spans still queued (after the loops stopped), within the deadline.
     func shutdown(deadline: UInt64) { exporter?.shutdown(deadline: deadline) }

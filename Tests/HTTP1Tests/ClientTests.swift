@@ -12,7 +12,7 @@ final class ClientTests: XCTestCase {
     override func setUpWithError() throws {
         server = try TestServer()
         clientGroup = LoopGroup(count: 1)
-        clientGroup.start { _ in }
+        try clientGroup.start { _ in }
     }
 
     override func tearDown() {
@@ -134,6 +134,26 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(later.first?.status, 200, "\(later)")
     }
 
+    /// A close-delimited body is held to the client's body limit like any other, instead of
+    /// growing for as long as the peer keeps sending.
+    func testCloseDelimitedBodyIsCappedAtTheBodyLimit() throws {
+        let huge = String(repeating: "x", count: (1 << 20) + 4096)
+        let canned = try CannedServer(responses: ["HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + huge])
+        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: canned.port)
+        let out = run(1) { loop, done in
+            let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
+            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + 2_000_000_000) { done(Self.outcome($0)) }
+        }
+        canned.join()
+        XCTAssertEqual(out.count, 1)
+        XCTAssertNil(out.first?.status, "a body over the limit was delivered")
+        if case .invalidResponse(let code)? = out.first?.error {
+            XCTAssertEqual(code, .bodyTooLarge)
+        } else {
+            XCTFail("expected invalidResponse(.bodyTooLarge), got \(String(describing: out.first?.error))")
+        }
+    }
+
     func testChunkedCloseDelimitedAndStaleConnections() throws {
         let canned = try CannedServer(responses: [
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
@@ -202,7 +222,7 @@ final class CannedServer: @unchecked Sendable {
         listen(fd, 16)
         port = Socket.localPort(fd)
         let listenFD = fd
-        thread = OSThread.spawn(name: "canned") {
+        thread = try OSThread.spawn(name: "canned") {
             for r in responses {
                 let c = accept(listenFD, nil, nil)
                 var buf = [UInt8](repeating: 0, count: 4096)

@@ -99,7 +99,7 @@ final class ServerTimeoutTests: XCTestCase {
         XCTAssertEqual(idle.readResponse()?.status, 200)
         usleep(50_000)   // the slow request is now in flight
         let stopped = Atomic_(false)
-        let t = OSThread.spawn(name: "stopper") { stopped.set(server.stop()) }
+        let t = try OSThread.spawn(name: "stopper") { stopped.set(server.stop()) }
         let r = busy.readResponse()
         XCTAssertEqual(r?.status, 200, "the in-flight request completes")
         XCTAssertEqual(r?.header("connection"), "close")

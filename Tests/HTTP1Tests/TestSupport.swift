@@ -118,7 +118,7 @@ final class TestServer {
         group = LoopGroup(count: loops)
         try server.bind(loopCount: loops)
         let s = server
-        group.start { loop in s.start(on: loop) }
+        try group.start { loop in s.start(on: loop) }
     }
 
     var port: Int { server.port }

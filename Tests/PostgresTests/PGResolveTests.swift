@@ -23,7 +23,7 @@ final class PGResolveTests: XCTestCase {
         config.reconnectMax = 100_000_000
         nonisolated(unsafe) var pool: PGPool!
         let c = config, p = params
-        group.start { loop in
+        try group.start { loop in
             pool = PGPool(loop: loop, config: c, params: p, statements: S.all)
             pool.logger = { _ in }
             pool.start()

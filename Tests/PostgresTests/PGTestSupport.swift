@@ -45,7 +45,7 @@ final class PoolHarness {
         tweak(&config)
         let params = try PGConnectParams.parse(url)
         let c = config
-        group.start { [unowned self] loop in
+        try group.start { [unowned self] loop in
             self.pool = PGPool(loop: loop, config: c, params: params, statements: S.all)
             self.pool.logger = { _ in }
             self.pool.start()

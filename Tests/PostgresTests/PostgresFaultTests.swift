@@ -90,7 +90,7 @@ final class PostgresFaultTests: XCTestCase {
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: 1)
         try server.bind(loopCount: 1)
-        group.start { loop in
+        try group.start { loop in
             pool = PGPool(loop: loop, config: PGConfig(url: url), params: params, statements: S.all)
             pool.logger = { _ in }
             pool.start()

@@ -4,14 +4,14 @@ import XCTest
 @testable import Reactor
 
 final class EventLoopTests: XCTestCase {
-    func testExecuteFromOtherThreadsRunsEveryTaskOnTheLoop() {
+    func testExecuteFromOtherThreadsRunsEveryTaskOnTheLoop() throws {
         let group = LoopGroup(count: 1)
         let loop = group.loops[0]
         let count = Atomic<Int>(0)
         let wrongThread = Atomic<Int>(0)
-        group.start { _ in }
-        let threads = (0..<4).map { _ in
-            OSThread.spawn(name: "producer") {
+        try group.start { _ in }
+        let threads = try (0..<4).map { _ in
+            try OSThread.spawn(name: "producer") {
                 for _ in 0..<1000 {
                     nonisolated(unsafe) let l = loop
                     loop.execute {
@@ -31,11 +31,11 @@ final class EventLoopTests: XCTestCase {
         XCTAssertTrue(group.wait(until: monotonicNanos() + 2_000_000_000))
     }
 
-    func testScheduledTimerWakesTheLoop() {
+    func testScheduledTimerWakesTheLoop() throws {
         let group = LoopGroup(count: 1)
         let fired = Atomic<UInt64>(0)
         let started = monotonicNanos()
-        group.start { loop in
+        try group.start { loop in
             loop.schedule(afterNanos: 30_000_000) {
                 fired.store(monotonicNanos(), ordering: .relaxed)
                 loop.stop()
@@ -46,10 +46,10 @@ final class EventLoopTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(elapsed, 29_000_000)
     }
 
-    func testAsyncTaskRunsOnLoopExecutor() {
+    func testAsyncTaskRunsOnLoopExecutor() throws {
         let group = LoopGroup(count: 1)
         let ok = Atomic<Int>(0)
-        group.start { loop in
+        try group.start { loop in
             Task(executorPreference: loop.executor) {
                 if loop.inLoopThread { ok.add(1, ordering: .relaxed) }
                 await Task.yield()
@@ -61,7 +61,7 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(ok.load(ordering: .relaxed), 2)
     }
 
-    func testPipeReadinessIsDispatched() {
+    func testPipeReadinessIsDispatched() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
@@ -80,7 +80,7 @@ final class EventLoopTests: XCTestCase {
         let group = LoopGroup(count: 1)
         nonisolated(unsafe) var reader: Reader?
         let readFD = fds[0]
-        group.start { loop in
+        try group.start { loop in
             reader = Reader(fd: readFD, loop: loop)
             loop.register(readFD, reader!, interest: .read)
         }

@@ -232,13 +232,13 @@ final class ExporterConfigTests: XCTestCase {
         XCTAssertNotNil(blocked.append(Array("x\n".utf8)))
     }
 
-    func testDisabledExporterDoesNothing() {
+    func testDisabledExporterDoesNothing() throws {
         var c = ExporterConfig()
         c.disabled = true
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 3))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         e.shutdown(deadline: ExporterTestSupport.monotonicNanos() + 1_000_000_000)
         XCTAssertEqual(q.count, 3)
         XCTAssertEqual(e.spansExported, 0)

@@ -25,7 +25,7 @@ final class ExporterTests: XCTestCase {
         s0.kind = .client
         q.push([s0, ExporterTestSupport.span(1)])
         let e = q.exporter(c, resource: resourceFromEnvironment([:], serviceName: "order-service", serviceVersion: "2.0"))
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
 
         let records = rx.waitFor { ExporterReceiver.spanCount($0) >= 2 }
@@ -89,7 +89,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 1200))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         // 512 + 512 back to back, then 176 (the rest) without waiting for the schedule delay.
         let records = rx.waitFor { ExporterReceiver.spanCount($0) >= 1200 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [512, 512, 176])
@@ -109,7 +109,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 10))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         let records = rx.waitFor { $0.count >= 3 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [10, 10, 10], "the same batch again")
@@ -127,7 +127,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 4))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         let records = rx.waitFor { $0.count >= 2 }
         XCTAssertEqual(records.count, 2)
@@ -147,7 +147,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 4))
         let e = q.exporter(c)
         let t0 = now()
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         XCTAssertTrue(exporterEventually { e.spansFailed == 4 })
         XCTAssertLessThan(now() - t0, 1_500_000_000, "no pointless wait for a delay that cannot fit")
@@ -160,7 +160,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 5))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         XCTAssertTrue(exporterEventually { e.spansFailed == 5 })
         usleep(600_000)  // longer than any backoff: a retry would have arrived
@@ -183,7 +183,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 6))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         let records = rx.waitFor { $0.count >= 2 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [6, 6])
@@ -203,7 +203,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 20))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         XCTAssertTrue(exporterEventually { e.spansExported + e.partialRejected == 20 })
         XCTAssertEqual(e.partialRejected, 4)
@@ -220,7 +220,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 300))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         let records = rx.waitFor { ExporterReceiver.spanCount($0) >= 300 }
         let r = try XCTUnwrap(records.first)
@@ -242,7 +242,7 @@ final class ExporterTests: XCTestCase {
         c.scheduleDelayNanos = 10_000_000
         let q = ExporterSpanQueue(capacity: 100)
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         var worstPush: UInt64 = 0
         var pushed = 0
         let t0 = now()
@@ -274,7 +274,7 @@ final class ExporterTests: XCTestCase {
         c.maxBatch = 100
         let q = ExporterSpanQueue()
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         usleep(200_000)  // the thread is asleep in its 30 s schedule delay
         q.push(ExporterTestSupport.spans(0 ..< 730))
         let t0 = now()
@@ -294,7 +294,7 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 7))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         rx.waitFor { $0.count >= 1 }
         q.push(ExporterTestSupport.spans(7 ..< 9))
         let t0 = now()
@@ -383,7 +383,7 @@ final class ExporterTests: XCTestCase {
         first.events = [ExportEvent(name: "exception", timeUnixNano: 5, attributes: [Attribute("exception.message", "ü ✓")])]
         q.push([first] + ExporterTestSupport.spans(1 ..< 6))
         let e = q.exporter(c)
-        e.start()
+        try e.start()
         e.shutdown(deadline: now() + 5_000_000_000)
         XCTAssertEqual(e.spansExported, 6)
         let file = "\(dir)/run/nested/spans.jsonl"
@@ -412,7 +412,7 @@ final class ExporterTests: XCTestCase {
         // A second exporter appends to the same file.
         q.push(ExporterTestSupport.spans(6 ..< 7))
         let e2 = q.exporter(c)
-        e2.start()
+        try e2.start()
         e2.shutdown(deadline: now() + 5_000_000_000)
         XCTAssertEqual(ExporterTestSupport.readText(file).split(separator: "\n").count, 3)
     }

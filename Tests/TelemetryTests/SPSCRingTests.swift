@@ -39,11 +39,11 @@ final class SPSCRingTests: XCTestCase {
 
     /// A producer thread and a consumer thread: while the consumer keeps up nothing is lost or
     /// duplicated; every record arrives once, in order, intact. Also run under TSan by test.sh.
-    func testConcurrentProducerAndConsumerLoseNothing() {
+    func testConcurrentProducerAndConsumerLoseNothing() throws {
         let ring = SPSCRing<Record>(capacity: 1024)
         let total = 2_000_000
         let producerDone = Atomic<Bool>(false)
-        let producer = OSThread.spawn(name: "producer") {
+        let producer = try OSThread.spawn(name: "producer") {
             var i = 0
             while i < total {
                 if ring.push(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
@@ -91,10 +91,10 @@ final class SPSCRingTests: XCTestCase {
     /// peek + release against a live producer thread: every record read in place once, in
     /// order, intact (a slot reused before its release would show a wrong seq or check).
     /// Also run under TSan by test.sh.
-    func testConcurrentPeekAndReleaseLoseNothing() {
+    func testConcurrentPeekAndReleaseLoseNothing() throws {
         let ring = SPSCRing<Record>(capacity: 256)
         let total = 1_000_000
-        let producer = OSThread.spawn(name: "producer") {
+        let producer = try OSThread.spawn(name: "producer") {
             var i = 0
             while i < total {
                 if ring.push(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
@@ -119,11 +119,11 @@ final class SPSCRingTests: XCTestCase {
     }
 
     /// With a slow consumer, drops are counted exactly: accepted + dropped = attempted.
-    func testConcurrentDropAccountingIsExact() {
+    func testConcurrentDropAccountingIsExact() throws {
         let ring = SPSCRing<Record>(capacity: 64)
         let attempts = 200_000
         let accepted = Atomic<Int>(0)
-        let producer = OSThread.spawn(name: "producer") {
+        let producer = try OSThread.spawn(name: "producer") {
             for i in 0..<attempts where ring.push(Record(seq: i, check: i * 7 + 3)) {
                 accepted.add(1, ordering: .relaxed)
             }

@@ -33,7 +33,7 @@ final class ServerTracingTests: XCTestCase {
         }
         let group = LoopGroup(count: 1)
         try server.bind(loopCount: 1)
-        group.start { server.start(on: $0) }
+        try group.start { server.start(on: $0) }
         defer {
             server.shutdown(group) { $0.stop() }
             _ = group.wait(until: monotonicNanos() + 3_000_000_000)

@@ -55,6 +55,8 @@ extension ClientConnection {
                 if eof { fail(.connectionClosed) }
             }
         case .untilClose:
+            // Bounded like a Content-Length body: a peer that never closes cannot fill memory.
+            if region.count - start > client.config.limits.maxBody { return fail(.invalidResponse(.bodyTooLarge)) }
             if eof { deliver(body: start..<region.count, consumed: region.count, reusable: false) }
         }
     }

@@ -41,7 +41,7 @@ public final class UpstreamResolver: @unchecked Sendable {
             return true
         }
         guard start else { return }
-        OSThread.spawn(name: "resolve") { [self] in
+        let thread = try? OSThread.spawn(name: "resolve") { [self] in
             let address = try? SocketAddress.resolve(host: host, port: port)
             let targets = lock.withLock { () -> [(loop: EventLoop, client: HTTPClient)] in
                 running = false
@@ -52,7 +52,12 @@ public final class UpstreamResolver: @unchecked Sendable {
                 nonisolated(unsafe) let c = client
                 loop.execute { c.address = address }
             }
-        }.detach()
+        }
+        guard let thread else {
+            lock.withLock { running = false }   // no thread to spare: the next failure tries again
+            return
+        }
+        thread.detach()
     }
 
     /// Lookups started so far.

@@ -11,6 +11,9 @@ public struct ChunkedDecoder {
 
     public let maxBody: Int
     public let maxTrailerBytes: Int
+    /// Size lines, extensions and CRLFs together: they stay in the buffer until the message
+    /// ends, so without this cap 64 KiB of data could arrive wrapped in 256 MB of framing.
+    public let maxFramingBytes: Int
     /// Body bytes decoded so far, at [0, decodedCount) of the buffer.
     public private(set) var decodedCount = 0
     /// Input bytes consumed so far; after `.complete`, where the next message starts.
@@ -25,13 +28,16 @@ public struct ChunkedDecoder {
     /// Progress inside the current trailer line.
     var cursor = LineCursor()
 
-    public init(maxBody: Int, maxTrailerBytes: Int = 16384) {
+    /// `maxFramingBytes` defaults to the larger of 16 KiB and `maxBody`: room for thousands
+    /// of chunks, but raw input stays within about twice the body limit plus the trailers.
+    public init(maxBody: Int, maxTrailerBytes: Int = 16384, maxFramingBytes: Int? = nil) {
         self.maxBody = maxBody
         self.maxTrailerBytes = maxTrailerBytes
+        self.maxFramingBytes = maxFramingBytes ?? Swift.max(16384, maxBody)
     }
 
     public mutating func reset() {
-        self = ChunkedDecoder(maxBody: maxBody, maxTrailerBytes: maxTrailerBytes)
+        self = ChunkedDecoder(maxBody: maxBody, maxTrailerBytes: maxTrailerBytes, maxFramingBytes: maxFramingBytes)
     }
 
     /// `buffer` starts at the first byte after the head. On `.complete` the body is
@@ -61,6 +67,10 @@ public struct ChunkedDecoder {
                 case .needMore: return .incomplete
                 case .error(let e): return .error(ParseError(e))
                 case .size(let n, let next):
+                    // Everything consumed that is not data is framing.
+                    guard next - decodedCount <= maxFramingBytes else {
+                        return .error(ParseError(.chunkFramingTooLarge))
+                    }
                     consumed = next
                     if n == 0 {
                         stage = .trailers

@@ -5,7 +5,7 @@ public enum ParseErrorCode: UInt8, Sendable {
     case contentLengthWithTransferEncoding, badContentLength, conflictingContentLength
     case unsupportedTransferEncoding, badTransferEncoding
     case obsFold, whitespaceBeforeColon, badHeaderName, badHeaderValue
-    case badChunkSize, badChunkTerminator, badTrailer
+    case badChunkSize, badChunkTerminator, badTrailer, chunkFramingTooLarge
     case badStatusLine, badStatus
 }
 
@@ -54,6 +54,7 @@ public struct ParseError: Error, Equatable, Sendable {
         case .badChunkSize: return "invalid chunk size line"
         case .badChunkTerminator: return "missing CRLF after chunk data"
         case .badTrailer: return "invalid trailer field"
+        case .chunkFramingTooLarge: return "too much chunk framing for the body size"
         case .badStatusLine: return "malformed status line"
         case .badStatus: return "invalid status code"
         }

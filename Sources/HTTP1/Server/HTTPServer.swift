@@ -79,6 +79,16 @@ public final class HTTPServer: @unchecked Sendable {
         contexts.withLock { $0[loop.index] != nil }
     }
 
+    /// Requests refused by admission control (503), on every loop; safe from any thread.
+    public var shedCount: UInt64 {
+        contexts.withLock { $0.values.reduce(0) { $0 + $1.shed.load(ordering: .relaxed) } }
+    }
+
+    /// Times a loop stopped accepting (connection cap, out of descriptors or memory).
+    public var acceptPauseCount: UInt64 {
+        contexts.withLock { $0.values.reduce(0) { $0 + $1.acceptPauses.load(ordering: .relaxed) } }
+    }
+
     /// Open connections on every loop (approximate; read from another thread for tests).
     public func connectionCount(on loop: EventLoop) -> Int {
         contexts.withLock { $0[loop.index]?.connectionCount ?? 0 }

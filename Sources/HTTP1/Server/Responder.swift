@@ -13,8 +13,8 @@ public struct Responder {
 
     public func respond(status: UInt16, contentType: StaticString? = "application/json",
                         body: UnsafeRawBufferPointer, headers: ResponseHeaders? = nil) {
-        connection.respond(generation, status: status, contentType: contentType, body: body,
-                           extra: headers)
+        connection.answered(generation, status: status, contentType: contentType, body: body,
+                            extra: headers)
     }
 
     public func respond(status: UInt16, contentType: StaticString? = "application/json",

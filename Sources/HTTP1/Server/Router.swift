@@ -28,9 +28,14 @@ public final class Router {
         case param
     }
 
+    /// Whether a route's requests count against the loop's in-flight cap (`ServerConfig`).
+    /// Health checks and metrics stay `.always`: an overloaded service must still say so.
+    public enum Admission: Sendable { case limited, always }
+
     struct Entry {
         let pattern: String
         let segments: [Segment]
+        var admission = Admission.limited
         var handlers = [HandlerKind?](repeating: nil, count: 10)   // by HTTPMethod.rawValue
         var allow = ""                                              // the Allow header of a 405
     }
@@ -39,20 +44,23 @@ public final class Router {
 
     public init() {}
 
-    public func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
-        add(method, pattern, .callback(handler))
+    public func add(_ method: HTTPMethod, _ pattern: String, admission: Admission = .limited,
+                    _ handler: @escaping Handler) {
+        add(method, pattern, admission, .callback(handler))
     }
 
-    public func addAsync(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping AsyncHandler) {
-        add(method, pattern, .async(handler))
+    public func addAsync(_ method: HTTPMethod, _ pattern: String, admission: Admission = .limited,
+                         _ handler: @escaping AsyncHandler) {
+        add(method, pattern, admission, .async(handler))
     }
 
-    private func add(_ method: HTTPMethod, _ pattern: String, _ kind: HandlerKind) {
+    private func add(_ method: HTTPMethod, _ pattern: String, _ admission: Admission, _ kind: HandlerKind) {
         precondition(method != .other, "routes need a known method")
         let index = entries.firstIndex { $0.pattern == pattern } ?? {
             entries.append(Entry(pattern: pattern, segments: Self.split(pattern)))
             return entries.count - 1
         }()
+        if admission == .always { entries[index].admission = .always }
         entries[index].handlers[Int(method.rawValue)] = kind
         entries[index].allow = Self.allowHeader(entries[index].handlers)
     }

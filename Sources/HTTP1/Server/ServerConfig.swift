@@ -14,6 +14,18 @@ public struct ServerConfig: Sendable {
     /// After an error response, unread input is drained this long before the close, so the
     /// client sees the response rather than a reset.
     public var lingerTimeout: UInt64 = 2_000_000_000
+    /// Read and discarded per wake-up while lingering, and in all before the close: a client
+    /// that keeps sending after an error must not hold the loop or the connection.
+    public var lingerReadBudget = 64 * 1024
+    public var lingerMaxBytes = 1 << 20
+    /// Admission control, per loop. Above `maxConnections` the loop stops accepting (the
+    /// kernel's backlog holds the rest); above `maxInFlight` requests being handled, a new
+    /// request is answered 503 `unavailable` with `Retry-After` at once instead of queueing.
+    /// Routes added with `admission: .always` (health, metrics) are never refused.
+    public var maxConnections = 4096
+    public var maxInFlight = 256
+    /// Seconds a refused client is told to wait (`Retry-After`).
+    public var retryAfterSeconds = 1
     /// Pending output above which the connection stops reading and parsing (back-pressure).
     public var outputHighWater = 256 * 1024
     /// How connections reach the loops: a listener per loop with SO_REUSEPORT (the kernel

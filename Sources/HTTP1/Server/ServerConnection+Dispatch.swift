@@ -29,6 +29,12 @@ extension ServerConnection {
             h.add("Allow", router.entries[entry].allow)
             return respondError(405, "method not allowed for this path", headers: h)
         }
+        if router.entries[entry].admission == .limited && !context.admit() {
+            var h = ResponseHeaders()
+            h.add("Retry-After", String(context.config.retryAfterSeconds))
+            return respondError(503, "service is shedding load, retry later", headers: h)
+        }
+        lend()
         let responder = Responder(connection: self, generation: generation)
         switch kind {
         case .callback(let h):
@@ -38,6 +44,13 @@ extension ServerConnection {
                 responder.respond(await h(request))
             }
         }
+    }
+
+    /// The handler gets views into `input` and a slot of the loop's in-flight budget, both
+    /// given back when it answers (`answered`) or, if it never does, when the connection goes.
+    private func lend() {
+        lentTo = generation
+        context.inFlight += 1
     }
 
     func respondError(_ status: UInt16, _ message: StaticString, headers: ResponseHeaders? = nil) {

@@ -20,9 +20,12 @@ extension ServerConnection {
             loop.buffers.give(out)
             output = nil
         }
+        if parsePaused && !inProcessInput && wantsInput { return processInput() }
         if output == nil {
             if closeAfterWrite { return finishClose() }
-            if state == .idle, let buf = input, buf.isEmpty {
+            // Everything the half-closed peer sent is answered; what is left can never complete.
+            if peerClosed && state != .handling && !parsePaused { return close() }
+            if state == .idle, lentTo == nil, let buf = input, buf.isEmpty {
                 loop.buffers.give(buf)   // idle connections hold no buffers
                 input = nil
             }
@@ -32,7 +35,7 @@ extension ServerConnection {
 
     func updateInterest() {
         var i: Interest = []
-        if wantsInput { i.insert(.read) }
+        if wantsInput && (!peerClosed || state == .lingering) { i.insert(.read) }
         if let out = output, !out.isEmpty { i.insert(.write) }
         loop.setInterest(fd, i)
     }
@@ -47,14 +50,23 @@ extension ServerConnection {
         loop.setInterest(fd, .read)
     }
 
+    /// Reads and discards what a lingering client still sends. A client that keeps sending must
+    /// not hold the loop: each wake-up reads at most `lingerReadBudget` (level-triggered epoll
+    /// calls again next iteration), and past `lingerMaxBytes` in all, or `lingerTimeout`, we close.
     func drainLinger() {
-        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        while true {
-            let n = withUnsafeMutableBytes(of: &scratch) { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 { continue }
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-            return close()
+        var budget = context.config.lingerReadBudget
+        let closeNow = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { scratch -> Bool in
+            while budget > 0 {
+                let n = read(fd, scratch.baseAddress, Swift.min(scratch.count, budget))
+                if n < 0 && (errno == EAGAIN || errno == EINTR) { return false }
+                if n <= 0 { return true }
+                budget -= n
+                lingered += n
+                if lingered > context.config.lingerMaxBytes { return true }
+            }
+            return false
         }
+        if closeNow { close() }
     }
 
     func timedOut() {
@@ -82,9 +94,23 @@ extension ServerConnection {
         generation &+= 1
         loop.timers.cancel(timer)
         loop.closeDescriptor(fd)
-        if let b = input { loop.buffers.give(b); input = nil }
+        // A handler still holding views keeps the input until it answers (`answered`).
+        if let b = input, lentTo == nil { loop.buffers.give(b); input = nil }
         if let b = output { loop.buffers.give(b); output = nil }
         context.remove(self)
+    }
+
+    func returnLoan() {
+        lentTo = nil
+        context.inFlight -= 1
+    }
+
+    /// A handler's answer (through its `Responder`): its views into the input are released.
+    func answered(_ g: UInt32, status: UInt16, contentType: StaticString?,
+                  body: UnsafeRawBufferPointer, extra: ResponseHeaders?) {
+        if lentTo == g { returnLoan() }
+        respond(g, status: status, contentType: contentType, body: body, extra: extra)
+        if state == .closed, lentTo == nil, let b = input { loop.buffers.give(b); input = nil }
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their current response.

@@ -22,6 +22,15 @@ public final class ServerConnection: IOHandler {
     var closeAfterWrite = false
     var lingerAfterWrite = false
     var inProcessInput = false
+    /// The peer shut down its sending side: answer what was asked, then close.
+    var peerClosed = false
+    /// Parsing stopped at the output high-water mark with input left to parse: resume on drain.
+    var parsePaused = false
+    /// The generation of the request whose handler holds views into `input` (see `Request`):
+    /// the buffer is not reused until that handler answers, even after a close or a timeout.
+    var lentTo: UInt32?
+    /// Bytes read and discarded while lingering (capped by `ServerConfig.lingerMaxBytes`).
+    var lingered = 0
     var consumeOnResponse = 0
     var summary: RequestSummary?      // set while an observed request is in flight
     var observation: UInt64 = 0
@@ -34,6 +43,10 @@ public final class ServerConnection: IOHandler {
         parser = RequestParser(limits: limits)
         headers = HeaderTable(capacity: limits.maxHeaderCount)
         chunked = ChunkedDecoder(maxBody: limits.maxBody, maxTrailerBytes: limits.maxHeaderBytes)
+    }
+
+    deinit {
+        if lentTo != nil { context.inFlight -= 1 }   // a handler dropped its responder unanswered
     }
 
     var loop: EventLoop { context.loop }
@@ -50,7 +63,7 @@ public final class ServerConnection: IOHandler {
 
     private func readable() {
         if state == .lingering { return drainLinger() }
-        guard wantsInput else { return }
+        guard wantsInput, !peerClosed else { return }
         let buf = input ?? context.loop.buffers.take()
         input = buf
         if buf.writableCount == 0 {
@@ -60,7 +73,12 @@ public final class ServerConnection: IOHandler {
         }
         let n = buf.read(from: fd)
         if n > 0 { return processInput() }
-        if n == 0 { return close() }   // EOF: nothing in flight (we are not handling)
+        if n == 0 {
+            // A half-close (shutdown(SHUT_WR) after pipelining): the requests already read
+            // still get their responses; flush closes once they are written.
+            peerClosed = true
+            return flush()
+        }
         if errno != EAGAIN && errno != EINTR { close() }
     }
 
@@ -76,7 +94,13 @@ public final class ServerConnection: IOHandler {
     /// Parses and dispatches every complete request in the input, then flushes once.
     func processInput() {
         inProcessInput = true
-        while wantsInput, state != .lingering, let buf = input, buf.readableCount > 0 {
+        parsePaused = false
+        while state != .lingering, let buf = input, buf.readableCount > 0 {
+            guard wantsInput else {
+                // Back-pressure, not "need more bytes": flush resumes parsing once output drains.
+                parsePaused = state != .handling && state != .closed
+                break
+            }
             if !step(buf) { break }
         }
         inProcessInput = false

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import Reactor
+import Synchronization
 
 /// A server's state on one loop: its listener, its connections, and the per-loop caches the
 /// connections share (date line, scratch buffer).
@@ -14,6 +15,13 @@ public final class ServerContext: IOHandler {
     private var connections: [ServerConnection?] = []
     private var freeSlots: [Int] = []
     public private(set) var connectionCount = 0
+    /// Requests whose handler has not answered yet (admission control).
+    var inFlight = 0
+    /// Requests refused with 503 by admission control; read by the metrics thread.
+    let shed = Atomic<UInt64>(0)
+    /// Times accepting paused (connection cap, or the kernel out of descriptors or memory).
+    let acceptPauses = Atomic<UInt64>(0)
+    private var acceptPaused = false
     var shuttingDown = false
     var onDrained: (() -> Void)?
     weak var server: HTTPServer?
@@ -30,10 +38,16 @@ public final class ServerContext: IOHandler {
     /// Accepts what the backlog holds (bounded, so one busy listener cannot starve the loop).
     public func ioReady(_ events: IOEvents) {
         for _ in 0..<64 {
+            if connectionCount >= config.maxConnections { return pauseAccepting(until: .connectionCloses) }
             let fd = cs_accept(listenFD)
             if fd < 0 {
-                if errno == EMFILE || errno == ENFILE { pauseAccepting() }
-                return
+                switch errno {
+                case EAGAIN, EWOULDBLOCK: return
+                // The connection died in the backlog, or a signal: the next one may be fine.
+                case ECONNABORTED, EINTR, EPROTO, EPERM: continue
+                // Out of descriptors or kernel memory: retrying at once would spin the loop.
+                default: return pauseAccepting(until: .timeout)
+                }
             }
             if config.acceptMode == .handoff, let server { server.handOff(fd, from: self) } else { adopt(fd) }
         }
@@ -49,13 +63,30 @@ public final class ServerContext: IOHandler {
         loop.timers.arm(c.timer, at: loop.now &+ config.keepAliveTimeout)
     }
 
-    /// Out of descriptors: stop accepting for a moment instead of spinning on the listener.
-    private func pauseAccepting() {
+    /// Answers whether a request may start now; counts a refusal.
+    func admit() -> Bool {
+        if inFlight < config.maxInFlight { return true }
+        shed.add(1, ordering: .relaxed)
+        return false
+    }
+
+    enum AcceptResume { case timeout, connectionCloses }
+
+    /// Stops accepting, instead of spinning on the listener, until a connection closes (over
+    /// the connection cap) or for a moment (out of descriptors or memory).
+    private func pauseAccepting(until resume: AcceptResume) {
+        guard listenFD >= 0, !acceptPaused else { return }
+        acceptPaused = true
+        acceptPauses.add(1, ordering: .relaxed)
         loop.setInterest(listenFD, .none)
-        loop.schedule(afterNanos: 100_000_000) { [weak self] in
-            guard let self, !self.shuttingDown else { return }
-            self.loop.setInterest(self.listenFD, .read)
-        }
+        guard resume == .timeout else { return }
+        loop.schedule(afterNanos: 100_000_000) { [weak self] in self?.resumeAccepting() }
+    }
+
+    private func resumeAccepting() {
+        guard acceptPaused, !shuttingDown, listenFD >= 0 else { return }
+        acceptPaused = false
+        loop.setInterest(listenFD, .read)
     }
 
     private func add(_ c: ServerConnection) {
@@ -75,6 +106,7 @@ public final class ServerContext: IOHandler {
         freeSlots.append(c.slot)
         c.slot = -1
         connectionCount -= 1
+        if acceptPaused && connectionCount < config.maxConnections { resumeAccepting() }
         checkDrained()
     }
 

@@ -118,10 +118,15 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     public func nudge() { waker.nudge() }
 
     /// Starts the exporter thread (once). Does nothing when the config is disabled.
-    public func start() {
+    public func start() throws {
         guard !config.disabled else { return }
         guard state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
-        thread = OSThread.spawn(name: "otlp-exporter") { [self] in run() }
+        do {
+            thread = try OSThread.spawn(name: "otlp-exporter") { [self] in run() }
+        } catch {
+            state.store(0, ordering: .releasing)
+            throw error
+        }
     }
 
     /// Flushes what is queued (drains until empty, sends) within `deadline` (monotonic ns), then

@@ -114,7 +114,8 @@ final class PGConnection: IOHandler, TickObserver {
         if pool.config.syncEachQuery { sync() }
     }
 
-    /// Text-format parameters as C strings packed in one reused buffer.
+    /// Text-format parameters as C strings packed in one reused buffer. libpq reads each up to
+    /// its NUL; `PGPool.query` refused values holding one, so every value arrives whole.
     private func withParams(_ params: [PGParam], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32) -> Int32 {
         if params.isEmpty { return body(0, nil) }
         paramBytes.removeAll(keepingCapacity: true)

@@ -51,6 +51,9 @@ public final class PGPool {
     /// For a write, success means its transaction committed.
     public func query(_ statement: Int, _ params: [PGParam] = [], deadline: UInt64,
                       _ completion: @escaping PGCompletion) {
+        if let bad = params.firstIndex(where: { !$0.isSendable }) {
+            return completion(.failure(.invalidParameter(bad + 1)))
+        }
         dispatch(PGQuery(statement: statement, params: params, deadline: deadline, stats: stats, completion: completion))
     }
 

@@ -12,11 +12,19 @@ public struct PGStatement: Sendable {
     }
 }
 
-/// A query parameter, sent in text format.
+/// A query parameter, sent in text format. libpq takes text parameters as C strings, so a NUL
+/// would silently end the value there: the pool refuses such a query instead
+/// (`PGError.invalidParameter`); PostgreSQL's text types cannot hold a NUL anyway.
 public enum PGParam: Sendable {
     case int(Int64)
     case text(String)
     case null
+
+    /// Whether the value reaches the server whole.
+    var isSendable: Bool {
+        guard case .text(let s) = self else { return true }
+        return !s.utf8.contains(0)
+    }
 }
 
 public enum PGError: Error, Equatable, CustomStringConvertible {
@@ -31,6 +39,8 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
     /// The query was retried (as an innocent member of failed batches) too often.
     case retriesExhausted
     case shuttingDown
+    /// Parameter `$n` (1-based) holds a NUL, which a text parameter cannot carry; nothing was sent.
+    case invalidParameter(Int)
 
     public var description: String {
         switch self {
@@ -40,6 +50,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .timeout: return "query timed out"
         case .retriesExhausted: return "query retried too often"
         case .shuttingDown: return "database pool is shutting down"
+        case .invalidParameter(let n): return "parameter $\(n) contains a NUL character, which PostgreSQL text cannot hold"
         }
     }
 
@@ -52,6 +63,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .timeout: return "timeout"
         case .retriesExhausted: return "retries_exhausted"
         case .shuttingDown: return "shutting_down"
+        case .invalidParameter: return "invalid_parameter"
         }
     }
 }

@@ -78,6 +78,20 @@ final class DomainProcessRequestTests: XCTestCase {
         XCTAssertTrue(M.userEmail.hasPrefix("user_email "))
     }
 
+    /// A NUL would be cut off by libpq's text parameters (user 99999 was once created with an
+    /// empty name): control characters, spelled as JSON escapes, are refused by name.
+    func testControlCharactersInStringsAreRefused() {
+        for esc in ["\\u0000", "\\n", "\\r", "\\t", "\\u001f", "\\u007f", "\\u0085", "\\u009f"] {
+            fails(body(extra: ", \"user_name\": \"Ann\(esc)Lee\""), .invalidRequest, M.userName)
+            fails(body(extra: ", \"user_name\": \"\(esc)\""), .invalidRequest, M.userName)
+            fails(body(extra: ", \"user_email\": \"a\(esc)@b.c\""), .invalidRequest, M.userEmail)
+            fails(body(action: "\"buy\(esc)\""), .invalidRequest, M.action)
+        }
+        // Neighbours of the control ranges stay valid.
+        XCTAssertEqual(ok(body(extra: #", "user_name": "A\u00a0B ~""#))?.userName, "A\u{a0}B ~")
+        XCTAssertTrue(M.userName.contains("control") && M.userEmail.contains("control"))
+    }
+
     func testFullRequestAndUnknownFields() {
         let r = ok(#"{"x": {"deep": [1, 2, {"y": null}]}, "user_id": 20001, "action": "signup", "user_name": "Zoë", "user_email": "zoe@example.com", "extra": 1.5}"#)
         XCTAssertEqual(r, ProcessRequest(userId: 20001, action: "signup", userName: "Zoë", userEmail: "zoe@example.com"))

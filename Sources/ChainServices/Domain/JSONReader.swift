@@ -4,6 +4,9 @@
 //   or an integer outside Int64) becomes `.double`, so callers can tell "not an integer".
 // - Leading zeros, '+', NaN/Infinity, bare '.', control characters in strings, invalid
 //   escapes, lone surrogates, invalid UTF-8 and trailing garbage are rejected.
+// - Escapes are decoded as RFC 8259 says, so a string may hold any scalar, U+0000 and other
+//   control characters included (`"\u0000"`): what a field may hold is the caller's rule
+//   (`ProcessRequest` rejects control characters).
 // - Nesting depth is limited to `JSONReader.maxDepth` containers (the root counts as 1).
 // - Objects keep their members in order, duplicates included; `JSONValue[key]` returns the
 //   LAST member with that key ("last one wins").

@@ -6,6 +6,9 @@
 // - Fields are checked in the order user_id, action, user_name, user_email; the first
 //   failure is reported as invalid_request with a message naming the field.
 // - Lengths count Unicode scalars.
+// - Strings hold no control characters (Unicode category Cc: U+0000-001F, U+007F-009F). JSON
+//   escapes can spell them (`\u0000`), and they are never part of a name or an address: a NUL
+//   cannot be stored in PostgreSQL text, and CR/LF would split lines wherever the value goes.
 
 public struct ProcessRequest: Equatable, Sendable {
     public static let maxBodyBytes = 64 * 1024
@@ -26,8 +29,8 @@ public struct ProcessRequest: Equatable, Sendable {
         public static let invalidJSON = "request body must be a JSON object"
         public static let userId = "user_id must be an integer between 1 and 9223372036854775807"
         public static let action = "action must be 1 to 64 characters of [A-Za-z0-9_.:-]"
-        public static let userName = "user_name must be a string of 1 to 128 characters"
-        public static let userEmail = "user_email must be a string of 3 to 254 characters containing exactly one '@'"
+        public static let userName = "user_name must be a string of 1 to 128 characters, no control characters"
+        public static let userEmail = "user_email must be a string of 3 to 254 characters containing exactly one '@', no control characters"
     }
 
     /// True when both name and email are given (an unknown user may then be created).
@@ -94,26 +97,32 @@ public struct ProcessRequest: Equatable, Sendable {
     }
 
     public static func isValidName(_ s: String) -> Bool {
-        let n = scalarCount(s, limit: 129)
+        guard let n = scalarCount(s, limit: 129) else { return false }
         return n >= 1 && n <= 128
     }
 
     public static func isValidEmail(_ s: String) -> Bool {
-        let n = scalarCount(s, limit: 255)
-        guard n >= 3 && n <= 254 else { return false }
+        guard let n = scalarCount(s, limit: 255), n >= 3 && n <= 254 else { return false }
         var ats = 0
         for b in s.utf8 where b == UInt8(ascii: "@") { ats += 1 }
         return ats == 1
     }
 
-    /// Number of Unicode scalars, counting stops at `limit`.
-    static func scalarCount(_ s: String, limit: Int) -> Int {
+    /// Number of Unicode scalars, counting stops at `limit`; nil when one of the scalars
+    /// counted is a control character.
+    static func scalarCount(_ s: String, limit: Int) -> Int? {
         var n = 0
-        for _ in s.unicodeScalars {
+        for u in s.unicodeScalars {
+            if isControl(u) { return nil }
             n += 1
             if n >= limit { return n }
         }
         return n
+    }
+
+    /// Unicode general category Cc: C0, DEL and C1.
+    @inline(__always) static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (u.value >= 0x7F && u.value <= 0x9F)
     }
 
     /// Encodes the request (for clients and tests): `{"user_id":..,"action":..[,"user_name":..][,"user_email":..]}`.

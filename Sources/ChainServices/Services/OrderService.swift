@@ -49,7 +49,7 @@ struct OrderProcess {
                                  .int(p.taxCents), .int(p.totalCents), .text(traceId)]
         L.query(.insertOrder, params, parent: parent, budget: Budget.database) { result in
             switch result {
-            case .failure(let e): res.fail(databaseError(e), traceId: traceId)
+            case .failure(let e): res.fail(databaseError(e, .insertOrder), traceId: traceId)
             case .success(let rows):
                 let order = Order(id: rows.int(0, 0), pricing: p)
                 if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "order.id", .int(order.id)) }
@@ -85,7 +85,7 @@ enum AuditProcess {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: traceId)
         }
         guard let u = v["user"], let user = User(json: u), let o = v["order"], let order = Order(json: o),
-              let action = v["action"]?.stringValue else {
+              let action = v["action"]?.stringValue, ProcessRequest.isValidAction(action) else {
             return res.fail(ErrorBody(.invalidRequest, "user, order and action are required"), traceId: traceId)
         }
         let details = String(decoding: encodeAuditDetails(totalCents: order.totalCents, itemCount: order.items.count), as: UTF8.self)
@@ -93,7 +93,7 @@ enum AuditProcess {
         let observation = req.observation
         L.query(.insertAudit, params, parent: parent, budget: Budget.database) { result in
             switch result {
-            case .failure(let e): res.fail(databaseError(e), traceId: traceId)
+            case .failure(let e): res.fail(databaseError(e, .insertAudit), traceId: traceId)
             case .success(let rows):
                 if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "audit.id", .int(rows.int(0, 0))) }
                 var w = JSONWriter(capacity: 64)

@@ -34,7 +34,7 @@ enum ReadEndpoints {
         if sql == .listAudit { params.append(.text(page.traceID)) }
         L.query(sql, params, parent: parent, budget: Budget.database) { result in
             guard case .success(let rows) = result else {
-                if case .failure(let e) = result { res.fail(databaseError(e), traceId: traceId) }
+                if case .failure(let e) = result { res.fail(databaseError(e, sql), traceId: traceId) }
                 return
             }
             let n = min(rows.count, Int(page.limit))
@@ -60,7 +60,7 @@ enum ReadEndpoints {
         }
         L.query(sql, [.int(id)], parent: parent, budget: Budget.database) { result in
             switch result {
-            case .failure(let e): res.fail(databaseError(e), traceId: traceId)
+            case .failure(let e): res.fail(databaseError(e, sql), traceId: traceId)
             case .success(let rows) where rows.count == 0:
                 res.fail(ErrorBody(.notFound, "\(sql.table) \(id) not found"), traceId: traceId)
             case .success(let rows):

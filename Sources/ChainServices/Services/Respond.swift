@@ -28,8 +28,25 @@ func upstreamError(_ result: ClientResult) -> ErrorBody? {
     }
 }
 
-func databaseError(_ e: PGError) -> ErrorBody {
-    ErrorBody(.unavailable, "database: \(e)")
+/// How a failed statement is reported (API.md "Errors"). The body never carries the server's
+/// message, SQLSTATE or constraint names; those are on the statement's span (`ServiceLoop.query`)
+/// and in the error metric.
+/// - The request's own values broke a rule of the schema (SQLSTATE class 22, data exception, or
+///   23, integrity constraint violation, e.g. an order for a user that does not exist), or a
+///   value could not be sent at all: 400 `invalid_request`. Retrying it cannot help.
+/// - A write that was sent and not confirmed: 504 `upstream_timeout`, its outcome is unknown.
+/// - Anything else committed nothing: 503 `unavailable`, a client may retry.
+func databaseError(_ e: PGError, _ sql: SQL) -> ErrorBody {
+    switch e {
+    case .server(let state, _) where state.hasPrefix("22") || state.hasPrefix("23"):
+        return ErrorBody(.invalidRequest, "the request holds a value the database does not accept")
+    case .invalidParameter:
+        return ErrorBody(.invalidRequest, "the request holds a string with a NUL character")
+    case .timeout where !sql.isRead, .connectionLost where !sql.isRead:
+        return ErrorBody(.upstreamTimeout, "the database did not confirm the write in time; its outcome is unknown")
+    default:
+        return ErrorBody(.unavailable, "the database cannot be reached in time")
+    }
 }
 
 public struct ServiceConfigError: Error, CustomStringConvertible {

@@ -35,7 +35,7 @@ struct UserProcess {
     private func readUser(_ p: ProcessRequest) {
         L.query(.selectUser, [.int(p.userId)], parent: parent, budget: Budget.database) { result in
             switch result {
-            case .failure(let e): res.fail(databaseError(e), traceId: traceId)
+            case .failure(let e): res.fail(databaseError(e, .selectUser), traceId: traceId)
             case .success(let rows) where rows.count == 1: callOrder(Self.user(rows), p.action)
             case .success:
                 guard p.canCreateUser, let name = p.userName, let email = p.userEmail else {
@@ -49,7 +49,7 @@ struct UserProcess {
     private func createUser(_ p: ProcessRequest, _ name: String, _ email: String) {
         L.query(.insertUser, [.int(p.userId), .text(name), .text(email)], parent: parent, budget: Budget.database) { result in
             switch result {
-            case .failure(let e): res.fail(databaseError(e), traceId: traceId)
+            case .failure(let e): res.fail(databaseError(e, .insertUser), traceId: traceId)
             case .success(let rows): callOrder(Self.user(rows), p.action)
             }
         }

@@ -4,6 +4,9 @@ import Reactor
 /// is also where a later layer adds `traceparent`/`tracestate`.
 public struct ClientRequest {
     public var method: HTTPMethod
+    /// The request-target in origin-form: "/" then visible ASCII without '#' (RFC 9112 3.2).
+    /// `HTTPClient.send` refuses any other with `ClientError.invalidRequest` and sends nothing, so
+    /// a path built from input can never break the request line (CR, LF, NUL, spaces).
     public var path: String
     public var headers = ResponseHeaders()
     public var contentType: StaticString? = nil
@@ -13,6 +16,13 @@ public struct ClientRequest {
         self.path = path
         self.contentType = contentType
         self.body = body
+    }
+
+    /// Whether `path` can be written as the request-target (see `path`).
+    public var hasValidPath: Bool { Self.isValidPath(path) }
+
+    public static func isValidPath(_ path: String) -> Bool {
+        path.utf8.first == UInt8(ascii: "/") && path.utf8.allSatisfy { ByteClass.table[Int($0)] & ByteClass.target != 0 }
     }
 }
 
@@ -38,6 +48,7 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
     case invalidResponse(ParseErrorCode)
     case overloaded                // pool full and the deadline passed while waiting
     case shuttingDown
+    case invalidRequest            // the path is not a valid request-target; nothing was sent
 
     public var description: String {
         switch self {
@@ -48,6 +59,7 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
         case .invalidResponse(let c): return "invalid response (\(c))"
         case .overloaded: return "no connection available before the deadline"
         case .shuttingDown: return "client is shutting down"
+        case .invalidRequest: return "request path is not a valid request-target"
         }
     }
 

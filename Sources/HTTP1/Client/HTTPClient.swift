@@ -36,6 +36,7 @@ public final class HTTPClient {
     /// Sends `request`; `completion` runs exactly once on this loop, with a response whose views
     /// are valid only inside the callback, or with an error. `deadline` is monotonic ns.
     public func send(_ request: ClientRequest, deadline: UInt64, completion: @escaping ClientCompletion) {
+        guard request.hasValidPath else { return completion(.failure(.invalidRequest)) }
         dispatch(PendingRequest(request: request, deadline: deadline, completion: completion))
     }
 

@@ -1,30 +1,63 @@
 #!/usr/bin/env bash
-# Fuzzes the HTTP/1.1 parser (Sources/HTTP1/Parser) with libFuzzer + AddressSanitizer.
-#   scripts/fuzz.sh [SECONDS]     (default 60)
-# Exits non-zero when the fuzzer finds a crash; the reproducer is written to .build-fuzz/.
-# Reproduce one input: .build-fuzz/parser-fuzz .build-fuzz/crash-<hash>
+# Fuzzes with libFuzzer + AddressSanitizer, one binary per target:
+#   parser  the HTTP/1.1 parser (Sources/HTTP1/Parser), Fuzz/ParserFuzz.swift, seeds Fuzz/seeds
+#   json    the JSON reader and the services' /process validation (Sources/ChainServices/Domain),
+#           Fuzz/JSONFuzz.swift, seeds Fuzz/seeds-json, dictionary Fuzz/json.dict
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 seconds, both targets)
+# SECONDS is the whole budget, split evenly between the targets, so the test stage's time does
+# not grow with their number. Exits non-zero when a fuzzer finds a crash; the reproducer is
+# written to .build-fuzz/<target>/. Reproduce one input: .build-fuzz/json-fuzz .build-fuzz/json/crash-<hash>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
+shift || true
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(parser json)
 # Swift's own crash backtracer fights ASan over the crashed process; libFuzzer's report is enough.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 out=.build-fuzz
-mkdir -p "$out/corpus"
+mkdir -p "$out"
 
-swiftc -O -sanitize=fuzzer,address -parse-as-library \
-    Sources/HTTP1/Parser/*.swift Fuzz/ParserFuzz.swift \
-    -o "$out/parser-fuzz"
+build() {   # build TARGET: compile the target's binary
+    case $1 in
+    parser) swiftc -O -sanitize=fuzzer,address -parse-as-library \
+                Sources/HTTP1/Parser/*.swift Fuzz/ParserFuzz.swift -o "$out/parser-fuzz" ;;
+    json)   swiftc -O -sanitize=fuzzer,address -parse-as-library \
+                Sources/ChainServices/Domain/*.swift Fuzz/JSONFuzz.swift -o "$out/json-fuzz" ;;
+    *) echo "fuzz.sh: unknown target $1 (parser, json)" >&2; exit 2 ;;
+    esac
+}
 
-# The corpus dir keeps what earlier runs learned; seeds are only added, never overwritten.
-for seed in Fuzz/seeds/*; do
-    [ -e "$out/corpus/$(basename "$seed")" ] || cp "$seed" "$out/corpus/"
+run() {   # run TARGET SECONDS
+    local target=$1 secs=$2 corpus seeds extra=()
+    case $target in
+    parser) corpus="$out/corpus"; seeds=Fuzz/seeds; extra=(-max_len=4096) ;;   # corpus path kept from before
+    json)   corpus="$out/corpus-json"; seeds=Fuzz/seeds-json; extra=(-max_len=2048 -dict=Fuzz/json.dict) ;;
+    esac
+    mkdir -p "$corpus" "$out/$target"
+    # The corpus dir keeps what earlier runs learned; seeds are only added, never overwritten.
+    for seed in "$seeds"/*; do
+        [ -e "$corpus/$(basename "$seed")" ] || cp "$seed" "$corpus/"
+    done
+    echo "== fuzz $target: ${secs}s"
+    "$out/$target-fuzz" \
+        -max_total_time="$secs" \
+        "${extra[@]}" \
+        -timeout=10 \
+        -print_final_stats=1 \
+        -artifact_prefix="$out/$target/" \
+        "$corpus"
+}
+
+for t in "${targets[@]}"; do build "$t"; done
+share=$(( seconds / ${#targets[@]} ))
+(( share >= 1 )) || share=1
+rc=0
+summary=()
+for t in "${targets[@]}"; do
+    if run "$t" "$share"; then summary+=("$t ok"); else summary+=("$t FAILED"); rc=1; fi
 done
-
-exec "$out/parser-fuzz" \
-    -max_total_time="$seconds" \
-    -max_len=4096 \
-    -timeout=10 \
-    -print_final_stats=1 \
-    -artifact_prefix="$out/" \
-    "$out/corpus"
+echo "== fuzz (${share}s each): ${summary[*]}"   # last line: test.sh shows the log's end
+exit $rc

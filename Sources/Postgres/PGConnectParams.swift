@@ -31,8 +31,19 @@ public struct PGConnectParams: Sendable {
         params.set("client_encoding", "UTF8")
         // Timestamps come back in UTC, so decoding needs no time zone database.
         params.set("options", ((params.get("options") ?? "") + " -c TimeZone=UTC").trimmingSpaces)
+        for (k, v) in deadPeerDefaults where params.get(k) == nil { params.set(k, v) }
         return params
     }
+
+    /// TCP's own detection of a server that vanished without a reset, within 10 s, unless the
+    /// URL says otherwise: an idle connection is probed after 4 s, then every 2 s, and unsent
+    /// or unanswered data (probes included) gives up after 8 s (tcp(7): TCP_USER_TIMEOUT then
+    /// decides for keepalive too). libpq ignores them on Unix sockets. A peer whose kernel still
+    /// answers (a stuck proxy) is caught by the pool instead (`PGConfig.peerSilenceLimit`).
+    static let deadPeerDefaults: [(String, String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "4"), ("keepalives_interval", "2"),
+        ("keepalives_count", "2"), ("tcp_user_timeout", "8000"),
+    ]
 
     public func get(_ k: String) -> String? { pairs.first { $0.0 == k }?.1 }
 

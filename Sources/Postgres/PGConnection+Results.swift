@@ -19,6 +19,7 @@ extension PGConnection {
     }
 
     private func handle(_ res: OpaquePointer) {
+        lastHeard = loop.now
         let status = PQresultStatus(res)
         if status == PGRES_PIPELINE_SYNC {
             PQclear(res)
@@ -144,17 +145,34 @@ extension PGConnection {
     }
 
     /// Completes queries past their deadline with .timeout; their results, when they come, are
-    /// dropped. The connection stays: the server may just be slow.
+    /// dropped. The connection stays while the server may just be slow; once the query it owes
+    /// first is past its deadline and it has said nothing for `peerSilenceLimit`, it is taken
+    /// for dead: its socket may never fail (a vanished peer sends no reset, and a proxy's kernel
+    /// keeps acknowledging), so waiting longer would only time out every query sent to it.
     private func expireQueries() {
         for case .query(let q) in fifo[fifoHead...] where !q.isDone && q.deadline <= loop.now {
             q.finish(.failure(.timeout))
         }
+        if let dead = silentSince, dead <= loop.now {
+            return lost("no answer from the server for \((loop.now &- lastHeard) / 1_000_000) ms")
+        }
         armQueryTimer()
+    }
+
+    /// When the connection counts as dead if nothing arrives before: the later of the end of the
+    /// allowed silence and the deadline of the first query still owed (the server is allowed its
+    /// time). nil when nothing is owed. A sync owed with no query before it has no deadline of
+    /// its own: only the silence counts.
+    private var silentSince: UInt64? {
+        guard inFlight > 0 else { return nil }
+        var owedDeadline: UInt64 = 0
+        for case .query(let q) in fifo[fifoHead...] { owedDeadline = q.deadline; break }
+        return max(lastHeard &+ pool.config.peerSilenceLimit, owedDeadline)
     }
 
     private func armQueryTimer() {
         guard state == .ready else { return }
-        var next = UInt64.max
+        var next = silentSince ?? .max
         for case .query(let q) in fifo[fifoHead...] where !q.isDone { next = min(next, q.deadline) }
         if next == .max { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }

@@ -20,6 +20,9 @@ final class PGConnection: IOHandler, TickObserver {
     var heldWrites: [(PGQuery, OpaquePointer)] = []
     var aborted: [PGQuery] = []
     var backoff: UInt64 = 0
+    /// When the server last answered, or when it was last given work while idle: the start of
+    /// its current silence (see `PGConfig.peerSilenceLimit`).
+    var lastHeard: UInt64 = 0
     var paramBytes: [UInt8] = []
     var paramOffsets: [Int] = []
     lazy var timer = LoopTimer { [unowned self] in self.timerFired() }
@@ -108,6 +111,7 @@ final class PGConnection: IOHandler, TickObserver {
             lost("send failed: \(errorMessage)")
             return pool.retry(q)   // it never left: safe to send on another connection
         }
+        if inFlight == 0 { lastHeard = loop.now }   // an idle server owed us nothing until now
         fifo.append(.query(q))
         unsynced += 1
         if !timer.isArmed { loop.timers.arm(timer, at: q.deadline) }

@@ -79,6 +79,11 @@ public struct PGConfig: Sendable {
     public var reconnectMax: UInt64 = 2_000_000_000
     /// Times a query may be re-sent because another query's error aborted its batch.
     public var maxRetries = 3
+    /// A connection whose oldest query is past its deadline and that has heard nothing from the
+    /// server for this long is taken for dead and replaced: the peer vanished without a reset
+    /// (a host gone, a proxy or NAT that dropped the flow), which TCP alone may never report.
+    /// Detection takes max(this, the query's budget); keep both under 10 s.
+    public var peerSilenceLimit: UInt64 = 5_000_000_000
     /// Benchmark switch: close every query with its own Sync instead of one Sync per loop
     /// iteration, to measure what batching adds. Leave off.
     public var syncEachQuery = false

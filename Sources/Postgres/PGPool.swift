@@ -61,6 +61,7 @@ public final class PGPool {
         if closed { return q.finish(.failure(.shuttingDown)) }
         if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
         guard var best = ready.first else {
+            if waiting.count >= config.maxWaiting { return q.finish(.failure(.overloaded)) }
             waiting.append(q)
             stats.setPending(waiting.count)
             if !waitTimer.isArmed { loop.timers.arm(waitTimer, at: q.deadline) }
@@ -105,16 +106,21 @@ public final class PGPool {
         lastResolve = loop.now
         let current = params, loop = self.loop
         nonisolated(unsafe) let pool = self
-        OSThread.spawn(name: "pg-resolve") {
-            let fresh = try? current.resolvedAgain()
-            loop.execute {
-                pool.resolving = false
-                guard let fresh, fresh.get("hostaddr") != pool.params.get("hostaddr") else { return }
-                pool.log("\(fresh.get("host") ?? "host") now resolves to \(fresh.get("hostaddr") ?? "?")")
-                pool.params = fresh
-                pool.cParams = CConnectParams(fresh)   // libpq copies them at each connect start
-            }
-        }.detach()
+        do {
+            try OSThread.spawn(name: "pg-resolve") {
+                let fresh = try? current.resolvedAgain()
+                loop.execute {
+                    pool.resolving = false
+                    guard let fresh, fresh.get("hostaddr") != pool.params.get("hostaddr") else { return }
+                    pool.log("\(fresh.get("host") ?? "host") now resolves to \(fresh.get("hostaddr") ?? "?")")
+                    pool.params = fresh
+                    pool.cParams = CConnectParams(fresh)   // libpq copies them at each connect start
+                }
+            }.detach()
+        } catch {
+            resolving = false   // no thread to spare: keep the old address, try again next failure
+            log("look-up of the database host skipped: \(error)")
+        }
     }
 
     private func expireWaiting() {

@@ -39,6 +39,9 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
     /// The query was retried (as an innocent member of failed batches) too often.
     case retriesExhausted
     case shuttingDown
+    /// No connection was ready and `PGConfig.maxWaiting` queries already waited: refused at
+    /// once, nothing sent (load shedding, like a 503 before any work).
+    case overloaded
     /// Parameter `$n` (1-based) holds a NUL, which a text parameter cannot carry; nothing was sent.
     case invalidParameter(Int)
 
@@ -50,6 +53,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .timeout: return "query timed out"
         case .retriesExhausted: return "query retried too often"
         case .shuttingDown: return "database pool is shutting down"
+        case .overloaded: return "too many database operations waiting for a connection"
         case .invalidParameter(let n): return "parameter $\(n) contains a NUL character, which PostgreSQL text cannot hold"
         }
     }
@@ -63,6 +67,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .timeout: return "timeout"
         case .retriesExhausted: return "retries_exhausted"
         case .shuttingDown: return "shutting_down"
+        case .overloaded: return "overloaded"
         case .invalidParameter: return "invalid_parameter"
         }
     }
@@ -79,6 +84,9 @@ public struct PGConfig: Sendable {
     public var reconnectMax: UInt64 = 2_000_000_000
     /// Times a query may be re-sent because another query's error aborted its batch.
     public var maxRetries = 3
+    /// Queries allowed to wait for a ready connection, per pool. Beyond it a query fails with
+    /// `.overloaded` at once: a queue that outgrows the deadlines only delays every answer.
+    public var maxWaiting = 1024
     /// A connection whose oldest query is past its deadline and that has heard nothing from the
     /// server for this long is taken for dead and replaced: the peer vanished without a reset
     /// (a host gone, a proxy or NAT that dropped the flow), which TCP alone may never report.

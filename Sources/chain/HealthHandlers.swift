@@ -9,7 +9,7 @@ enum HealthHandlers {
 
     static func register(on router: Router, style: Serve.HandlerStyle, database: Database?) {
         if let database {
-            router.add(.GET, "/health") { _, r in
+            router.add(.GET, "/health", admission: .always) { _, r in
                 guard let pool = database.pool(r.loop) else { return r.respond(status: 503, body: dbDown) }
                 pool.query(Database.ping, deadline: r.loop.now &+ 2_000_000_000) { result in
                     if case .success = result { r.respond(status: 200, body: dbOK) } else { r.respond(status: 503, body: dbDown) }
@@ -19,10 +19,10 @@ enum HealthHandlers {
         }
         switch style {
         case .callback:
-            router.add(.GET, "/health") { _, r in r.respond(status: 200, body: body) }
+            router.add(.GET, "/health", admission: .always) { _, r in r.respond(status: 200, body: body) }
         case .async:
             let bytes = Array(UnsafeBufferPointer(start: body.utf8Start, count: body.utf8CodeUnitCount))
-            router.addAsync(.GET, "/health") { _ in Response(status: 200, body: bytes) }
+            router.addAsync(.GET, "/health", admission: .always) { _ in Response(status: 200, body: bytes) }
         }
     }
 }

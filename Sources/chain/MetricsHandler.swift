@@ -5,7 +5,7 @@ import Telemetry
 /// Accept header asks for it.
 enum MetricsHandler {
     static func register(on router: Router, registry: MetricsRegistry) {
-        router.add(.GET, "/metrics") { req, res in
+        router.add(.GET, "/metrics", admission: .always) { req, res in
             // A fresh buffer per scrape: scrapes are rare, and loops share no scratch space.
             var out: [UInt8] = []
             out.reserveCapacity(16 * 1024)

@@ -31,10 +31,16 @@ struct Serve: ParsableCommand {
     var nextServiceURL: String = getenv("NEXT_SERVICE_URL").map { String(cString: $0) } ?? ""
     @Option(help: "reuseport: a listener per loop (default); handoff: loop 0 accepts and deals connections out.")
     var accept: ServerConfig.AcceptMode = .reusePort
+    @Option(help: "Admission control: open connections per loop above which accepting pauses.")
+    var maxConnections = ServerConfig().maxConnections
+    @Option(help: "Admission control: requests being handled per loop above which a new one is answered 503 with Retry-After at once (health and metrics are never refused).")
+    var maxInFlight = ServerConfig().maxInFlight
 
     func validate() throws {
         guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
         try StartupChecks.check(self)
     }
 
@@ -56,6 +62,7 @@ struct Serve: ParsableCommand {
         try server.bind(loopCount: group.loops.count)
         let port = server.port
         server.observerFactory = { loop in telemetry.observer(loop: loop, port: port) }
+        telemetry.registerAdmissionMetrics(server)
         try telemetry.start()
         try group.start { loop in
             database?.start(on: loop)

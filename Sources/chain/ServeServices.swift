@@ -33,6 +33,7 @@ extension Serve {
             try server.bind(loopCount: loops)
             let boundPort = server.port
             server.observerFactory = { loop in telemetry.observer(loop: loop, port: boundPort) }
+            telemetry.registerAdmissionMetrics(server)
             servers.append(server)
             telemetries.append(telemetry)
             starters.append { loop in
@@ -62,6 +63,8 @@ extension Serve {
         config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
         config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
         config.acceptMode = accept
+        config.maxConnections = maxConnections
+        config.maxInFlight = maxInFlight
         return config
     }
 }

@@ -62,7 +62,7 @@ public final class ChainService: @unchecked Sendable {
             }
         }
         ReadEndpoints.register(self, on: router)
-        router.add(.GET, "/health") { [self] _, res in
+        router.add(.GET, "/health", admission: .always) { [self] _, res in
             guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
             L.pool.query(SQL.ping.rawValue, deadline: res.loop.now &+ Budget.database) { [name] result in
                 var w = JSONWriter(capacity: 96)

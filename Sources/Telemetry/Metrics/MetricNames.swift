@@ -18,6 +18,11 @@ public enum MetricNames {
     /// Operations handed to the pools and not completed (pending ones included).
     public static let dbClientOperationsInFlight = "db_client_operations_in_flight"
 
+    /// Requests refused with 503 by admission control (`--max-in-flight`), and the times a
+    /// loop stopped accepting (`--max-connections`, or out of descriptors or memory).
+    public static let httpServerRequestsShed = "http_server_requests_shed_total"
+    public static let httpServerAcceptPauses = "http_server_accept_pauses_total"
+
     public static let spansStarted = "chain_spans_started_total"
     /// Spans refused because a loop's ring (or open-span table) was full.
     public static let spansDropped = "chain_spans_dropped_total"

@@ -82,7 +82,9 @@ check "OpenMetrics answer carries a trace_id exemplar and # EOF" \
 
 # --- the w3c trace-context test endpoint propagates the caller's trace ---------------------
 CAPTURE_PORT=$(free_port)
-python3 - "$CAPTURE_PORT" >"$TMP/capture.txt" 2>/dev/null <<'PY' &
+# The listener is bound before it writes capture.ready: /test is sent only then (a request sent
+# earlier is refused, and the endpoint answers 200 without forwarding anything).
+python3 - "$CAPTURE_PORT" "$TMP/capture.ready" >"$TMP/capture.txt" 2>"$TMP/capture.err" <<'PY' &
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
@@ -91,11 +93,16 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+open(sys.argv[2], "w").close()
 s.timeout = 10
 s.handle_request()
 PY
 CAPTURE_PID=$!
-sleep 0.3
+for _ in $(seq 100); do
+    if [[ -e "$TMP/capture.ready" ]] || ! pid_running "$CAPTURE_PID"; then break; fi
+    sleep 0.1
+done
+[[ -e "$TMP/capture.ready" ]] || die "the capture listener did not start: $(cat "$TMP/capture.err")"
 test_code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$BASE/test" \
     -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' \
     -d "[{\"url\": \"http://127.0.0.1:$CAPTURE_PORT/next\", \"arguments\": {\"x\": [1, 2]}}]" || true)

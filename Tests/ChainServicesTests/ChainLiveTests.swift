@@ -48,7 +48,7 @@ final class ChainLiveTests: XCTestCase {
             services.append(s)
         }
         let all = servers, svcs = services
-        group.start { loop in
+        try group.start { loop in
             for s in svcs { s.start(on: loop) }
             for s in all { s.start(on: loop) }
         }

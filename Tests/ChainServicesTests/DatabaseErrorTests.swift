@@ -7,7 +7,8 @@ import XCTest
 final class DatabaseErrorTests: XCTestCase {
     func testMapping() {
         let fk = PGError.server(sqlState: "23503", message: #"insert or update on table "orders" violates foreign key constraint "orders_user_id_fkey""#)
-        XCTAssertEqual(databaseError(fk, .insertOrder).code, .invalidRequest)
+        XCTAssertEqual(databaseError(fk, .insertOrder), ErrorBody(.invalidRequest, "user.id must name an existing user"),
+                       "invalid_request names the field")
         XCTAssertEqual(databaseError(.server(sqlState: "22P02", message: "invalid input syntax"), .selectUser).code, .invalidRequest)
         XCTAssertEqual(databaseError(.server(sqlState: "23514", message: "check"), .insertUser).code, .invalidRequest)
         XCTAssertEqual(databaseError(.invalidParameter(2), .insertUser).code, .invalidRequest)

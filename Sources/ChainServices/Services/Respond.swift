@@ -38,6 +38,8 @@ func upstreamError(_ result: ClientResult) -> ErrorBody? {
 /// - Anything else committed nothing: 503 `unavailable`, a client may retry.
 func databaseError(_ e: PGError, _ sql: SQL) -> ErrorBody {
     switch e {
+    case .server("23503", _) where sql == .insertOrder:   // orders.user_id REFERENCES users
+        return ErrorBody(.invalidRequest, "user.id must name an existing user")
     case .server(let state, _) where state.hasPrefix("22") || state.hasPrefix("23"):
         return ErrorBody(.invalidRequest, "the request holds a value the database does not accept")
     case .invalidParameter:

@@ -16,20 +16,10 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-16 64 256}
 [[ -n "${SKIP_BUILD:-}" ]] || swift build -c release --product chain >&2
 TMP=$(mktemp -d /tmp/chain-bench-chain.XXXXXX)
-RECV=$(free_port)
-mkdir -p "$TMP/logs"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $TMP/recv.pid; error_log $TMP/logs/error.log warn;
-events { worker_connections 1024; }
-http { access_log off; client_body_buffer_size 4m; client_max_body_size 64m; client_body_temp_path $TMP/body;
-  server { listen 127.0.0.1:$RECV; location = /v1/traces { return 200 ''; } } }
-CONF
-nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/logs/error.log" 9>&- &
-RECV_PID=$!
-cleanup() { SKIP_PACKAGES=1 bash scripts/down.sh >/dev/null 2>&1 || true; kill "$RECV_PID" 2>/dev/null || true; rm -rf "$TMP"; }
+. Perf/lib-chain.sh
+cleanup() { stop_bench_chain; rm -rf "$TMP"; }
 trap cleanup EXIT
-SKIP_PACKAGES=1 SKIP_BUILD=1 OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECV" bash scripts/up.sh >"$TMP/up.log" 2>&1 \
-    || { cat "$TMP/up.log"; exit 1; }
+start_bench_chain "$TMP"
 
 pids() { for n in user-service order-service audit-service gateway postgres; do printf '%s ' "$n:$(cat .run/$n.pid 2>/dev/null || head -1 .run/pg/data/postmaster.pid 2>/dev/null)"; done; }
 cpu_of() { # ticks of a pid and its children

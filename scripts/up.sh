@@ -11,7 +11,8 @@
 # Prometheus (infra/prometheus/prometheus.yml) on 127.0.0.1:PROMETHEUS_PORT.
 #
 # Environment: CHAIN_PORT (8080), PROMETHEUS_PORT (9090), PG_PORT (55432), SKIP_PACKAGES=1,
-# SKIP_BUILD=1, HEALTH_TIMEOUT (30 s), OTEL_EXPORTER_OTLP_ENDPOINT (passed to the services).
+# SKIP_BUILD=1, HEALTH_TIMEOUT (30 s), OTEL_EXPORTER_OTLP_ENDPOINT (passed to the services),
+# CHAIN_SERVE_FLAGS (more `chain serve` flags for the three services, e.g. "--max-in-flight 64").
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -72,6 +73,8 @@ component_wait() {
 start_service() {
     local name=$1 svc=$2 port=$3 next=${4:-} args=()
     [[ -n "$next" ]] && args=(--next-service-url "$next")
+    read -r -a extra <<<"${CHAIN_SERVE_FLAGS:-}"
+    args+=("${extra[@]}")
     start_daemon "$name" env -u OTEL_SERVICE_NAME \
         CHAIN_SPAN_FILE="$CHAIN_RUN_DIR/spans-$name.jsonl" DATABASE_URL="$DATABASE_URL" \
         ${next:+NEXT_SERVICE_URL="$next"} \

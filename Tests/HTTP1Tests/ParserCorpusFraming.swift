@@ -99,6 +99,10 @@ extension RequestCorpus {
         chunkedCase("trailer fields", "3\r\nabc\r\n0\r\nExpires: x\r\nX-Sum:1\r\n\r\n") { $0.body = "abc" },
         chunkedCase("pipelined request after chunked body", "3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n") { $0.body = "abc"; $0.rest = 16 },
         chunkedCase("body at maxBody", "4\r\nabcd\r\n0\r\n\r\n", limits: limits(body: 4)) { $0.body = "abcd" },
+        chunkedCase("framing at its cap", "1;abc\r\na\r\n0\r\n\r\n", limits: limits(framing: 12)) { $0.body = "a" },
+        chunkedCase("framing over its cap", "1;abcdef\r\na\r\n1;abcdef\r\nb\r\n0\r\n\r\n", limits: limits(framing: 12)) {
+            $0.bodyError = .chunkFramingTooLarge
+        },
         chunkedCase("17 hex digits", "00000000000000005\r\nhello\r\n0\r\n\r\n") { $0.bodyError = .badChunkSize },
         chunkedCase("no size digits", ";a\r\nhello\r\n0\r\n\r\n") { $0.bodyError = .badChunkSize },
         chunkedCase("empty size line", "\r\nhello\r\n0\r\n\r\n") { $0.bodyError = .badChunkSize },

@@ -115,7 +115,8 @@ enum RequestHarness {
         if e.rest < 0 { return }  // the case's body is deliberately absent
         let afterHead = Array(c.bytes[head.headLength...])
         if head.chunked {
-            try ChunkedHarness.check(afterHead, maxBody: c.limits.maxBody, body: e.body, error: e.bodyError, rest: e.rest)
+            try ChunkedHarness.check(afterHead, maxBody: c.limits.maxBody, maxFraming: c.limits.maxChunkFraming,
+                                         body: e.body, error: e.bodyError, rest: e.rest)
             return
         }
         guard e.bodyError == nil else { throw Failure(message: "body error expected but body is not chunked") }
@@ -137,7 +138,11 @@ enum ChunkedHarness {
         var invariantHeld: Bool
     }
 
-    static func check(_ input: [UInt8], maxBody: Int, body: String?, error: ParseErrorCode?, rest: Int) throws {
+    static func check(_ input: [UInt8], maxBody: Int, maxFraming: Int? = nil, body: String?, error: ParseErrorCode?,
+                      rest: Int) throws {
+        func run(_ input: [UInt8], maxBody: Int, feeds: [Int]) -> Result {
+            ChunkedHarness.run(input, maxBody: maxBody, maxFraming: maxFraming, feeds: feeds)
+        }
         let whole = run(input, maxBody: maxBody, feeds: [input.count])
         guard whole.invariantHeld else { throw Failure(message: "chunked: decodedCount <= consumed <= count violated") }
         if let error {
@@ -156,9 +161,9 @@ enum ChunkedHarness {
     }
 
     /// Feeds views [0, n) for each n in `feeds` (stopping at the first terminal status) to one decoder.
-    static func run(_ input: [UInt8], maxBody: Int, feeds: [Int]) -> Result {
+    static func run(_ input: [UInt8], maxBody: Int, maxFraming: Int? = nil, feeds: [Int]) -> Result {
         var buffer = input
-        var decoder = ChunkedDecoder(maxBody: maxBody)
+        var decoder = ChunkedDecoder(maxBody: maxBody, maxFramingBytes: maxFraming)
         var status = ParseStatus.incomplete
         var held = true
         buffer.withUnsafeMutableBytes { all in

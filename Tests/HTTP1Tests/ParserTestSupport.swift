@@ -49,8 +49,9 @@ typealias RequestCase = ParserCase<RequestExpect>
 
 func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-func limits(line: Int? = nil, head: Int? = nil, count: Int? = nil, body: Int? = nil) -> HTTPLimits {
+func limits(line: Int? = nil, head: Int? = nil, count: Int? = nil, body: Int? = nil, framing: Int? = nil) -> HTTPLimits {
     var l = HTTPLimits()
+    l.maxChunkFraming = framing
     if let line { l.maxRequestLine = line }
     if let head { l.maxHeaderBytes = head }
     if let count { l.maxHeaderCount = count }

@@ -22,7 +22,7 @@ final class ParserUnitTests: XCTestCase {
     func testErrorStatusAndMessage() {
         var codes: [ParseErrorCode] = []
         for raw in 0...UInt8.max { if let c = ParseErrorCode(rawValue: raw) { codes.append(c) } }
-        XCTAssertEqual(codes.count, 24)
+        XCTAssertEqual(codes.count, 25)
         for code in codes {
             let e = ParseError(code)
             let expected: UInt16

@@ -27,7 +27,7 @@ final class ClientConnection: IOHandler {
         state = connected ? .idle : .connecting
         parser = ResponseParser(limits: client.config.limits)
         headers = HeaderTable(capacity: client.config.limits.maxHeaderCount)
-        chunked = ChunkedDecoder(maxBody: client.config.limits.maxBody)
+        chunked = ChunkedDecoder(maxBody: client.config.limits.maxBody, maxFramingBytes: client.config.limits.maxChunkFraming)
     }
 
     var loop: EventLoop { client.loop }

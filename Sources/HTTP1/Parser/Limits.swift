@@ -8,6 +8,9 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderCount = 100
     /// Declared Content-Length, or the sum of chunk sizes -> 413.
     public var maxBody = 65536
+    /// Chunked framing (size lines, extensions, CRLFs) of one body -> 400; nil is the larger of
+    /// 16 KiB and `maxBody` (see `ChunkedDecoder.maxFramingBytes`).
+    public var maxChunkFraming: Int? = nil
 
     public init() {}
 }

@@ -42,7 +42,8 @@ public final class ServerConnection: IOHandler {
         let limits = context.config.limits
         parser = RequestParser(limits: limits)
         headers = HeaderTable(capacity: limits.maxHeaderCount)
-        chunked = ChunkedDecoder(maxBody: limits.maxBody, maxTrailerBytes: limits.maxHeaderBytes)
+        chunked = ChunkedDecoder(maxBody: limits.maxBody, maxTrailerBytes: limits.maxHeaderBytes,
+                                 maxFramingBytes: limits.maxChunkFraming)
     }
 
     deinit {

@@ -1,0 +1,29 @@
+# shellcheck shell=bash
+# The local stack of scripts/up.sh for the chain benchmarks, with every span exported at 100 %
+# to a cheap OTLP receiver (nginx answering 200 on /v1/traces). Source after scripts/lib.sh.
+#   start_bench_chain DIR   start it (DIR: a scratch directory of the caller's)
+#   stop_bench_chain        stop what start_bench_chain started (call from the EXIT trap)
+# Extra `chain serve` flags for the services go in CHAIN_SERVE_FLAGS (read by up.sh).
+
+BENCH_RECV_PID=''
+start_bench_chain() {
+    local dir=$1 port
+    port=$(free_port)
+    mkdir -p "$dir/logs"
+    cat >"$dir/recv.conf" <<CONF
+worker_processes 1; daemon off; pid $dir/recv.pid; error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_buffer_size 4m; client_max_body_size 64m; client_body_temp_path $dir/body;
+  server { listen 127.0.0.1:$port; location = /v1/traces { return 200 ''; } } }
+CONF
+    nginx -p "$dir" -c "$dir/recv.conf" -e "$dir/logs/error.log" 9>&- &
+    BENCH_RECV_PID=$!
+    SKIP_PACKAGES=1 SKIP_BUILD=1 OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" bash scripts/up.sh \
+        >"$dir/up.log" 2>&1 9>&- || { cat "$dir/up.log" >&2; return 1; }
+}
+
+stop_bench_chain() {
+    SKIP_PACKAGES=1 bash scripts/down.sh >/dev/null 2>&1 || true
+    [[ -n "$BENCH_RECV_PID" ]] && kill "$BENCH_RECV_PID" 2>/dev/null || true
+    BENCH_RECV_PID=''
+}

@@ -6,7 +6,7 @@ import XCTest
 
 /// A blocking loopback client for live tests: raw bytes in, raw bytes out, with a timeout.
 final class RawClient {
-    let fd: Int32
+    private(set) var fd: Int32
 
     init(port: Int, timeoutMs: Int = 3000) throws {
         let addr = try SocketAddress.resolve(host: "127.0.0.1", port: port)
@@ -19,7 +19,15 @@ final class RawClient {
         if rc != 0 { close(fd); throw SystemError.errno("connect") }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Closes with a reset (SO_LINGER 0), as a crashed or impatient client does.
+    func reset() {
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+        fd = -1
+    }
 
     func send(_ s: String) { send(Array(s.utf8)) }
 

@@ -177,7 +177,20 @@ if BENCH_URL="http://127.0.0.1:$GW_PORT/api/v1/process" BENCH_DURATION=4s BENCH_
 else
     fail "load: Perf/compose-bench.sh ($(tail -n 5 "$WORK/bench.log" | tr '\n' ' '))"
 fi
-sleep 3   # three more scrapes
+# The dashboards' rates and quantiles need the load's samples in Prometheus: wait until every
+# service has been scraped (and was up) after the load ended, not for a guessed number of seconds.
+load_end=$(date +%s.%N)
+scraped=0
+deadline=$((SECONDS + 30))
+while ((SECONDS < deadline)); do
+    scraped=$(curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+            --data-urlencode "query=count(timestamp(up) * up > $load_end)" 2>/dev/null |
+        python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null)
+    [[ "$scraped" == 3 ]] && break
+    sleep 0.2
+done
+[[ "$scraped" == 3 ]] && pass "prometheus scraped the three services after the load" \
+    || fail "prometheus scraped the three services after the load (within 30 s: ${scraped:-0} of 3)"
 "$PY" Tests/stack/check_dashboards.py --prometheus "http://127.0.0.1:$PROM_PORT" \
     --metrics "http://127.0.0.1:$USER_PORT/metrics" --metrics "http://127.0.0.1:$ORDER_PORT/metrics" \
     --metrics "http://127.0.0.1:$AUDIT_PORT/metrics" grafana-dashboards/*.json >"$WORK/dashboards.txt" 2>&1

@@ -52,7 +52,25 @@ final class ChainLiveTests: XCTestCase {
             for s in svcs { s.start(on: loop) }
             for s in all { s.start(on: loop) }
         }
-        usleep(300_000)
+        // Ready when every pool has its connections and every server has started on the loop.
+        let loops = group.loops
+        try waitUntil("the pools' connections ready and the servers started", timeout: 10_000_000_000) {
+            svcs.allSatisfy { $0.poolStats.allSatisfy { $0.ready == $0.configured } }
+                && all.allSatisfy { s in loops.allSatisfy { s.isStarted(on: $0) } }
+        }
+    }
+
+    struct Timeout: Error, CustomStringConvertible { let description: String }
+
+    /// Polls `condition` until it holds; throws, naming `what`, when `timeout` (ns) passes first.
+    func waitUntil(_ what: String, timeout: UInt64, _ condition: () -> Bool) throws {
+        let deadline = monotonicNanos() + timeout
+        while !condition() {
+            guard monotonicNanos() < deadline else {
+                throw Timeout(description: "not within \(timeout / 1_000_000) ms: \(what)")
+            }
+            usleep(2_000)
+        }
     }
 
     override func tearDown() {
@@ -101,17 +119,26 @@ final class ChainLiveTests: XCTestCase {
             .replacingOccurrences(of: #""audit":\{"id":\d+"#, with: #""audit":{"id":N"#, options: .regularExpression)
         XCTAssertEqual(normalized, #"{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","status":"completed","user":{"id":1002,"name":"User 1002","email":"user1002@example.com","tier":"silver"},"order":{"id":N,"items":[{"sku":"SKU-1002-0","quantity":1,"unit_price_cents":1562}],"subtotal_cents":1562,"discount_cents":78,"tax_cents":122,"total_cents":1606},"audit":{"id":N,"status":"recorded"}}"#)
 
-        usleep(100_000)
+        // The reply can arrive before the services end (and ring) their last spans: drain until
+        // every expected span is there.
+        let expectedSpans = ["user-service POST /process", "user-service validate_user", "user-service SELECT users", "user-service POST",
+                             "order-service POST /process", "order-service calculate_pricing", "order-service INSERT orders", "order-service POST",
+                             "audit-service POST /process", "audit-service INSERT audit_logs"]
         var spans: [(ServiceName, ExportSpan)] = []
-        for name in ServiceName.allCases {
-            _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) }
+        var inTrace: [(ServiceName, ExportSpan)] = []
+        var names = Set<String>()
+        let deadline = monotonicNanos() + 5_000_000_000
+        while true {
+            for name in ServiceName.allCases {
+                _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) }
+            }
+            inTrace = spans.filter { $0.1.traceID.0 == 0x4bf92f3577b34da6 }
+            names = Set(inTrace.map { "\($0.0.rawValue) \($0.1.name)" })
+            if names.isSuperset(of: expectedSpans) || monotonicNanos() >= deadline { break }
+            usleep(2_000)
         }
-        let inTrace = spans.filter { $0.1.traceID.0 == 0x4bf92f3577b34da6 }
-        let names = Set(inTrace.map { "\($0.0.rawValue) \($0.1.name)" })
-        for expected in ["user-service POST /process", "user-service validate_user", "user-service SELECT users", "user-service POST",
-                         "order-service POST /process", "order-service calculate_pricing", "order-service INSERT orders", "order-service POST",
-                         "audit-service POST /process", "audit-service INSERT audit_logs"] {
-            XCTAssertTrue(names.contains(expected), "missing span \(expected) in \(names.sorted())")
+        for expected in expectedSpans {
+            XCTAssertTrue(names.contains(expected), "missing span \(expected) after 5 s in \(names.sorted())")
         }
         let byID = Dictionary(inTrace.map { ($0.1.spanID, $0.1) }, uniquingKeysWith: { a, _ in a })
         let orderServer = try XCTUnwrap(inTrace.first { $0.0 == .order && $0.1.kind == .server }?.1)

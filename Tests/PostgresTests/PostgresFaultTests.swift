@@ -90,8 +90,11 @@ final class PostgresFaultTests: XCTestCase {
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: 1)
         try server.bind(loopCount: 1)
+        let pgConfig = PGConfig(url: url)
+        // Made here so that this thread can watch the pool (readable from any thread).
+        let stats = PGPoolStats(configured: max(1, pgConfig.connectionsPerLoop))
         try group.start { loop in
-            pool = PGPool(loop: loop, config: PGConfig(url: url), params: params, statements: S.all)
+            pool = PGPool(loop: loop, config: pgConfig, params: params, statements: S.all, stats: stats)
             pool.logger = { _ in }
             pool.start()
             server.start(on: loop)
@@ -100,9 +103,15 @@ final class PostgresFaultTests: XCTestCase {
             server.shutdown(group) { $0.stop() }
             _ = group.wait(until: monotonicNanos() + 3_000_000_000)
         }
-        usleep(200_000)
+        func waitFor(_ what: String, _ condition: () -> Bool) {
+            let deadline = monotonicNanos() + 10_000_000_000
+            while !condition() && monotonicNanos() < deadline { usleep(1_000) }
+            XCTAssertTrue(condition(), "not within 10 s: \(what)")
+        }
+        waitFor("a database connection ready") { stats.ready >= 1 }
         let slow = try rawGET(port: server.port, path: "/sleep")
-        usleep(100_000)   // the sleep is now running on the server
+        // The slow query has left the pool's queue for a connection: the database is busy with it.
+        waitFor("the slow query sent to the database") { stats.inFlight == 1 && stats.pending == 0 }
         var worst: UInt64 = 0
         for _ in 0..<10 {
             let t0 = monotonicNanos()

@@ -126,12 +126,13 @@ public final class EventLoop {
     public func stop() { running = false }
 
     private func runOnce() {
-        let timeout: Int32 = localTasks.isEmpty && jobs.isEmpty ? timers.millisecondsUntilNext(maxMs: 1000) : 0
+        poller.applyChanges()
+        // A refused descriptor is reported this iteration, not after a full sleep.
+        let idle = localTasks.isEmpty && jobs.isEmpty && poller.refused.isEmpty
+        let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
         now = monotonicNanos()
-        for fd in poller.refused where Int(fd) < handlers.count {
-            handlers[Int(fd)]?.ioReady(.error)   // the kernel would not watch it: let its owner close it
-        }
+        if !poller.refused.isEmpty { reportRefused() }
         for ev in events {
             let fd = Int32(truncatingIfNeeded: ev.data)
             if fd == wakeFD {
@@ -148,6 +149,14 @@ public final class EventLoop {
         timers.advance(to: now)
         drainTasks()
         for o in observers { o.tickEnded() }
+    }
+
+    /// Descriptors the kernel would not watch reach their handlers as `.error`, so their owner
+    /// closes them instead of waiting forever for readiness.
+    private func reportRefused() {
+        for fd in poller.refused where Int(fd) < handlers.count {
+            handlers[Int(fd)]?.ioReady(.error)
+        }
     }
 
     private func drainTasks() {

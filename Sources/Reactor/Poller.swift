@@ -91,9 +91,9 @@ struct EpollPoller {
         return false
     }
 
-    /// Waits for readiness; returns the events in a buffer valid until the next call.
+    /// Waits for readiness; returns the events in a buffer valid until the next call. The caller
+    /// applies pending interest changes first (`applyChanges`).
     mutating func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {
-        applyChanges()
         let n = cs_epoll_wait(epfd, events, Int32(capacity), timeoutMs)
         // EINTR (or any failure) is an empty wake-up: the loop re-checks timers and tasks.
         return UnsafeBufferPointer(start: events, count: max(0, Int(n)))

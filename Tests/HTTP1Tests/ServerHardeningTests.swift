@@ -81,9 +81,11 @@ final class ServerHardeningTests: XCTestCase {
     /// the input buffer used to go back to the pool, where the next connection overwrote it.
     func testRequestViewsOutliveAResetConnection() throws {
         let seen = Mutex<[String]>([])
+        let holding = Atomic<Bool>(false)
         let server = try TestServer(loops: 1) { r in
             TestServer.defaultRoutes(r)
             r.add(.POST, "/hold") { req, res in
+                holding.store(true, ordering: .relaxed)
                 res.loop.schedule(afterNanos: 150_000_000) {
                     let body = String(decoding: req.body, as: UTF8.self)
                     seen.withLock { $0.append(body) }
@@ -95,7 +97,7 @@ final class ServerHardeningTests: XCTestCase {
         let mine = String(repeating: "A", count: 3000)
         let held = try RawClient(port: server.port)
         held.send("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n\(mine)")
-        usleep(30_000)
+        waitUntil { holding.load(ordering: .relaxed) }
         held.reset()
         usleep(20_000)   // the server sees the reset (EPOLLERR) and closes its side
         for _ in 0..<5 {
@@ -135,6 +137,13 @@ final class ServerHardeningTests: XCTestCase {
         XCTAssertEqual(client.readResponses(6).count, 6)
     }
 
+    /// Polls `cond` for up to 2 s (tests wait for the state they need, not for a time).
+    private func waitUntil(_ cond: () -> Bool) {
+        let deadline = monotonicNanos() + 2_000_000_000
+        while !cond() && monotonicNanos() < deadline { usleep(1000) }
+        XCTAssertTrue(cond(), "timed out waiting")
+    }
+
     static func bigRoutes(_ r: Router) {
         let big = [UInt8](repeating: 0x62, count: 1 << 20)
         r.add(.GET, "/big") { _, res in res.respond(status: 200, contentType: "text/plain", body: big) }
@@ -145,16 +154,18 @@ final class ServerHardeningTests: XCTestCase {
     func testInFlightCapSheds503WithRetryAfter() throws {
         var c = TestServer.quickConfig()
         c.maxInFlight = 2
+        let started = Atomic<Int>(0)
         let server = try TestServer(config: c, loops: 1) { r in
             r.add(.GET, "/health", admission: .always) { _, res in res.respond(status: 200, body: "{}") }
             r.add(.GET, "/slow") { _, res in
+                started.add(1, ordering: .relaxed)
                 res.loop.schedule(afterNanos: 300_000_000) { res.respond(status: 200, body: "{\"slow\":true}") }
             }
         }
         defer { _ = server.stop() }
         let busy = try (0..<2).map { _ in try RawClient(port: server.port) }
         for b in busy { b.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n") }
-        usleep(50_000)
+        waitUntil { started.load(ordering: .relaxed) == 2 }
         let extra = try RawClient(port: server.port)
         let t0 = monotonicNanos()
         extra.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")

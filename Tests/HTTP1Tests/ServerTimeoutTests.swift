@@ -92,12 +92,13 @@ final class ServerTimeoutTests: XCTestCase {
 
     func testGracefulShutdownFinishesInFlightRequests() throws {
         let server = try TestServer()
+        let slowBefore = TestServer.slowStarted.load(ordering: .relaxed)
         let busy = try RawClient(port: server.port)
         busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let idle = try RawClient(port: server.port)
         idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(idle.readResponse()?.status, 200)
-        usleep(50_000)   // the slow request is now in flight
+        TestServer.waitForSlowStarts(above: slowBefore)   // the slow request is now in flight
         let stopped = Atomic_(false)
         let t = try OSThread.spawn(name: "stopper") { stopped.set(server.stop()) }
         let r = busy.readResponse()

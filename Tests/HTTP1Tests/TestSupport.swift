@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTP1
 import Reactor
+import Synchronization
 import XCTest
 
 /// A blocking loopback client for live tests: raw bytes in, raw bytes out, with a timeout.
@@ -141,6 +142,15 @@ final class TestServer {
         return c
     }
 
+    /// `/slow` requests whose handler has started: a test polls this instead of sleeping.
+    static let slowStarted = Atomic<Int>(0)
+
+    /// Waits (up to 2 s) until `slowStarted` passes `count`.
+    static func waitForSlowStarts(above count: Int) {
+        let deadline = monotonicNanos() + 2_000_000_000
+        while slowStarted.load(ordering: .relaxed) <= count && monotonicNanos() < deadline { usleep(1000) }
+    }
+
     static func defaultRoutes(_ r: Router) {
         r.add(.GET, "/health") { _, res in res.respond(status: 200, body: "{\"status\":\"ok\"}") }
         r.add(.POST, "/echo") { req, res in res.respond(status: 200, contentType: "text/plain", body: req.body) }
@@ -148,6 +158,7 @@ final class TestServer {
             res.respond(status: 200, body: Array("{\"id\":\(req.string(req.params[0]))}".utf8))
         }
         r.add(.GET, "/slow") { _, res in
+            slowStarted.add(1, ordering: .relaxed)
             res.loop.schedule(afterNanos: 300_000_000) { res.respond(status: 200, body: "{\"slow\":true}") }
         }
         r.add(.GET, "/never") { _, _ in }

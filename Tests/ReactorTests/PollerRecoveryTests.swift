@@ -27,6 +27,16 @@ final class PollerRecoveryTests: XCTestCase {
         XCTAssertTrue(group.wait(until: monotonicNanos() + 2_000_000_000))
     }
 
+    /// Returns once the loop has started a new iteration (so its pending interest changes,
+    /// applied right before each wait, are in the kernel).
+    private func turn(_ loop: EventLoop) {
+        for _ in 0..<2 {
+            let done = Atomic<Bool>(false)
+            loop.execute { done.store(true, ordering: .releasing) }
+            waitFor { done.load(ordering: .acquiring) }
+        }
+    }
+
     private func waitFor(_ cond: () -> Bool) {
         let deadline = monotonicNanos() + 2_000_000_000
         while !cond() && monotonicNanos() < deadline { usleep(2000) }
@@ -58,7 +68,7 @@ final class PollerRecoveryTests: XCTestCase {
         let rec = Recorder()
         nonisolated(unsafe) let r = rec
         let (group, loop) = try onLoop { $0.register(fd, r, interest: .read) }
-        usleep(50_000)   // registered and applied
+        turn(loop)   // registered, and applied by the wait that began the next iteration
         var b: [Int32] = [0, 0]
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &b), 0)
         close(fd)                       // the kernel drops fd from the epoll set

@@ -38,7 +38,7 @@ final class ServerTracingTests: XCTestCase {
             server.shutdown(group) { $0.stop() }
             _ = group.wait(until: monotonicNanos() + 3_000_000_000)
         }
-        let reply = try exchange(server.port, """
+        let reply = try loopbackExchange(server.port, """
             POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\
             Content-Length: 2\r\n\r\n{}GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /fail HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
             """)
@@ -71,23 +71,5 @@ final class ServerTracingTests: XCTestCase {
         XCTAssertNotEqual(notFound.traceID.0, post.traceID.0, "no traceparent: a new trace")
         XCTAssertEqual(fail.status, .error)
         XCTAssertEqual(fail.events.first?.name, "exception")
-    }
-
-    private func exchange(_ port: Int, _ text: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 3, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: port)
-        _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
-        _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buf, buf.count, 0)
-            if n <= 0 { break }
-            data += buf[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

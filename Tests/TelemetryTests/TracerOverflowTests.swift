@@ -95,21 +95,10 @@ final class TracerOverflowTests: XCTestCase {
     }
 }
 
-/// Sends `text` on a fresh loopback connection and reads until the server closes (3 s at most).
+/// Sends `text` on a fresh loopback connection and reads until the server closes (5 s at most).
 func loopbackExchange(_ port: Int, _ text: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = ChainProcess.connectLoopback(port) else { throw SystemError.errno("connect 127.0.0.1:\(port)") }
     defer { close(fd) }
-    var tv = timeval(tv_sec: 3, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    let addr = try SocketAddress.resolve(host: "127.0.0.1", port: port)
-    _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
-    _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-    var data = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = recv(fd, &buf, buf.count, 0)
-        if n <= 0 { break }
-        data += buf[0..<n]
-    }
-    return String(decoding: data, as: UTF8.self)
+    ChainProcess.send(fd, text)
+    return ChainProcess.readAll(fd)
 }

@@ -23,7 +23,7 @@ public struct ServerConfig: Sendable {
     /// request is answered 503 `unavailable` with `Retry-After` at once instead of queueing.
     /// Routes added with `admission: .always` (health, metrics) are never refused.
     public var maxConnections = 4096
-    public var maxInFlight = 64
+    public var maxInFlight = 256
     /// Seconds a refused client is told to wait (`Retry-After`).
     public var retryAfterSeconds = 1
     /// Pending output above which the connection stops reading and parsing (back-pressure).

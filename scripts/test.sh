@@ -133,11 +133,12 @@ stage_unit_tests() {
 }
 
 stage_tsan() {
-    # The lock-free span ring and the loop's cross-thread queue under ThreadSanitizer
+    # The lock-free span ring, the loop's cross-thread queue, the poller's recovery and the
+    # server's admission counters (read by the metrics thread) under ThreadSanitizer
     # (a separate scratch path: sanitized objects must not mix with the normal build).
     local rc=0
     with_build_lock swift test --scratch-path .build-tsan --sanitize=thread \
-        --filter 'SPSCRingTests|EventLoopTests|TracerTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
+        --filter 'SPSCRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|ServerHardeningTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
     grep -E 'Executed [0-9]+ tests|SUMMARY: ThreadSanitizer' "$LOG_DIR/tsan.log" | tail -n 5 || true
     if grep -q 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"; then
         grep -A30 -m1 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import Synchronization
 
 /// One event loop: a thread that owns a set of descriptors, timers and per-loop state, and runs
 /// them one iteration at a time (poll, dispatch, timers, tasks, tick observers), like Redis' ae.c.
@@ -75,8 +76,10 @@ public final class EventLoop {
         close(fd)
     }
 
-    /// epoll_ctl calls that failed (recovered or reported to the handler as `.error`).
-    public var interestFailures: Int { poller.ctlFailures }
+    /// epoll_ctl calls that failed (recovered or reported to the handler as `.error`); safe
+    /// from any thread (the metrics scrape reads it).
+    public var interestFailures: Int { publishedCtlFailures.load(ordering: .relaxed) }
+    private let publishedCtlFailures = Atomic<Int>(0)
 
     public func addTickObserver(_ o: TickObserver) { observers.append(o) }
 
@@ -127,6 +130,9 @@ public final class EventLoop {
 
     private func runOnce() {
         poller.applyChanges()
+        if poller.ctlFailures != publishedCtlFailures.load(ordering: .relaxed) {
+            publishedCtlFailures.store(poller.ctlFailures, ordering: .relaxed)
+        }
         // A refused descriptor is reported this iteration, not after a full sleep.
         let idle = localTasks.isEmpty && jobs.isEmpty && poller.refused.isEmpty
         let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0

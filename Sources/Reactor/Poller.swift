@@ -13,7 +13,8 @@ struct EpollPoller {
     /// Descriptors whose interest the kernel refused in the last `applyChanges`; the loop
     /// reports them to their handlers as `.error`, so a failure is never silent.
     private(set) var refused: [Int32] = []
-    /// epoll_ctl calls that failed, recovered or not (a kernel or bookkeeping surprise).
+    /// epoll_ctl calls that failed, recovered or not (a kernel or bookkeeping surprise); the
+    /// loop publishes the total for the metrics thread.
     private(set) var ctlFailures = 0
     private var events: UnsafeMutablePointer<cs_event>
     let capacity = 512

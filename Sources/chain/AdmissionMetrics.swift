@@ -16,5 +16,10 @@ extension TelemetrySetup {
                             labels: ["service"]) {
             [(labelValues: [service], value: Double(server.acceptPauseCount))]
         }
+        metrics.counterFunc(MetricNames.loopInterestFailures,
+                            help: "epoll_ctl calls that failed on the service's loops (recovered, or the descriptor's owner told to close it).",
+                            labels: ["service"]) {
+            [(labelValues: [service], value: Double(server.interestFailureCount))]
+        }
     }
 }

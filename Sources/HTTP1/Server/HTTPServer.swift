@@ -89,6 +89,11 @@ public final class HTTPServer: @unchecked Sendable {
         contexts.withLock { $0.values.reduce(0) { $0 + $1.acceptPauses.load(ordering: .relaxed) } }
     }
 
+    /// epoll_ctl failures on the server's loops (recovered, or reported to the handler).
+    public var interestFailureCount: Int {
+        contexts.withLock { $0.values.reduce(0) { $0 + $1.loop.interestFailures } }
+    }
+
     /// Open connections on every loop (approximate; read from another thread for tests).
     public func connectionCount(on loop: EventLoop) -> Int {
         contexts.withLock { $0[loop.index]?.connectionCount ?? 0 }

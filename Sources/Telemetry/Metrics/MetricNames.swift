@@ -22,6 +22,7 @@ public enum MetricNames {
     /// loop stopped accepting (`--max-connections`, or out of descriptors or memory).
     public static let httpServerRequestsShed = "http_server_requests_shed_total"
     public static let httpServerAcceptPauses = "http_server_accept_pauses_total"
+    public static let loopInterestFailures = "chain_loop_interest_failures_total"
 
     public static let spansStarted = "chain_spans_started_total"
     /// Spans refused because a loop's ring (or open-span table) was full.

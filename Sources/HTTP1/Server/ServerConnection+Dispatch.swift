@@ -88,6 +88,7 @@ extension ServerConnection {
         if buf.isEmpty { buf.clear() }
         parser.reset()
         head = RequestHead()
+        inputWhileHandling = false
         enter(.idle, timeout: context.config.keepAliveTimeout)
         if !inProcessInput { processInput() }   // answered later: resume pipelined input, flush
     }

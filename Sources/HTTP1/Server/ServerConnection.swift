@@ -32,6 +32,9 @@ public final class ServerConnection: IOHandler {
     /// The generation of the request whose handler holds views into `input` (see `Request`):
     /// the buffer is not reused until that handler answers, even after a close or a timeout.
     var lentTo: UInt32?
+    /// Input arrived while a request was being handled (pipelining, or the peer closing): read
+    /// interest is dropped then, not on every request (see `updateInterest`).
+    var inputWhileHandling = false
     /// Bytes read and discarded while lingering (capped by `ServerConfig.lingerMaxBytes`).
     var lingered = 0
     var consumeOnResponse = 0
@@ -56,7 +59,8 @@ public final class ServerConnection: IOHandler {
     var loop: EventLoop { context.loop }
 
     public func ioReady(_ events: IOEvents) {
-        if events.contains(.error) && !events.contains(.readable) { return close() }
+        // A reset while handling: nothing left to read matters, and nobody is left to answer.
+        if events.contains(.error) && (state == .handling || !events.contains(.readable)) { return close() }
         if events.contains(.writable) { flush() }
         if state != .closed && (events.contains(.readable) || events.contains(.hangup)) { readable() }
     }
@@ -67,7 +71,13 @@ public final class ServerConnection: IOHandler {
 
     private func readable() {
         if state == .lingering { return drainLinger() }
-        guard wantsInput, !peerClosed else { return }
+        guard wantsInput, !peerClosed else {
+            if state == .handling && !inputWhileHandling {
+                inputWhileHandling = true   // level-triggered: stop hearing about it until the answer
+                updateInterest()
+            }
+            return
+        }
         let buf = input ?? context.loop.buffers.take()
         input = buf
         if buf.writableCount == 0 {

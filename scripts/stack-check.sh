@@ -3,6 +3,10 @@
 #   docker-compose config      infra/docker-compose.yaml parses (Debian's docker-compose 1.29)
 #   Tests/stack/check_stack.py pinned images, health checks, ordering, mounts, profiles,
 #                              collector/Tempo component names, Grafana provisioning, dashboards
+#   Tests/stack/check_load.py  the stack under its bench load (issue 12): Tempo and collector
+#                              sized from Perf/RESULTS.md's peak (infra/tempo/CAPACITY.md), span
+#                              metrics before tail sampling, Tempo behind a forward connector,
+#                              every service-graph edge, least privilege, the bench profile
 #   promtool check config      both Prometheus configs
 #   nginx -t                   the local gateway (chain.conf) and the compose gateway
 #                              (gateway.compose.conf without its otel lines, which need the module,
@@ -29,6 +33,10 @@ for t in docker-compose promtool nginx; do
 done
 run "docker-compose config parses infra/docker-compose.yaml" \
     docker-compose -f infra/docker-compose.yaml config -q
+run "docker-compose config parses it with docker-compose.postgres-port.yaml" \
+    docker-compose -f infra/docker-compose.yaml -f infra/docker-compose.postgres-port.yaml config -q
+run "docker-compose config parses it with TRACE_SAMPLING=on" \
+    env TRACE_SAMPLING=on docker-compose -f infra/docker-compose.yaml config -q
 for p in infra/prometheus/prometheus.yml infra/prometheus/prometheus.compose.yml; do
     run "promtool check config $p" promtool check config "$p"
 done
@@ -67,5 +75,9 @@ if [[ -n "$PY" ]]; then
     cat "$WORK/static.txt"
     add_checks "$WORK/static.txt"
     grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/static.txt" && fail "check_stack.py crashed"
+    "$PY" Tests/stack/check_load.py . >"$WORK/load.txt" 2>&1
+    cat "$WORK/load.txt"
+    add_checks "$WORK/load.txt"
+    grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/load.txt" && fail "check_load.py crashed"
 fi
 finish_checks

@@ -8,6 +8,8 @@
 #                              metrics before tail sampling, Tempo behind a forward connector,
 #                              every service-graph edge, least privilege, the bench profile
 #   promtool check config      both Prometheus configs
+#   check_pg_roles.sh          the services' database role on a private PostgreSQL: what it may
+#                              do (SELECT, INSERT, the upsert) and what it may not
 #   nginx -t                   the local gateway (chain.conf) and the compose gateway
 #                              (gateway.compose.conf without its otel lines, which need the module,
 #                              without `resolve` on upstream servers, which Debian's nginx 1.22 lacks,
@@ -67,6 +69,15 @@ if grep -qE '^[[:space:]]*otel_|ngx_otel' "$WORK/compose/nginx.conf"; then
 else
     run "nginx -t: infra/nginx/gateway.compose.conf (otel lines removed)" \
         nginx -t -p "$WORK/compose" -c "$WORK/compose/nginx.conf" -e "$WORK/compose/error.log"
+fi
+
+# The database roles of the compose stack on a private PostgreSQL, when its binaries are here.
+if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    Tests/stack/check_pg_roles.sh "$WORK/pg" 54412 >"$WORK/pg.txt" 2>&1
+    cat "$WORK/pg.txt"
+    add_checks "$WORK/pg.txt"
+else
+    fail "setup: PostgreSQL server binaries not installed (Tests/stack/check_pg_roles.sh)"
 fi
 
 PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; PY=''; }

@@ -73,7 +73,7 @@ fi
 
 # The database roles of the compose stack on a private PostgreSQL, when its binaries are here.
 if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-    Tests/stack/check_pg_roles.sh "$WORK/pg" 54412 >"$WORK/pg.txt" 2>&1
+    Tests/stack/check_pg_roles.sh "$WORK/pg" >"$WORK/pg.txt" 2>&1
     cat "$WORK/pg.txt"
     add_checks "$WORK/pg.txt"
 else

@@ -3,10 +3,24 @@
 # infra/schema.sql loaded by the superuser, then infra/postgres/app-role.sql as the compose
 # init does (psql -v app_password=...); then, as chain_app, every statement of
 # Sources/ChainServices/Services/SQL.swift's kinds must work and anything else must be refused.
-# Prints PASS/FAIL lines; exit 1 on any failure. Usage: check_pg_roles.sh WORKDIR PORT
+# Prints PASS/FAIL lines; exit 1 on any failure. Usage: check_pg_roles.sh WORKDIR
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-dir=${1:?work directory}; port=${2:?port}
+dir=${1:?work directory}
+# A free port below the kernel's ephemeral range (a fixed one there can be taken by any client
+# socket): the first of 25400..25499 nothing listens on or is bound to.
+port=$(python3 -c '
+import socket
+for p in range(25400, 25500):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+')
+[[ -n $port ]] || { printf 'FAIL  pg roles: no free port in 25400..25499\n'; exit 1; }
 failed=0
 ok()  { printf 'PASS  %s\n' "$*"; }
 bad() { printf 'FAIL  %s\n' "$*"; failed=1; }

@@ -8,6 +8,7 @@
 #                              metrics before tail sampling, Tempo behind a forward connector,
 #                              every service-graph edge, least privilege, the bench profile
 #   promtool check config      both Prometheus configs
+#   promtool check rules       every PromQL expression of the dashboards (Tests/stack/dashboard_rules.py)
 #   check_pg_roles.sh          the services' database role on a private PostgreSQL: what it may
 #                              do (SELECT, INSERT, the upsert) and what it may not
 #   nginx -t                   the local gateway (chain.conf) and the compose gateway
@@ -86,6 +87,12 @@ if [[ -n "$PY" ]]; then
     cat "$WORK/static.txt"
     add_checks "$WORK/static.txt"
     grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/static.txt" && fail "check_stack.py crashed"
+    if "$PY" Tests/stack/dashboard_rules.py . >"$WORK/dashboard-rules.yml" 2>"$WORK/out"; then
+        run "promtool check rules: every PromQL expression of grafana-dashboards/ parses" \
+            promtool check rules "$WORK/dashboard-rules.yml"
+    else
+        fail "Tests/stack/dashboard_rules.py: $(tail -n 3 "$WORK/out" | tr '\n' ' ')"
+    fi
     "$PY" Tests/stack/check_load.py . >"$WORK/load.txt" 2>&1
     cat "$WORK/load.txt"
     add_checks "$WORK/load.txt"

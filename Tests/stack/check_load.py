@@ -366,6 +366,17 @@ check(f"servicegraph: store max_items {items:,} >= {HEADROOM:g} x {peak:,}/s x 3
       items >= need_items, f"needs {need_items:,.0f}")
 check(f"servicegraph: store ttl {ttl:g} s > a trace's arrival spread ({ARRIVAL_SPREAD_S:g} s)", ttl > ARRIVAL_SPREAD_S)
 
+# The collector's memory (CAPACITY.md): the Tempo queue, the store (~500 B an edge), tail
+# sampling's held traces and ~150 MB of batches and receivers fit under the memory limiter,
+# which stays under the container's limit.
+ml = (col.get("processors") or {}).get("memory_limiter") or {}
+ts_bytes = peak * duration_s(ts.get("decision_wait"), 30) * trace_b
+need_col = q_bytes + items * 500 + ts_bytes + 150e6
+limit = ml.get("limit_mib", 0) * 1024 * 1024
+check(f"collector: queue {q_bytes / 1e6:.0f} + store {items * 500 / 1e6:.0f} + tail sampling {ts_bytes / 1e6:.0f} + 150 MB "
+      f"= {need_col / 1e6:.0f} MB <= memory_limiter {limit / 1e6:.0f} MB < mem_limit {col_mem / 1e6:.0f} MB",
+      need_col <= limit < col_mem and limit + ml.get("spike_limit_mib", 0) * 1024 * 1024 <= col_mem, str(ml))
+
 # ---------------------------------------------------------------------------------------------
 # Dashboards.
 

@@ -228,8 +228,13 @@ def merge(base, over):
 
 col_base = load_yaml(os.path.join(INFRA, "otel-collector", "collector.yaml"))
 col_tempo = merge(col_base, load_yaml(os.path.join(INFRA, "otel-collector", "collector-tempo.yaml")))
-col_full = merge(col_tempo, load_yaml(os.path.join(INFRA, "otel-collector", "sampling-off.yaml")))
-col_sampled = merge(col_tempo, load_yaml(os.path.join(INFRA, "otel-collector", "sampling-on.yaml")))
+sampling = {}
+for which in ("off", "on"):
+    sp = os.path.join(INFRA, "otel-collector", f"sampling-{which}.yaml")
+    if check(f"collector: sampling-{which}.yaml exists (TRACE_SAMPLING={which})", os.path.exists(sp)):
+        sampling[which] = load_yaml(sp)
+col_full = merge(col_tempo, sampling.get("off") or {})
+col_sampled = merge(col_tempo, sampling.get("on") or {})
 for label, col in (("collector (light)", col_base), ("collector (full)", col_full), ("collector (full, sampled)", col_sampled)):
     for kind, allowed in COLLECTOR_COMPONENTS.items():
         for cid in col.get(kind, {}) or {}:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The compose stack's `bench` profile (infra/docker-compose.yaml, service loadgen) runs this in
+# The compose stack's `bench-closed` profile (infra/docker-compose.yaml, service loadgen-closed) runs this in
 # its container; it also runs against the local chain: BENCH_URL=http://127.0.0.1:8080/api/v1/process.
 # Waits for the gateway, warms up for BENCH_WARMUP, then wrk posts the seed's request with user ids
 # 1..10000 (Perf/process.lua) for BENCH_DURATION and prints wrk's report with the latency
@@ -28,7 +28,15 @@ echo "compose-bench: warm-up $WARMUP, then wrk -t$THREADS -c$CONNS -d$DURATION -
 wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$DIR/process.lua" "$URL" >/dev/null
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$DIR/process.lua" "$URL" | tee "$OUT"
+# Not `wrk ... | tee`: a pipeline's status is its last command's (tee's), and dash has no
+# pipefail; wrk's own status is kept.
+rc=0
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$DIR/process.lua" "$URL" >"$OUT" || rc=$?
+cat "$OUT"
+if [ "$rc" -ne 0 ]; then
+    echo "compose-bench: wrk failed (exit $rc)" >&2
+    exit "$rc"
+fi
 if grep -q -e "Socket errors" -e "Non-2xx" "$OUT"; then
     echo "compose-bench: some requests failed (see above)" >&2
     exit 1

@@ -3,7 +3,14 @@
 #   docker-compose config      infra/docker-compose.yaml parses (Debian's docker-compose 1.29)
 #   Tests/stack/check_stack.py pinned images, health checks, ordering, mounts, profiles,
 #                              collector/Tempo component names, Grafana provisioning, dashboards
+#   Tests/stack/check_load.py  the stack under its bench load (issue 12): Tempo and collector
+#                              sized from Perf/RESULTS.md's peak (infra/tempo/CAPACITY.md), span
+#                              metrics before tail sampling, Tempo behind a forward connector,
+#                              every service-graph edge, least privilege, the bench profile
 #   promtool check config      both Prometheus configs
+#   promtool check rules       every PromQL expression of the dashboards (Tests/stack/dashboard_rules.py)
+#   check_pg_roles.sh          the services' database role on a private PostgreSQL: what it may
+#                              do (SELECT, INSERT, the upsert) and what it may not
 #   nginx -t                   the local gateway (chain.conf) and the compose gateway
 #                              (gateway.compose.conf without its otel lines, which need the module,
 #                              without `resolve` on upstream servers, which Debian's nginx 1.22 lacks,
@@ -29,6 +36,10 @@ for t in docker-compose promtool nginx; do
 done
 run "docker-compose config parses infra/docker-compose.yaml" \
     docker-compose -f infra/docker-compose.yaml config -q
+run "docker-compose config parses it with docker-compose.postgres-port.yaml" \
+    docker-compose -f infra/docker-compose.yaml -f infra/docker-compose.postgres-port.yaml config -q
+run "docker-compose config parses it with TRACE_SAMPLING=on" \
+    env TRACE_SAMPLING=on docker-compose -f infra/docker-compose.yaml config -q
 for p in infra/prometheus/prometheus.yml infra/prometheus/prometheus.compose.yml; do
     run "promtool check config $p" promtool check config "$p"
 done
@@ -61,11 +72,30 @@ else
         nginx -t -p "$WORK/compose" -c "$WORK/compose/nginx.conf" -e "$WORK/compose/error.log"
 fi
 
+# The database roles of the compose stack on a private PostgreSQL, when its binaries are here.
+if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    Tests/stack/check_pg_roles.sh "$WORK/pg" >"$WORK/pg.txt" 2>&1
+    cat "$WORK/pg.txt"
+    add_checks "$WORK/pg.txt"
+else
+    fail "setup: PostgreSQL server binaries not installed (Tests/stack/check_pg_roles.sh)"
+fi
+
 PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; PY=''; }
 if [[ -n "$PY" ]]; then
     "$PY" Tests/stack/check_stack.py . >"$WORK/static.txt" 2>&1
     cat "$WORK/static.txt"
     add_checks "$WORK/static.txt"
     grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/static.txt" && fail "check_stack.py crashed"
+    if "$PY" Tests/stack/dashboard_rules.py . >"$WORK/dashboard-rules.yml" 2>"$WORK/out"; then
+        run "promtool check rules: every PromQL expression of grafana-dashboards/ parses" \
+            promtool check rules "$WORK/dashboard-rules.yml"
+    else
+        fail "Tests/stack/dashboard_rules.py: $(tail -n 3 "$WORK/out" | tr '\n' ' ')"
+    fi
+    "$PY" Tests/stack/check_load.py . >"$WORK/load.txt" 2>&1
+    cat "$WORK/load.txt"
+    add_checks "$WORK/load.txt"
+    grep -q -e '^Traceback' -e '^[A-Za-z]*Error' "$WORK/load.txt" && fail "check_load.py crashed"
 fi
 finish_checks

@@ -78,6 +78,22 @@ def pinned(image):
 
 compose_path = os.path.join(INFRA, "docker-compose.yaml")
 compose = load_yaml(compose_path)
+# Variables take infra/.env's value (Compose reads it from this directory), else their default.
+with open(os.path.join(INFRA, ".env")) as f:
+    ENV = dict(re.findall(r"^([A-Z_][A-Z0-9_]*)=(.*)$", f.read(), re.M))
+
+
+def interpolate(value):
+    if isinstance(value, str):
+        return re.sub(r"\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}", lambda m: ENV.get(m.group(1), m.group(2) or ""), value)
+    if isinstance(value, list):
+        return [interpolate(v) for v in value]
+    if isinstance(value, dict):
+        return {k: interpolate(v) for k, v in value.items()}
+    return value
+
+
+compose = interpolate(compose)
 services = compose.get("services", {})
 check("compose: services defined", len(services) >= 10, f"{sorted(services)}")
 
@@ -110,17 +126,20 @@ for name, svc in services.items():
         check(f"{name}: image {image!r} pinned to an exact version", pinned(image))
     hc = svc.get("healthcheck") or {}
     test = hc.get("test")
-    if name == "loadgen":
-        check("loadgen: a one-shot job (no restart), no health check needed",
+    if name.startswith("loadgen"):
+        check(f"{name}: a one-shot job (no restart), no health check needed",
               "restart" not in svc and not hc, str(svc.get("restart")))
     else:
         check(f"{name}: has a memory limit (README, memory)", bool(svc.get("mem_limit")), "")
         check(f"{name}: has a health check", isinstance(test, list) and len(test) > 1 and test[0] in ("CMD", "CMD-SHELL")
               and not hc.get("disable"), f"{test!r}")
     for dep, cond in (svc.get("depends_on") or {}).items():
+        # The one exception: the collector must not wait for Tempo's health (span metrics go on
+        # without Tempo; docker-compose.yaml says why), only for its start.
+        want = "service_started" if (name, dep) == ("otel-collector", "tempo") else "service_healthy"
         check(f"{name}: depends on {dep} (condition {cond.get('condition') if isinstance(cond, dict) else cond})",
-              dep in services and isinstance(cond, dict) and cond.get("condition") == "service_healthy",
-              "depends_on must wait for service_healthy")
+              dep in services and isinstance(cond, dict) and cond.get("condition") == want,
+              f"depends_on must wait for {want}")
     for vol in svc.get("volumes") or []:
         src = vol.split(":", 1)[0]
         if src.startswith(".") or src.startswith("/"):
@@ -157,14 +176,23 @@ def aliases(name):
     return out
 
 
-SEED_PORTS = {3000, 5432, 8080, 8888, 9090}
-for label, profiles in (("default (full)", default_profiles), ("--profile bench", ["bench"]), ("--profile light", ["light"])):
+# The seed's ports but PostgreSQL's, which is published only with docker-compose.postgres-port.yaml.
+SEED_PORTS = {3000, 8080, 8888, 9090}
+
+
+def host_port(spec):
+    parts = spec.split(":")
+    return int(parts[-2]) if len(parts) >= 2 else int(parts[0])
+
+
+for label, profiles in (("default (full)", default_profiles), ("--profile bench", ["bench"]),
+                        ("--profile bench-closed", ["bench-closed"]), ("--profile light", ["light"])):
     on = active(profiles)
     missing = [f"{n} -> {d}" for n in on for d in (services[n].get("depends_on") or {}) if d not in on]
     check(f"{label}: every dependency is started too", not missing, str(missing))
     names = [a for n in on for a in aliases(n)]
     check(f"{label}: otel-collector resolves to exactly one service", names.count("otel-collector") == 1, str(sorted(on)))
-    ports = [int(p.split(":")[0]) for n in on for p in services[n].get("ports") or []]
+    ports = [host_port(p) for n in on for p in services[n].get("ports") or []]
     check(f"{label}: host ports unique", len(ports) == len(set(ports)), str(sorted(ports)))
     want = SEED_PORTS - ({3000} if "light" in profiles else set())
     check(f"{label}: publishes the seed's ports {sorted(want)}", set(ports) == want, str(sorted(ports)))
@@ -173,10 +201,11 @@ for label, profiles in (("default (full)", default_profiles), ("--profile bench"
     else:
         check(f"{label}: grafana and tempo run", {"grafana", "tempo"} <= on, str(sorted(on)))
     check(f"{label}: loadgen only with bench", ("loadgen" in on) == ("bench" in profiles), str(sorted(on)))
+    check(f"{label}: loadgen-closed only with bench-closed", ("loadgen-closed" in on) == ("bench-closed" in profiles), str(sorted(on)))
 
-# Prometheus: retention, exemplars, remote-write receiver for Tempo's generator.
+# Prometheus: retention, exemplars (the remote-write receiver and lifecycle: check_load.py).
 cmd = " ".join(services.get("prometheus", {}).get("command") or [])
-for flag in ("--storage.tsdb.retention.time=15d", "--enable-feature=exemplar-storage", "--web.enable-remote-write-receiver"):
+for flag in ("--storage.tsdb.retention.time=15d", "--enable-feature=exemplar-storage"):
     check(f"prometheus: started with {flag}", flag in cmd, cmd)
 prom = load_yaml(os.path.join(INFRA, "prometheus", "prometheus.compose.yml"))
 targets = {t for job in prom["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]}
@@ -186,7 +215,8 @@ for t in ("user-service:5001", "order-service:5002", "audit-service:5003", "otel
 
 # ---------------------------------------------------------------------------------------------
 # The collector: collector.yaml, and collector.yaml with collector-tempo.yaml merged over it
-# (the collector merges maps and replaces lists).
+# and sampling-off.yaml or sampling-on.yaml (the third --config, TRACE_SAMPLING in infra/.env),
+# merged the way the collector does (maps merged, lists replaced).
 
 
 def merge(base, over):
@@ -197,8 +227,15 @@ def merge(base, over):
 
 
 col_base = load_yaml(os.path.join(INFRA, "otel-collector", "collector.yaml"))
-col_full = merge(col_base, load_yaml(os.path.join(INFRA, "otel-collector", "collector-tempo.yaml")))
-for label, col in (("collector (light)", col_base), ("collector (full)", col_full)):
+col_tempo = merge(col_base, load_yaml(os.path.join(INFRA, "otel-collector", "collector-tempo.yaml")))
+sampling = {}
+for which in ("off", "on"):
+    sp = os.path.join(INFRA, "otel-collector", f"sampling-{which}.yaml")
+    if check(f"collector: sampling-{which}.yaml exists (TRACE_SAMPLING={which})", os.path.exists(sp)):
+        sampling[which] = load_yaml(sp)
+col_full = merge(col_tempo, sampling.get("off") or {})
+col_sampled = merge(col_tempo, sampling.get("on") or {})
+for label, col in (("collector (light)", col_base), ("collector (full)", col_full), ("collector (full, sampled)", col_sampled)):
     for kind, allowed in COLLECTOR_COMPONENTS.items():
         for cid in col.get(kind, {}) or {}:
             check(f"{label}: {kind[:-1]} {cid} is a component of collector-contrib 0.115 (list above)", cid.split("/")[0] in allowed,
@@ -214,21 +251,29 @@ for label, col in (("collector (light)", col_base), ("collector (full)", col_ful
                 used.add(cid)
                 check(f"{label}: pipeline {pname} {role[:-1]} {cid} is defined",
                       any(cid in (col.get(k) or {}) for k in kinds))
-        check(f"{label}: pipeline {pname} starts with memory_limiter, then batch",
-              p.get("processors", [])[:2] == ["memory_limiter", "batch"], str(p.get("processors")))
+        from_connector = all(r in (col.get("connectors") or {}) for r in p.get("receivers", []))
+        if not from_connector:
+            check(f"{label}: pipeline {pname} starts with memory_limiter, then batch",
+                  p.get("processors", [])[:2] == ["memory_limiter", "batch"], str(p.get("processors")))
+        elif any(r.split("/")[0] == "forward" for r in p.get("receivers", [])):
+            # A refusal after a forward connector would reach the sender after spanmetrics counted.
+            check(f"{label}: pipeline {pname} (after a forward connector) has no memory_limiter",
+                  "memory_limiter" not in p.get("processors", []), str(p.get("processors")))
     for kind in COLLECTOR_COMPONENTS:
         for cid in col.get(kind, {}) or {}:
             check(f"{label}: {kind[:-1]} {cid} is used", cid in used)
     for conn in col.get("connectors", {}):
-        as_exp = any(conn in p.get("exporters", []) for p in svc["pipelines"].values())
-        as_rec = any(conn in p.get("receivers", []) for p in svc["pipelines"].values())
-        check(f"{label}: connector {conn} links a traces pipeline to a metrics pipeline", as_exp and as_rec)
+        as_exp = [n for n, p in svc["pipelines"].items() if conn in p.get("exporters", [])]
+        as_rec = [n for n, p in svc["pipelines"].items() if conn in p.get("receivers", [])]
+        to = "traces" if conn.split("/")[0] == "forward" else "metrics"
+        check(f"{label}: connector {conn} links a traces pipeline to a {to} pipeline",
+              any(n.split("/")[0] == "traces" for n in as_exp) and any(n.split("/")[0] == to for n in as_rec), f"{as_exp} -> {as_rec}")
     protos = col["receivers"]["otlp"]["protocols"]
     check(f"{label}: OTLP gRPC and HTTP bound to 0.0.0.0:4317/4318",
           protos["grpc"]["endpoint"] == "0.0.0.0:4317" and protos["http"]["endpoint"] == "0.0.0.0:4318", str(protos))
     pull = svc["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
     check(f"{label}: own metrics on 0.0.0.0:8888", pull.get("host") == "0.0.0.0" and pull.get("port") == 8888, str(pull))
-check("collector (full): traces go to Tempo", "otlp/tempo" in col_full["service"]["pipelines"]["traces"]["exporters"]
+check("collector (full): traces go to Tempo", any("otlp/tempo" in p.get("exporters", []) for p in col_full["service"]["pipelines"].values())
       and col_full["exporters"]["otlp/tempo"]["endpoint"] == "tempo:4317")
 check("collector (light): no Tempo exporter", not any(e.startswith("otlp") for e in col_base.get("exporters", {})))
 
@@ -243,8 +288,8 @@ rec = tempo["distributor"]["receivers"]["otlp"]["protocols"]
 check("tempo: OTLP receivers bound to 0.0.0.0", all(v["endpoint"].startswith("0.0.0.0:") for v in rec.values()), str(rec))
 check("tempo: 7-day retention", tempo["compactor"]["compaction"]["block_retention"] == "168h")
 check("tempo: local storage", tempo["storage"]["trace"]["backend"] == "local")
-check("tempo: generator writes to Prometheus", tempo["metrics_generator"]["storage"]["remote_write"][0]["url"]
-      == "http://prometheus:9090/api/v1/write")
+check("tempo: generator runs local-blocks only, so it writes no series anywhere (no remote_write)",
+      procs == ["local-blocks"] and not tempo["metrics_generator"]["storage"].get("remote_write"))
 
 # ---------------------------------------------------------------------------------------------
 # nginx otel directives (nginx -t cannot load the module here; scripts/stack-check.sh checks the

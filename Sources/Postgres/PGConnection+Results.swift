@@ -65,7 +65,10 @@ extension PGConnection {
 
     /// A batch ended at its Sync. Its writes committed unless some query failed, in which case
     /// the implicit transaction rolled back and the innocent writes are sent again, as are the
-    /// queries the error aborted.
+    /// queries the error aborted: a write only while `PGConfig.minWriteBudget` of its deadline is
+    /// left (else it fails `.notSent`), so the server's statement_timeout still ends it before its
+    /// client deadline. A query the server stopped (statement_timeout, lock_timeout) is a failed
+    /// query like any other: its batch committed nothing.
     private func finishBatch() {
         let held = heldWrites
         heldWrites.removeAll(keepingCapacity: true)

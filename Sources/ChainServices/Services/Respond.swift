@@ -31,7 +31,7 @@ func upstreamError(_ result: ClientResult) -> ErrorBody? {
         case 503: return ErrorBody(.unavailable, "the next service is unavailable")
         case 504: return ErrorBody(.upstreamTimeout, "the next service timed out; the outcome is unknown")
         case 409: return ErrorBody(.idempotencyInFlight, "a request with the same Idempotency-Key is still being processed")
-        case 500...: return ErrorBody(.upstreamError, "the next service answered \(r.status)")
+        // 502, other 5xx, and a 4xx the next service refused (it committed nothing).
         default: return ErrorBody(.upstreamError, "the next service answered \(r.status)")
         }
     }

@@ -101,4 +101,30 @@ final class ChainIdempotencyTests: XCTestCase {
         XCTAssertEqual(rows(action).orders, 1)
         XCTAssertEqual(rows(action).audits, 1)
     }
+
+    /// A key past its expiry is a new key (any body), and the cleanup statement deletes expired
+    /// keys and token rows.
+    func testExpiredKeyIsNewAndCleanupDeletesIt() throws {
+        let (key, action) = fresh("exp")
+        XCTAssertNotNil(chain.psql("""
+            INSERT INTO idempotency_keys (key, request_hash, token, state, status, response, trace_id, claimed_at, expires_at)
+            VALUES ('\(key)', 'old', 'old-token-\(key)', 'done', 200, '{}', 't', now() - interval '25 hours', now() - interval '1 hour')
+            """))
+        let (s1, b1) = try chain.post(#"{"user_id": 1008, "action": "\#(action)"}"#, headers: ["Idempotency-Key: \(key)"])
+        XCTAssertEqual(s1, 200, b1)
+        XCTAssertEqual(rows(action).orders, 1)
+        XCTAssertEqual(chain.count("SELECT count(*) FROM idempotency_keys WHERE key = '\(key)' AND token <> 'old-token-\(key)' AND expires_at > now() + interval '23 hours'"), 1,
+                       "claimed again with a new token and a new expiry")
+
+        let (old, _) = fresh("gone")
+        XCTAssertNotNil(chain.psql("""
+            INSERT INTO idempotency_keys (key, request_hash, token, state, trace_id, expires_at) VALUES ('\(old)', 'h', 'tok-\(old)', 'done', 't', now() - interval '1 second');
+            INSERT INTO idempotency_rows (service, token, row_id, expires_at) VALUES ('order', 'tok-\(old)', 0, now() - interval '1 second')
+            """))
+        XCTAssertNotNil(chain.psql(SQL.expireKeys.text.description))
+        XCTAssertNotNil(chain.psql(SQL.expireRows.text.description.replacingOccurrences(of: "$1", with: "'order'")))
+        XCTAssertEqual(chain.count("SELECT count(*) FROM idempotency_keys WHERE key = '\(old)'"), 0)
+        XCTAssertEqual(chain.count("SELECT count(*) FROM idempotency_rows WHERE token = 'tok-\(old)'"), 0)
+        XCTAssertEqual(chain.count("SELECT count(*) FROM idempotency_keys WHERE key = '\(key)'"), 1, "a live key stays")
+    }
 }

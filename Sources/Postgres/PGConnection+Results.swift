@@ -34,6 +34,10 @@ extension PGConnection {
             PQclear(res)
         case .sync:
             PQclear(res)
+        case .deadlineGuard:
+            // Too late to start: the batch rolls back, its writes are retried or fail unsent.
+            if status != PGRES_TUPLES_OK && status != PGRES_PIPELINE_ABORTED { batchFailed = true }
+            PQclear(res)
         case .query(let q):
             switch status {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
@@ -116,6 +120,7 @@ extension PGConnection {
         headHasResult = false
         batchFailed = false
         unsynced = 0
+        guarded = false
         if fd >= 0 { loop.deregister(fd) }
         fd = -1
         if let c = conn { PQfinish(c) }   // closes the socket

@@ -23,6 +23,10 @@ PG_STARTED=''
 cleanup() {
     local i entry name pid
     trap - EXIT INT TERM
+    # Services the checks restarted after killing them (pid per line).
+    if [[ -s "$WORK/restarted.pids" ]]; then
+        while read -r pid; do stop_pid "$pid" 10 >/dev/null 2>&1 || warn "could not stop pid $pid"; done <"$WORK/restarted.pids"
+    fi
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
         entry=${PIDS[i]}; name=${entry%%:*}; pid=${entry##*:}
         stop_pid "$pid" 10 >/dev/null 2>&1 || warn "could not stop $name (pid $pid)"
@@ -204,7 +208,8 @@ fi
 # --- the checks -----------------------------------------------------------------------------
 E2E_GW="http://127.0.0.1:$GW_PORT" E2E_PROM="http://127.0.0.1:$PROM_PORT" E2E_SPANS="$SPANS" \
 E2E_PSQL="psql -X -q -tA -h 127.0.0.1 -p $PG_PORT -U postgres -d chain" \
-E2E_AUDIT_PID="$PID_audit_service" E2E_COUNTS="$WORK/counts" \
+E2E_AUDIT_PID="$PID_audit_service" E2E_ORDER_PID="$PID_order_service" E2E_ORDER_PORT="$ORDER_PORT" \
+E2E_WORK="$WORK" E2E_COUNTS="$WORK/counts" \
     python3 - <<'PY'
 import json, os, random, shlex, signal, subprocess, time, urllib.error, urllib.parse, urllib.request
 
@@ -447,7 +452,69 @@ while time.time() < deadline:
 check("prometheus scraped http_server_request_duration_seconds_count of all three services",
       want <= seen, f"services seen {sorted(x for x in seen if x)} {err}")
 
-# ---- 5. downstream down ----
+# ---- 5. Idempotency-Key; order-service killed mid-chain ----
+import threading
+def rows_for(action):
+    return (sql(f"SELECT count(*) FROM orders WHERE action = '{action}'"),
+            sql(f"SELECT count(*) FROM audit_logs WHERE action = '{action}'"))
+
+key = "e2e-%016x" % random.getrandbits(64); act = "e2e_idem_%08x" % random.getrandbits(32)
+st1, _, js1, raw1 = http("POST", "/api/v1/process", {"user_id": 1005, "action": act}, {"Idempotency-Key": key})
+st2, _, js2, raw2 = http("POST", "/api/v1/process", {"user_id": 1005, "action": act}, {"Idempotency-Key": key})
+check("Idempotency-Key: the same key and body twice -> the first 200 again, byte for byte",
+      st1 == 200 and st2 == 200 and raw1 == raw2, f"{st1} {raw1[:200]!r} / {st2} {raw2[:200]!r}")
+check("Idempotency-Key: one order and one audit row for the key", rows_for(act) == ("1", "1"), repr(rows_for(act)))
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1006, "action": act}, {"Idempotency-Key": key})
+expect_error("Idempotency-Key with a different body -> 422 idempotency_mismatch", st, js, raw, 422, "idempotency_mismatch")
+st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1005, "action": act}, {"Idempotency-Key": "not a key!"})
+expect_error("malformed Idempotency-Key -> 400 invalid_request", st, js, raw, 400, "invalid_request")
+
+# order-service dies after committing its order, while audit-service waits on a lock: the
+# client gets 504 (the outcome is unknown); the retry with the key after a restart completes the
+# chain without a second order.
+order_pid = int(os.environ["E2E_ORDER_PID"])
+key = "e2e-kill-%016x" % random.getrandbits(64); act = "e2e_kill_%08x" % random.getrandbits(32)
+body = {"user_id": 1007, "action": act}
+holder = subprocess.Popen(PSQL + ["-c", "BEGIN; LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
+                          stdout=subprocess.DEVNULL)
+deadline = time.time() + 10
+while time.time() < deadline and sql("SELECT count(*) FROM pg_locks WHERE relation = 'audit_logs'::regclass AND mode = 'AccessExclusiveLock' AND granted") != "1":
+    time.sleep(0.02)
+first = {}
+t = threading.Thread(target=lambda: first.update(r=http("POST", "/api/v1/process", body, {"Idempotency-Key": key})))
+t.start()
+# (audit_logs is locked: only orders can be read meanwhile)
+orders_of = lambda: sql(f"SELECT count(*) FROM orders WHERE action = '{act}'")
+deadline = time.time() + 5
+while time.time() < deadline and orders_of() != "1":
+    time.sleep(0.01)
+order_committed = orders_of() == "1"
+with open(f"/proc/{order_pid}/cmdline", "rb") as f:
+    cmdline = [a.decode() for a in f.read().split(b"\0") if a]
+with open(f"/proc/{order_pid}/environ", "rb") as f:
+    environ = dict(kv.decode().split("=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+os.kill(order_pid, signal.SIGKILL)
+t.join(30)
+holder.wait(30)
+st, _, js, raw = first.get("r", (0, None, None, b""))
+check("order-service killed after committing its order -> 504 upstream_timeout", order_committed and st == 504 and
+      isinstance(js, dict) and js["error"]["code"] == "upstream_timeout", f"order committed {order_committed}, {st} {raw[:200]!r}")
+log = open(os.path.join(os.environ["E2E_WORK"], "order-service.log"), "ab")
+p = subprocess.Popen(cmdline, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+with open(os.path.join(os.environ["E2E_WORK"], "restarted.pids"), "a") as f:
+    f.write(f"{p.pid}\n")
+deadline = time.time() + 20; up = False
+while time.time() < deadline and not up:
+    try:
+        up = urllib.request.urlopen(f"http://127.0.0.1:{os.environ['E2E_ORDER_PORT']}/health", timeout=2).status == 200
+    except Exception:
+        time.sleep(0.1)
+check("order-service restarted", up)
+st, _, js, raw = http("POST", "/api/v1/process", body, {"Idempotency-Key": key})
+check("the retry with the key after the restart -> 200", st == 200, f"{st} {raw[:300]!r}")
+check("killed mid-chain and retried: exactly one order and one audit row for the key", rows_for(act) == ("1", "1"), repr(rows_for(act)))
+
+# ---- 6. downstream down ----
 audit_pid = int(os.environ["E2E_AUDIT_PID"])
 os.kill(audit_pid, signal.SIGTERM)
 deadline = time.time() + 15
@@ -476,6 +543,8 @@ if ok_body:
           f"{[(s['name'], s.get('status')) for s in us]}")
     o = sql(f"SELECT count(*) FROM audit_logs WHERE trace_id = '{tid}'")
     check("audit-service down: no audit row for the failed trace", o == "0", o)
+    o = sql(f"SELECT count(*) FROM orders WHERE trace_id = '{tid}'")
+    check("audit-service down: no order row either (a 502/503 committed nothing)", o == "0", o)
 
 with open(os.environ["E2E_COUNTS"], "w") as f:
     f.write(f"{passed} {failed}\n")

@@ -34,6 +34,10 @@ extension PGConnection {
             PQclear(res)
         case .sync:
             PQclear(res)
+        case .deadlineGuard:
+            // Too late to start: the batch rolls back, its writes are retried or fail unsent.
+            if status != PGRES_TUPLES_OK && status != PGRES_PIPELINE_ABORTED { batchFailed = true }
+            PQclear(res)
         case .query(let q):
             switch status {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
@@ -65,7 +69,10 @@ extension PGConnection {
 
     /// A batch ended at its Sync. Its writes committed unless some query failed, in which case
     /// the implicit transaction rolled back and the innocent writes are sent again, as are the
-    /// queries the error aborted.
+    /// queries the error aborted: a write only while `PGConfig.minWriteBudget` of its deadline is
+    /// left (else it fails `.notSent`), so the server's statement_timeout still ends it before its
+    /// client deadline. A query the server stopped (statement_timeout, lock_timeout) is a failed
+    /// query like any other: its batch committed nothing.
     private func finishBatch() {
         let held = heldWrites
         heldWrites.removeAll(keepingCapacity: true)
@@ -113,6 +120,7 @@ extension PGConnection {
         headHasResult = false
         batchFailed = false
         unsynced = 0
+        guarded = false
         if fd >= 0 { loop.deregister(fd) }
         fd = -1
         if let c = conn { PQfinish(c) }   // closes the socket

@@ -15,6 +15,8 @@ final class PGConnection: IOHandler, TickObserver {
     var fifo: [PipelineEntry] = []
     var fifoHead = 0
     var unsynced = 0
+    /// A deadline guard was queued since the last Sync (one per batch).
+    var guarded = false
     var headHasResult = false
     var batchFailed = false
     var heldWrites: [(PGQuery, OpaquePointer)] = []
@@ -88,6 +90,10 @@ final class PGConnection: IOHandler, TickObserver {
             guard PQsendPrepare(c, s.name, s.sql, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
             fifo.append(.prepare)
         }
+        if pool.config.minWriteBudget > 0 {
+            guard PQsendPrepare(c, Self.guardName, Self.guardStatement, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
+            fifo.append(.prepare)
+        }
         unsynced = 1
         loop.timers.arm(timer, at: loop.now &+ pool.config.connectTimeout)
         sync()
@@ -104,6 +110,12 @@ final class PGConnection: IOHandler, TickObserver {
     func send(_ q: PGQuery) {
         guard let c = conn, state == .ready else { return pool.retry(q) }
         let stmt = pool.statements[q.statement]
+        if stmt.isWrite && pool.config.minWriteBudget > 0 && !guarded {
+            guard sendGuard(c, notAfter: q.deadline &- pool.config.minWriteBudget) else {
+                lost("send failed: \(errorMessage)")
+                return pool.retry(q)
+            }
+        }
         let ok = withParams(q.params) { n, values in
             PQsendQueryPrepared(c, stmt.name, n, values, nil, nil, 0)
         }
@@ -116,6 +128,32 @@ final class PGConnection: IOHandler, TickObserver {
         unsynced += 1
         if !timer.isArmed { loop.timers.arm(timer, at: q.deadline) }
         if pool.config.syncEachQuery { sync() }
+    }
+
+    /// The deadline guard (`PGConfig.minWriteBudget`): a batch whose first write would start on
+    /// the server after `notAfter` (queued behind a blocked batch on this connection) fails at
+    /// once instead: its writes are then sent again or fail unsent, and none of them can commit
+    /// after its client deadline. `random() * 0` keeps the division from being folded at plan
+    /// time. Wall clock: the service's and the server's clocks are taken to agree to within the
+    /// 100 ms that `minWriteBudget` keeps above statement_timeout.
+    static let guardName = "chain_deadline_guard"
+    static let guardStatement = "SELECT CASE WHEN clock_timestamp() <= to_timestamp($1::float8) THEN 0 ELSE 1 / (random() * 0)::int END"
+
+    private func sendGuard(_ c: OpaquePointer, notAfter: UInt64) -> Bool {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let wallNanos = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + Int64(notAfter) - Int64(loop.now)
+        let text = String(wallNanos / 1_000_000_000) + "." + String(1_000_000_000 + wallNanos % 1_000_000_000).dropFirst()
+        let ok = text.withCString { value -> Int32 in
+            var values: [UnsafePointer<CChar>?] = [value]
+            return PQsendQueryPrepared(c, Self.guardName, 1, &values, nil, nil, 0)
+        }
+        guard ok == 1 else { return false }
+        if inFlight == 0 { lastHeard = loop.now }
+        fifo.append(.deadlineGuard)
+        unsynced += 1
+        guarded = true
+        return true
     }
 
     /// Text-format parameters as C strings packed in one reused buffer. libpq reads each up to
@@ -156,6 +194,7 @@ final class PGConnection: IOHandler, TickObserver {
         guard PQpipelineSync(c) == 1 else { return lost("sync failed: \(errorMessage)") }
         fifo.append(.sync)
         unsynced = 0
+        guarded = false
         flushOutput()
     }
 

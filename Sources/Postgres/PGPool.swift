@@ -31,6 +31,11 @@ public final class PGPool {
         self.loop = loop
         self.config = config
         self.statements = statements
+        var params = params
+        if let t = config.serverTimeouts {
+            params.set("options", ((params.get("options") ?? "") + " -c statement_timeout=\(t.statement) -c lock_timeout=\(t.lock)"
+                + " -c idle_in_transaction_session_timeout=\(t.idleInTransaction)").trimmingSpaces)
+        }
         self.params = params
         cParams = CConnectParams(params)
         self.stats = stats ?? PGPoolStats(configured: max(1, config.connectionsPerLoop))
@@ -59,6 +64,9 @@ public final class PGPool {
 
     func dispatch(_ q: PGQuery) {
         if closed { return q.finish(.failure(.shuttingDown)) }
+        if statements[q.statement].isWrite && config.minWriteBudget > 0 && q.deadline < loop.now &+ config.minWriteBudget {
+            return q.finish(.failure(.notSent))
+        }
         if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
         guard var best = ready.first else {
             if waiting.count >= config.maxWaiting { return q.finish(.failure(.overloaded)) }

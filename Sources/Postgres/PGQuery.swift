@@ -33,4 +33,7 @@ enum PipelineEntry {
     case query(PGQuery)
     case prepare
     case sync
+    /// `PGConnection.guardStatement` before a batch's first write: fails the batch when it
+    /// starts running too late for the server's own limits to end it before the write's deadline.
+    case deadlineGuard
 }

@@ -44,6 +44,9 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
     case overloaded
     /// Parameter `$n` (1-based) holds a NUL, which a text parameter cannot carry; nothing was sent.
     case invalidParameter(Int)
+    /// A write was not sent (or not sent again) because less than `PGConfig.minWriteBudget` of
+    /// its deadline was left: nothing of it ran.
+    case notSent
 
     public var description: String {
         switch self {
@@ -55,6 +58,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .shuttingDown: return "database pool is shutting down"
         case .overloaded: return "too many database operations waiting for a connection"
         case .invalidParameter(let n): return "parameter $\(n) contains a NUL character, which PostgreSQL text cannot hold"
+        case .notSent: return "write not sent: too little of its deadline left"
         }
     }
 
@@ -69,6 +73,7 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
         case .shuttingDown: return "shutting_down"
         case .overloaded: return "overloaded"
         case .invalidParameter: return "invalid_parameter"
+        case .notSent: return "not_sent"
         }
     }
 }
@@ -95,5 +100,14 @@ public struct PGConfig: Sendable {
     /// Benchmark switch: close every query with its own Sync instead of one Sync per loop
     /// iteration, to measure what batching adds. Leave off.
     public var syncEachQuery = false
+    /// A write is sent, and sent again after its batch rolled back, only while at least this
+    /// much of its deadline is left; else it fails with `.notSent`. Set it above the server's
+    /// `statement_timeout` (`serverTimeouts`) plus the network's share, and the server always
+    /// stops a write before its client deadline passes, so the client learns the outcome
+    /// (README "Timeouts, retries and idempotency keys"). 0: no minimum.
+    public var minWriteBudget: UInt64 = 0
+    /// `statement_timeout`, `lock_timeout` and `idle_in_transaction_session_timeout` (ms) set on
+    /// every connection of the pool (startup `options`); nil leaves the server's defaults.
+    public var serverTimeouts: (statement: Int, lock: Int, idleInTransaction: Int)?
     public init(url: String) { self.url = url }
 }

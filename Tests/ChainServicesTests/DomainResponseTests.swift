@@ -49,7 +49,8 @@ final class DomainResponseTests: XCTestCase {
         let codes = ErrorCode.allCases.map { "\($0.rawValue)=\($0.httpStatus)" }
         XCTAssertEqual(codes, ["invalid_json=400", "invalid_request=400", "user_not_found=404", "not_found=404",
                                "method_not_allowed=405", "payload_too_large=413", "upstream_error=502",
-                               "unavailable=503", "upstream_timeout=504"])
+                               "unavailable=503", "upstream_timeout=504", "idempotency_in_flight=409",
+                               "idempotency_mismatch=422"])
         XCTAssertEqual(ErrorBody(json: try! JSONReader.parse(e.json(traceId: "x"))), e)
     }
 

@@ -10,6 +10,8 @@ public enum ErrorCode: String, Equatable, Sendable, CaseIterable {
     case upstreamError = "upstream_error"
     case unavailable = "unavailable"
     case upstreamTimeout = "upstream_timeout"
+    case idempotencyInFlight = "idempotency_in_flight"
+    case idempotencyMismatch = "idempotency_mismatch"
 
     /// The HTTP status of this code (API.md "Errors").
     public var httpStatus: Int {
@@ -21,6 +23,8 @@ public enum ErrorCode: String, Equatable, Sendable, CaseIterable {
         case .upstreamError: return 502
         case .unavailable: return 503
         case .upstreamTimeout: return 504
+        case .idempotencyInFlight: return 409
+        case .idempotencyMismatch: return 422
         }
     }
 }

@@ -24,6 +24,8 @@ public final class ChainService: @unchecked Sendable {
         self.name = name
         var c = PGConfig(url: databaseURL)
         c.connectionsPerLoop = connectionsPerLoop
+        c.serverTimeouts = (Budget.statementTimeoutMs, Budget.lockTimeoutMs, Budget.idleInTransactionMs)
+        c.minWriteBudget = Budget.minWrite
         pgConfig = c
         pgParams = try PGConnectParams.parse(databaseURL)
         if let nextURL {
@@ -50,7 +52,22 @@ public final class ChainService: @unchecked Sendable {
         if let client { nextResolver?.watch(client) }
         loops[loop] = ServiceLoop(loop: loop, service: name, pool: pool, tracer: tracer(loop), next: client,
                                   nextPort: next?.port ?? 0, metrics: metrics)
+        if loop.index == 0 { scheduleKeyCleanup(pool, loop) }
     }
+
+    /// Expired idempotency keys (user-service) and token rows (order, audit) are deleted in
+    /// batches of at most 500 once a minute, skipping rows in use: a request never waits for it.
+    private func scheduleKeyCleanup(_ pool: PGPool, _ loop: EventLoop) {
+        _ = loop.schedule(afterNanos: Self.keyCleanupInterval) { [self] in
+            let (sql, params): (SQL, [PGParam]) = name == .user
+                ? (.expireKeys, [])
+                : (.expireRows, [.text(name == .order ? "order" : "audit")])
+            pool.query(sql.rawValue, params, deadline: loop.now &+ Budget.database) { _ in }
+            scheduleKeyCleanup(pool, loop)
+        }
+    }
+
+    static let keyCleanupInterval: UInt64 = 60_000_000_000
 
     public func register(on router: Router) {
         router.add(.POST, "/process") { [self] req, res in

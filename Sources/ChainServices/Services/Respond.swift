@@ -9,20 +9,29 @@ extension Responder {
     }
 }
 
-/// How a failed call to the next service is reported (API.md "Errors").
+/// How a failed call to the next service is reported (API.md "Errors", "Retries, timeouts and
+/// idempotency"). 502 and 503 promise that the next service committed nothing: only failures
+/// before any byte of the request left (connect refused or timed out, no pooled connection in
+/// time, shutting down, an unsendable path) and its own 502/503 answers are reported so. Once the
+/// request was written, a missing or broken answer (timeout, connection closed, an invalid
+/// response) leaves the outcome unknown: 504.
 func upstreamError(_ result: ClientResult) -> ErrorBody? {
     switch result {
     case .failure(.timeout):
-        return ErrorBody(.upstreamTimeout, "the next service did not answer in time")
+        return ErrorBody(.upstreamTimeout, "the next service did not answer in time; the outcome is unknown")
+    case .failure(.connectionClosed), .failure(.invalidResponse):
+        return ErrorBody(.upstreamTimeout, "the connection to the next service broke after the request was sent; the outcome is unknown")
     case .failure(.connectFailed), .failure(.connectTimeout), .failure(.overloaded), .failure(.shuttingDown):
         return ErrorBody(.unavailable, "the next service cannot be reached")
-    case .failure:
-        return ErrorBody(.upstreamError, "the next service failed")
+    case .failure(.invalidRequest):
+        return ErrorBody(.upstreamError, "the request to the next service could not be sent")
     case .response(let r):
         switch r.status {
         case 200: return nil
         case 503: return ErrorBody(.unavailable, "the next service is unavailable")
-        case 504: return ErrorBody(.upstreamTimeout, "the next service timed out")
+        case 504: return ErrorBody(.upstreamTimeout, "the next service timed out; the outcome is unknown")
+        case 409: return ErrorBody(.idempotencyInFlight, "a request with the same Idempotency-Key is still being processed")
+        // 502, other 5xx, and a 4xx the next service refused (it committed nothing).
         default: return ErrorBody(.upstreamError, "the next service answered \(r.status)")
         }
     }
@@ -35,7 +44,8 @@ func upstreamError(_ result: ClientResult) -> ErrorBody? {
 ///   23, integrity constraint violation, e.g. an order for a user that does not exist), or a
 ///   value could not be sent at all: 400 `invalid_request`. Retrying it cannot help.
 /// - A write that was sent and not confirmed: 504 `upstream_timeout`, its outcome is unknown.
-/// - Anything else committed nothing: 503 `unavailable`, a client may retry.
+/// - Anything else committed nothing: 503 `unavailable`, a client may retry. That includes the
+///   server's own stop (statement_timeout 57014, lock_timeout 55P03): the batch rolled back.
 func databaseError(_ e: PGError, _ sql: SQL) -> ErrorBody {
     switch e {
     case .server("23503", _) where sql == .insertOrder:   // orders.user_id REFERENCES users

@@ -24,6 +24,11 @@ public enum MetricNames {
     public static let httpServerAcceptPauses = "http_server_accept_pauses_total"
     public static let loopInterestFailures = "chain_loop_interest_failures_total"
 
+    /// POST /process requests with an `Idempotency-Key`, by `outcome`: claimed (processed),
+    /// replayed (the stored answer), mismatch (422), in_flight (409).
+    public static let idempotencyRequests = "chain_idempotency_requests_total"
+    public static let idempotencyRequestLabels = ["service", "outcome"]
+
     public static let spansStarted = "chain_spans_started_total"
     /// Spans refused because a loop's ring (or open-span table) was full.
     public static let spansDropped = "chain_spans_dropped_total"
@@ -50,6 +55,7 @@ public struct ServiceMetrics: Sendable {
     public let clientDuration: HistogramFamily
     public let dbDuration: HistogramFamily
     public let dbErrors: CounterFamily
+    public let idempotencyRequests: CounterFamily
     public let registry: MetricsRegistry
 
     public init(registry: MetricsRegistry) {
@@ -66,5 +72,8 @@ public struct ServiceMetrics: Sendable {
         dbErrors = registry.counter(
             MetricNames.dbClientOperationErrors, help: "Failed database operations.",
             labels: MetricNames.dbClientOperationErrorLabels)
+        idempotencyRequests = registry.counter(
+            MetricNames.idempotencyRequests, help: "POST /process requests with an Idempotency-Key, by outcome.",
+            labels: MetricNames.idempotencyRequestLabels)
     }
 }

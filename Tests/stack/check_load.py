@@ -452,15 +452,25 @@ app_grants = [(p.strip().upper(), o.strip()) for p, o, r in grants if app_role a
 table_grants = [(p, o) for p, o in app_grants if not re.match(r"(DATABASE|SCHEMA|SEQUENCE)\b", o, re.I)]
 schema = read("infra", "schema.sql")
 tables = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema))
-allowed = re.compile(r"^(SELECT|INSERT)(\s*,\s*(SELECT|INSERT))*$|^UPDATE \(ID\)$")
-check(f"postgres: {app_role} has SELECT and INSERT on the tables", any(
-    set(re.split(r"\s*,\s*", p)) >= {"SELECT", "INSERT"} and tables <= {t.strip() for t in o.split(",")} for p, o in table_grants),
-    str(table_grants))
-check(f"postgres: {app_role} has nothing more on tables than SELECT, INSERT (and UPDATE (id) on users for the upsert)",
-      bool(table_grants) and all(allowed.match(p) and (p != "UPDATE (ID)" or o == "users") for p, o in table_grants)
+# What each table may see from the services' role, and nothing more: read and add rows; undo a
+# failed request's own order and user (API.md: a 502/503 committed nothing); keep the
+# idempotency tables (claim, finish, expire); UPDATE (id) on users for the upsert.
+expected = {
+    "users": {"SELECT", "INSERT", "DELETE", "UPDATE (ID)"},
+    "orders": {"SELECT", "INSERT", "DELETE"},
+    "audit_logs": {"SELECT", "INSERT"},
+    "idempotency_keys": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "idempotency_rows": {"SELECT", "INSERT", "DELETE"},
+}
+granted = {}
+for privs, objs in table_grants:
+    for table in (o.strip() for o in objs.split(",")):
+        granted.setdefault(table, set()).update(re.split(r"\s*,\s*(?![^()]*\))", privs))
+check(f"postgres: {app_role} has exactly the privileges each table needs (schema tables: {sorted(tables)})",
+      tables == set(expected) and granted == expected
       and not re.search(r"GRANT\s+ALL|\b(SUPERUSER|CREATEDB|CREATEROLE|BYPASSRLS)\b",
                         re.sub(r"\bNO(SUPERUSER|CREATEDB|CREATEROLE|BYPASSRLS)\b", "", init_sql), re.I),
-      str(table_grants))
+      str(granted))
 check("infra/schema.sql has no roles or grants (it must stay identical to Schema.swift's embedded text)",
       not re.search(r"\b(GRANT|CREATE ROLE|CREATE USER)\b", schema, re.I))
 swift = read("Sources", "ChainServices", "Schema", "Schema.swift")

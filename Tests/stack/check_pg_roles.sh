@@ -39,9 +39,16 @@ allowed=(
     "INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) VALUES ('t', 5, 1, 'a', 'completed', '{}'::jsonb) RETURNING id"
     "SELECT id, user_id, action, items, trace_id, created_at FROM orders WHERE id > 0 ORDER BY id LIMIT 5"
     "SELECT id, trace_id, details FROM audit_logs WHERE id > 0 AND ('' = '' OR trace_id = '') ORDER BY id LIMIT 5"
+    "INSERT INTO idempotency_keys AS k (key, request_hash, token, state, trace_id, expires_at) VALUES ('k1', 'h', gen_random_uuid()::text, 'in_flight', 't', now() + interval '24 hours') ON CONFLICT (key) DO UPDATE SET state = 'in_flight' RETURNING token"
+    "UPDATE idempotency_keys SET state = 'done', status = 200, response = '{}' WHERE key = 'k1'"
+    "WITH claim AS (INSERT INTO idempotency_rows (service, token, row_id, expires_at) VALUES ('order', 'tok', nextval(pg_get_serial_sequence('orders', 'id')), now() + interval '25 hours') ON CONFLICT (service, token) DO NOTHING RETURNING row_id) INSERT INTO orders (id, user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) SELECT row_id, 5, 'a', '[]'::jsonb, 1, 0, 0, 1, 't' FROM claim RETURNING id"
+    "WITH d AS (DELETE FROM orders WHERE id = -1 RETURNING id) DELETE FROM idempotency_rows WHERE service = 'order' AND row_id IN (SELECT id FROM d)"
+    "DELETE FROM users WHERE id = 20001"
+    "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE expires_at < now() LIMIT 500 FOR UPDATE SKIP LOCKED)"
 )
 refused=(
     "UPDATE users SET name = 'x' WHERE id = 5"
+    "UPDATE orders SET total_cents = 0"
     "DELETE FROM audit_logs"
     "TRUNCATE orders"
     "CREATE TABLE extra (id int)"

@@ -10,105 +10,24 @@ import XCTest
 /// The three handler sets on one loop group against the test's PostgreSQL, calling each other
 /// over loopback HTTP as in `chain serve --service all`.
 final class ChainLiveTests: XCTestCase {
-    var group: LoopGroup!
-    var servers: [HTTPServer] = []
-    var tracers: [ServiceName: Tracer] = [:]
-    var ports: [ServiceName: Int] = [:]
-    var registries: [ServiceName: MetricsRegistry] = [:]
+    var chain: LiveChain!
+    var tracers: [ServiceName: Tracer] { chain.tracers }
 
-    override func setUpWithError() throws {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw XCTSkip("DATABASE_URL not set: run ./scripts/test.sh")
-        }
-        group = LoopGroup(count: 1)
-        var routers: [ServiceName: Router] = [:]
-        for name in ServiceName.allCases {
-            var config = ServerConfig()
-            config.host = "127.0.0.1"
-            config.port = 0
-            let router = Router()
-            let server = HTTPServer(config: config, router: router)
-            try server.bind(loopCount: 1)
-            ports[name] = server.port
-            routers[name] = router
-            servers.append(server)
-            let tracer = Tracer(sampler: Sampler(), enabled: true)
-            tracers[name] = tracer
-            server.observerFactory = { _ in ServerTracing(tracer: tracer, serverPort: server.port) }
-        }
-        var services: [ChainService] = []
-        for name in ServiceName.allCases {
-            let next: String? = name == .user ? "http://127.0.0.1:\(ports[.order]!)" : name == .order ? "http://127.0.0.1:\(ports[.audit]!)" : nil
-            let tracer = tracers[name]!
-            let registry = MetricsRegistry(loopCount: 1)
-            registries[name] = registry
-            let s = try ChainService(name: name, loopCount: 1, databaseURL: url, connectionsPerLoop: 1, nextURL: next,
-                                     metrics: ServiceMetrics(registry: registry)) { _ in tracer }
-            s.register(on: routers[name]!)
-            services.append(s)
-        }
-        let all = servers, svcs = services
-        try group.start { loop in
-            for s in svcs { s.start(on: loop) }
-            for s in all { s.start(on: loop) }
-        }
-        // Ready when every pool has its connections and every server has started on the loop.
-        let loops = group.loops
-        try waitUntil("the pools' connections ready and the servers started", timeout: 10_000_000_000) {
-            svcs.allSatisfy { $0.poolStats.allSatisfy { $0.ready == $0.configured } }
-                && all.allSatisfy { s in loops.allSatisfy { s.isStarted(on: $0) } }
-        }
-    }
+    override func setUpWithError() throws { chain = try LiveChain() }
 
-    struct Timeout: Error, CustomStringConvertible { let description: String }
-
-    /// Polls `condition` until it holds; throws, naming `what`, when `timeout` (ns) passes first.
-    func waitUntil(_ what: String, timeout: UInt64, _ condition: () -> Bool) throws {
-        let deadline = monotonicNanos() + timeout
-        while !condition() {
-            guard monotonicNanos() < deadline else {
-                throw Timeout(description: "not within \(timeout / 1_000_000) ms: \(what)")
-            }
-            usleep(2_000)
-        }
-    }
-
-    override func tearDown() {
-        for s in servers { s.shutdown(group) { _ in } }
-        nonisolated(unsafe) let l = group?.loops.first
-        l?.execute { l?.stop() }
-        _ = group?.wait(until: monotonicNanos() + 3_000_000_000)
-    }
+    override func tearDown() { chain?.stop() }
 
     func post(_ body: String, traceparent: String? = nil) throws -> (Int, String) {
-        let tp = traceparent.map { "traceparent: \($0)\r\n" } ?? ""
-        return try exchange(.user, "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(tp)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        try chain.post(body, headers: traceparent.map { ["traceparent: \($0)"] } ?? [])
     }
 
     func get(_ service: ServiceName, _ path: String) throws -> (Int, String) {
         try exchange(service, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     }
 
-    func exchange(_ service: ServiceName, _ req: String) throws -> (Int, String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let addr = try SocketAddress.resolve(host: "127.0.0.1", port: ports[service]!)
-        _ = withUnsafeBytes(of: addr.storage) { connect(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }
-        _ = Array(req.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = recv(fd, &buf, buf.count, 0)
-            if n <= 0 { break }
-            data += buf[0..<n]
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-        return (status, body)
-    }
+    func exchange(_ service: ServiceName, _ req: String) throws -> (Int, String) { try chain.exchange(service, req) }
+
+    func exposition(_ service: ServiceName) -> String { chain.exposition(service) }
 
     func testUser1002GetsTheContractBodyAndOneTraceAcrossTheChain() throws {
         let (status, body) = try post(#"{"user_id": 1002, "action": "purchase"}"#,
@@ -193,12 +112,6 @@ final class ChainLiveTests: XCTestCase {
         let (s3, b3) = try post("[1,2]")
         XCTAssertEqual(s3, 400)
         XCTAssertTrue(b3.contains(#""code":"invalid_json""#), b3)
-    }
-
-    func exposition(_ service: ServiceName) -> String {
-        var out: [UInt8] = []
-        registries[service]!.renderPrometheus(into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The database metrics of the dashboards: operations, pool occupancy and errors by SQLSTATE.

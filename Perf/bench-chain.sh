@@ -22,13 +22,6 @@ trap cleanup EXIT
 start_bench_chain "$TMP"
 
 pids() { for n in user-service order-service audit-service gateway postgres; do printf '%s ' "$n:$(cat .run/$n.pid 2>/dev/null || head -1 .run/pg/data/postmaster.pid 2>/dev/null)"; done; }
-cpu_of() { # ticks of a pid and its children
-    local total=0 p
-    for p in "$1" $(pgrep -P "$1" || true); do
-        [[ -r /proc/$p/stat ]] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
-    done
-    echo "$total"
-}
 snapshot() { for pair in $(pids); do printf '%s=%s ' "${pair%%:*}" "$(cpu_of "${pair#*:}")"; done; }
 rss() { for pair in $(pids); do printf '%s %s MiB; ' "${pair%%:*}" "$(( $(awk '/VmRSS/ { print $2 }' /proc/${pair#*:}/status 2>/dev/null || echo 0) / 1024 ))"; done; }
 

@@ -22,13 +22,6 @@ cleanup() { stop_bench_chain; rm -rf "$TMP"; }
 trap cleanup EXIT
 start_bench_chain "$TMP"
 
-cpu_of() { # ticks of a pid and its children
-    local total=0 p
-    for p in "$1" $(pgrep -P "$1" || true); do
-        [[ -r /proc/$p/stat ]] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
-    done
-    echo "$total"
-}
 USER_PID=$(cat .run/user-service.pid); PG_PID=$(head -1 .run/pg/data/postmaster.pid)
 URL=http://127.0.0.1:5001/process
 RUN=$(date +%s)-$$

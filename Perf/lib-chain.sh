@@ -3,6 +3,7 @@
 # to a cheap OTLP receiver (nginx answering 200 on /v1/traces). Source after scripts/lib.sh.
 #   start_bench_chain DIR   start it (DIR: a scratch directory of the caller's)
 #   stop_bench_chain        stop what start_bench_chain started (call from the EXIT trap)
+#   cpu_of PID              CPU ticks (user + system) of PID and its children
 # Extra `chain serve` flags for the services go in CHAIN_SERVE_FLAGS (read by up.sh).
 
 BENCH_RECV_PID=''
@@ -26,4 +27,12 @@ stop_bench_chain() {
     SKIP_PACKAGES=1 bash scripts/down.sh >/dev/null 2>&1 || true
     [[ -n "$BENCH_RECV_PID" ]] && kill "$BENCH_RECV_PID" 2>/dev/null || true
     BENCH_RECV_PID=''
+}
+
+cpu_of() {
+    local total=0 p
+    for p in "$1" $(pgrep -P "$1" || true); do
+        [[ -r /proc/$p/stat ]] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    done
+    echo "$total"
 }

@@ -16,6 +16,12 @@ enum Idempotency {
         case none
         case invalid
         case key(String)
+
+        /// The key (or, down the chain, the token), if a valid one came.
+        var value: String? {
+            if case .key(let k) = self { return k }
+            return nil
+        }
     }
 
     /// API.md: 1-64 characters of [A-Za-z0-9_-].

@@ -20,12 +20,9 @@ struct OrderProcess {
     static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
         let parent = L.tracer.span(token: req.observation)?.context
         let traceId = parent?.traceID.hexString ?? ""
-        var token: String?
-        switch Idempotency.key(req) {
-        case .none: token = nil
-        case .invalid: return res.fail(Idempotency.invalidKey, traceId: traceId)
-        case .key(let k): token = k
-        }
+        let key = Idempotency.key(req)
+        if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: traceId) }
+        let token = key.value
         let flow = OrderProcess(L: L, res: res, parent: parent, traceId: traceId, observation: req.observation,
                                 answerBy: Budget.answerBy(req, now: L.loop.now), token: token)
         guard let v = try? JSONReader.parse(req.body), v.isObject else {
@@ -115,12 +112,9 @@ enum AuditProcess {
     static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
         let parent = L.tracer.span(token: req.observation)?.context
         let traceId = parent?.traceID.hexString ?? ""
-        var token: String?
-        switch Idempotency.key(req) {
-        case .none: token = nil
-        case .invalid: return res.fail(Idempotency.invalidKey, traceId: traceId)
-        case .key(let k): token = k
-        }
+        let key = Idempotency.key(req)
+        if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: traceId) }
+        let token = key.value
         let workUntil = Budget.answerBy(req, now: L.loop.now) &- Budget.report
         guard let v = try? JSONReader.parse(req.body), v.isObject else {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: traceId)

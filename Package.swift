@@ -20,25 +20,26 @@ let package = Package(
     targets: [
         .target(name: "CSystem"),
         .target(name: "Reactor", dependencies: ["CSystem"], swiftSettings: settings),
-        .target(name: "HTTP1", dependencies: ["Reactor"], swiftSettings: settings),
+        .target(name: "Tracing", dependencies: ["Reactor"], swiftSettings: settings),
+        .target(name: "HTTP1", dependencies: ["Reactor", "Tracing"], swiftSettings: settings),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "Postgres", dependencies: ["Reactor", "CLibPQ"], swiftSettings: settings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Telemetry", dependencies: ["Reactor", "HTTP1", "CZlib"], swiftSettings: settings),
-        // The services' domain (issue 5 adds the handler sets beside it): validation, pricing,
-        // models and JSON, pure Swift.
-        .target(name: "ChainServices", dependencies: ["Reactor", "HTTP1", "Postgres", "Telemetry"], swiftSettings: settings),
+        .target(name: "Metrics", dependencies: ["Reactor"], swiftSettings: settings),
+        .target(name: "OTLPExport", dependencies: ["Reactor", "Tracing", "HTTP1", "CZlib"], swiftSettings: settings),
+        // The services' domain (validation, pricing, models, JSON) and their handler sets.
+        .target(name: "ChainServices", dependencies: ["Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [
-                "Reactor", "HTTP1", "Postgres", "Telemetry", "ChainServices",
+                "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport", "ChainServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
-        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "Reactor", "HTTP1", "Postgres", "Telemetry"], swiftSettings: settings),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Reactor", "HTTP1"], swiftSettings: settings),
+        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
+        .testTarget(name: "TelemetryTests", dependencies: ["Tracing", "Metrics", "OTLPExport", "Reactor", "HTTP1"], swiftSettings: settings),
     ]
 )

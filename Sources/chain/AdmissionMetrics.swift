@@ -1,5 +1,7 @@
 import HTTP1
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 extension TelemetrySetup {
     /// Admission control's refusals as counters, read from the server's per-loop atomics at

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// Microbenchmarks of the span pipeline (for Perf/bench-tracing.sh): the cost of recording a
 /// span and enqueueing it, and the exporter's throughput to an OTLP endpoint.

@@ -1,5 +1,7 @@
 import HTTP1
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// `GET /metrics`: Prometheus text 0.0.4, or OpenMetrics (with exemplars) when the scraper's
 /// Accept header asks for it.

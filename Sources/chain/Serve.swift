@@ -3,7 +3,9 @@ import CSystem
 import Glibc
 import HTTP1
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve HTTP on the event loops.")

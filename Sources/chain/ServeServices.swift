@@ -2,7 +2,9 @@ import ArgumentParser
 import ChainServices
 import HTTP1
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 enum ServiceChoice: String, ExpressibleByArgument { case user, order, audit, all }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Glibc
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// Configuration of `chain serve` that cannot work stops it before anything starts, with every
 /// problem named, instead of being replaced by a default the operator never asked for (a span

@@ -1,7 +1,9 @@
 import Glibc
 import HTTP1
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// The process's telemetry: a tracer per loop (created here, before the loops start, and then
 /// used only by its loop), the exporter thread draining their rings, and the metrics registry.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import ChainServices
 import Glibc
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// `chain trace TRACE_ID`: one trace as an indented waterfall (service, span, duration bar,
 /// status), from the local OTLP/JSON span file or from Tempo's HTTP API.

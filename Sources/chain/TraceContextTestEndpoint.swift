@@ -1,6 +1,8 @@
 import HTTP1
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// `POST /test` for the official w3c/trace-context test harness (enabled by
 /// `--enable-test-endpoints`): the body is `[{"url": ..., "arguments": ...}, ...]`; each

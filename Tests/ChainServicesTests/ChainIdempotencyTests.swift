@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 import XCTest
 @testable import ChainServices
 

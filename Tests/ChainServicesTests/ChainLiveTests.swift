@@ -3,7 +3,9 @@ import Glibc
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 import XCTest
 @testable import ChainServices
 

@@ -90,7 +90,7 @@ func endOfHead(_ b: [UInt8]) -> Int? {
     return nil
 }
 
-func text(_ span: Span, _ b: [UInt8]) -> String? {
+func text(_ span: ByteRange, _ b: [UInt8]) -> String? {
     guard span.start >= 0, span.count >= 0, span.end <= b.count else { return nil }
     return String(decoding: b[span.range], as: UTF8.self)
 }

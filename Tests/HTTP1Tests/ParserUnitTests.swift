@@ -62,11 +62,11 @@ final class ParserUnitTests: XCTestCase {
     }
 
     func testSpanHelpers() {
-        let s = Span(start: 2, count: 3)
+        let s = ByteRange(start: 2, count: 3)
         XCTAssertEqual(s.end, 5)
         XCTAssertEqual(s.range, 2..<5)
         XCTAssertFalse(s.isEmpty)
-        XCTAssertTrue(Span.empty.isEmpty)
+        XCTAssertTrue(ByteRange.empty.isEmpty)
         let raw = bytes("abHeLlo")
         raw.withUnsafeBytes { buf in
             XCTAssertTrue(s.equalsIgnoringCase("hel", in: buf))

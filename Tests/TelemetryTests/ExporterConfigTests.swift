@@ -3,7 +3,9 @@
 
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class ExporterConfigTests: XCTestCase {
     func endpoint(_ env: [String: String]) -> [String]? {

@@ -6,7 +6,9 @@ import Foundation
 import Glibc
 import Synchronization
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 enum ExporterTestSupport {
     struct Failure: Error, CustomStringConvertible {

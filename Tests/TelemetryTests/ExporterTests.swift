@@ -4,7 +4,9 @@
 import Foundation
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class ExporterTests: XCTestCase {
     func now() -> UInt64 { ExporterTestSupport.monotonicNanos() }

@@ -1,7 +1,9 @@
 import Glibc
 import Synchronization
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 private final class Progress: Sendable {
     let finishedWriters = Atomic<Int>(0)

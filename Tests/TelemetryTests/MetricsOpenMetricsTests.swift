@@ -1,6 +1,8 @@
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// OpenMetrics output read back: by the strict line parser here, and by the Python reference
 /// parser when a venv with prometheus_client exists (`.venv-metrics`, optional).

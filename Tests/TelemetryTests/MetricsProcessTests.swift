@@ -1,6 +1,8 @@
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class MetricsProcessTests: XCTestCase {
     private func sample() -> [String: Double] {

@@ -1,6 +1,8 @@
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// `promtool check metrics` (parse and lint) on the text format, run as a child process.
 final class MetricsPromtoolTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Glibc
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// Helpers for the metrics tests: real threads, child processes, exposition parsing.
 enum MetricsTestSupport {

@@ -8,7 +8,9 @@ import Glibc
 import Darwin
 #endif
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class OTLPEncoderTests: XCTestCase {
     /// A span plus the OTLP Span.flags value the encoders must produce for it (stated, not computed).

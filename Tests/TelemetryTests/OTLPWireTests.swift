@@ -2,7 +2,9 @@
 // worked out by hand from the protobuf encoding rules and the OTLP/JSON rules.
 
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class OTLPWireTests: XCTestCase {
     /// Runs `body` on a ProtoWriter over exactly `capacity` bytes and returns what it wrote.

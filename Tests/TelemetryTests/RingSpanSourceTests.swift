@@ -1,5 +1,7 @@
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// The exporter's source reads span records in the rings' slots: the request it encodes must
 /// be byte for byte the one encoded from copies of the same records (that encoder is checked

@@ -2,7 +2,9 @@ import Glibc
 import Reactor
 import Synchronization
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class SPSCRingTests: XCTestCase {
     struct Record: BitwiseCopyable, Equatable {

@@ -2,7 +2,9 @@ import Glibc
 import HTTP1
 import Reactor
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// The server span of real requests over loopback: parent from traceparent, attributes,
 /// status, and the handler's access to its request's span.

@@ -1,7 +1,9 @@
 import Glibc
 import Reactor
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// Telemetry settings that cannot work are named at start instead of replaced by defaults.
 final class TelemetryEnvironmentTests: XCTestCase {

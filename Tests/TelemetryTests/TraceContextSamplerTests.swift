@@ -1,5 +1,7 @@
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class TraceContextSamplerTests: XCTestCase {
     private func fraction(_ sampler: Sampler, draws: Int = 100_000, seed: UInt64 = 7) -> Double {

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 final class TraceContextSpanStartTests: XCTestCase {
     func testRootSpanStartsARandomTrace() {

@@ -1,4 +1,6 @@
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// Header values as the HTTP layer hands them over: views into one request buffer.
 func withHeaderValues<R>(_ values: [String], _ body: ([UnsafeRawBufferPointer]) -> R) -> R {

@@ -3,7 +3,9 @@ import HTTP1
 import Reactor
 import Synchronization
 import XCTest
-@testable import Telemetry
+@testable import Tracing
+@testable import Metrics
+@testable import OTLPExport
 
 /// A full open-span table (overload) costs a request its span record, never its trace context
 /// or its latency observation.

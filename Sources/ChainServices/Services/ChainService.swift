@@ -1,7 +1,9 @@
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// One service of the chain as a handler set: its routes, and its per-loop resources (a
 /// database pool and a client to the next service), created on each loop by `start(on:)`.

@@ -1,7 +1,9 @@
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// order-service `POST /process`: price the order, store it, call audit-service, answer with
 /// the order and the audit record. With an `Idempotency-Key` (user-service's token) the order is

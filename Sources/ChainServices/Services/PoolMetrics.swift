@@ -1,5 +1,7 @@
 import Postgres
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 extension ChainService {
     /// The database pools' occupancy as gauges, summed over the loops at scrape time.

@@ -1,7 +1,9 @@
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// The read endpoints of API.md: keyset pagination (`after_id`, `limit` <= 100, default 20),
 /// ordered by id, `next_after_id` null on the last page.

@@ -1,7 +1,9 @@
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 public enum ServiceName: String, Sendable, CaseIterable {
     case user = "user-service", order = "order-service", audit = "audit-service"

@@ -1,7 +1,9 @@
 import HTTP1
 import Postgres
 import Reactor
-import Telemetry
+import Tracing
+import Metrics
+import OTLPExport
 
 /// user-service `POST /process`: validate, read (or create) the user, call order-service, and
 /// answer with the whole chain's result. Each step continues in the previous one's callback.
@@ -10,7 +12,7 @@ import Telemetry
 struct UserProcess {
     let L: ServiceLoop
     let res: Responder
-    let server: Telemetry.Span?
+    let server: Span?
     let traceId: String
     /// When the answer must leave; work ends `Budget.report` before.
     let answerBy: UInt64

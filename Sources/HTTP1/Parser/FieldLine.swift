@@ -61,7 +61,7 @@ enum FieldLine {
         let valueStart = c.mark2
         var valueEnd = i
         while valueEnd > valueStart && ASCII.isOWS(p[valueEnd - 1]) { valueEnd -= 1 }
-        return .field(name: Span(start, c.mark1), value: Span(valueStart, valueEnd), next: i + 2)
+        return .field(name: ByteRange(start, c.mark1), value: ByteRange(valueStart, valueEnd), next: i + 2)
     }
 
     /// Skips 8 bytes at a time while none is a control byte or DEL (SWAR, Hacker's Delight

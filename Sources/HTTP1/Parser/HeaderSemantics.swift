@@ -4,7 +4,7 @@
 struct HeaderSemantics {
     var isRequest = true
     var hostCount = 0
-    var host = Span.empty
+    var host = ByteRange.empty
     var contentLength: Int64 = -1
     var hasTransferEncoding = false
     /// "chunked" was listed; nothing may follow it (RFC 9112 6.1).
@@ -19,7 +19,7 @@ struct HeaderSemantics {
 
     /// Dispatches on the name length first: most fields match none of the lengths, or fail on one compare.
     @inline(__always)
-    mutating func apply(_ p: UnsafePointer<UInt8>, name: Span, value: Span) -> ParseErrorCode? {
+    mutating func apply(_ p: UnsafePointer<UInt8>, name: ByteRange, value: ByteRange) -> ParseErrorCode? {
         let n = p + Int(name.start)
         switch name.count {
         case 4 where isRequest && ASCII.equalsIgnoringCase(n, 4, "host"):
@@ -39,7 +39,7 @@ struct HeaderSemantics {
         }
     }
 
-    private mutating func applyHost(_ p: UnsafePointer<UInt8>, _ value: Span) -> ParseErrorCode? {
+    private mutating func applyHost(_ p: UnsafePointer<UInt8>, _ value: ByteRange) -> ParseErrorCode? {
         hostCount += 1
         guard hostCount == 1 else { return .multipleHost }
         // Empty is allowed: it is what a client sends for a target without authority (RFC 9112 3.2).
@@ -51,7 +51,7 @@ struct HeaderSemantics {
     }
 
     /// `Connection: 1#token`; only "close" and "keep-alive" mean anything to us.
-    private mutating func applyConnection(_ p: UnsafePointer<UInt8>, _ value: Span) -> ParseErrorCode? {
+    private mutating func applyConnection(_ p: UnsafePointer<UInt8>, _ value: ByteRange) -> ParseErrorCode? {
         var i = Int(value.start)
         let end = value.end
         while let tokenEnd = ListSyntax.nextElement(p, &i, end) {
@@ -65,7 +65,7 @@ struct HeaderSemantics {
     }
 
     /// `1*DIGIT`, or a comma list of the same value repeated (RFC 9110 8.6); repeated fields alike.
-    private mutating func applyContentLength(_ p: UnsafePointer<UInt8>, _ value: Span) -> ParseErrorCode? {
+    private mutating func applyContentLength(_ p: UnsafePointer<UInt8>, _ value: ByteRange) -> ParseErrorCode? {
         var i = Int(value.start)
         let end = value.end
         repeat {
@@ -91,7 +91,7 @@ struct HeaderSemantics {
 
     /// `1#transfer-coding`, over all Transfer-Encoding lines together. chunked must come last and
     /// once: anything after it is a 400; other codings are a 501 (`finish`), as we implement none.
-    private mutating func applyTransferEncoding(_ p: UnsafePointer<UInt8>, _ value: Span) -> ParseErrorCode? {
+    private mutating func applyTransferEncoding(_ p: UnsafePointer<UInt8>, _ value: ByteRange) -> ParseErrorCode? {
         hasTransferEncoding = true
         var i = Int(value.start)
         let end = value.end

@@ -1,10 +1,10 @@
 public struct HeaderField: Sendable {
-    public var name: Span
+    public var name: ByteRange
     /// Leading and trailing OWS already trimmed.
-    public var value: Span
+    public var value: ByteRange
 
     @inlinable
-    public init(name: Span, value: Span) {
+    public init(name: ByteRange, value: ByteRange) {
         self.name = name
         self.value = value
     }
@@ -40,7 +40,7 @@ public final class HeaderTable {
 
     /// False when full; the parser checks capacity first, so this is a second line of defence.
     @inline(__always)
-    func append(name: Span, value: Span) -> Bool {
+    func append(name: ByteRange, value: ByteRange) -> Bool {
         guard count < capacity else { return false }
         storage[count] = HeaderField(name: name, value: value)
         count += 1
@@ -48,7 +48,7 @@ public final class HeaderTable {
     }
 
     /// Value of the first field named `lowercaseName` (ASCII case-insensitive), in the buffer that was parsed.
-    public func find(_ lowercaseName: StaticString, in buffer: UnsafeRawBufferPointer) -> Span? {
+    public func find(_ lowercaseName: StaticString, in buffer: UnsafeRawBufferPointer) -> ByteRange? {
         guard let base = buffer.baseAddress else { return nil }
         let p = base.assumingMemoryBound(to: UInt8.self)
         for k in 0..<count {

@@ -6,7 +6,7 @@
 enum LineResult {
     case needMore
     /// A field line; `next` is the offset after its CRLF.
-    case field(name: Span, value: Span, next: Int)
+    case field(name: ByteRange, value: ByteRange, next: Int)
     /// A start line or the empty line that ends a field section; `next` is the offset after its CRLF.
     case end(next: Int)
     case error(ParseErrorCode)

@@ -9,20 +9,20 @@ public enum TargetForm: UInt8, Sendable {
 
 public struct RequestHead: Sendable {
     public var method: HTTPMethod = .GET
-    public var methodSpan: Span = .empty
-    public var target: Span = .empty
+    public var methodSpan: ByteRange = .empty
+    public var target: ByteRange = .empty
     public var form: TargetForm = .origin
     /// origin: up to '?'; absolute: the URI's path, or a "/" byte of its "//" when the path is empty;
     /// asterisk: "*"; authority: empty.
-    public var path: Span = .empty
+    public var path: ByteRange = .empty
     /// After '?', excluding it; .empty if there is no '?'.
-    public var query: Span = .empty
+    public var query: ByteRange = .empty
     /// host[:port] of an absolute-form or authority-form target; .empty otherwise. (Addition to the API.)
-    public var authority: Span = .empty
+    public var authority: ByteRange = .empty
     /// 0 or 1; HTTP/1.2 ... 1.9 are read as 1.1 (RFC 9110 2.5).
     public var versionMinor: UInt8 = 1
     /// Value of the Host header, .empty if none.
-    public var host: Span = .empty
+    public var host: ByteRange = .empty
     /// -1 when absent.
     public var contentLength: Int64 = -1
     public var chunked = false

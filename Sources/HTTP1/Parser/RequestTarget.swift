@@ -2,7 +2,7 @@
 /// `ByteClass.target` (VCHAR except '#'); this checks the shape each form must have.
 extension RequestHead {
     mutating func setTarget(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> ParseErrorCode? {
-        target = Span(start, end)
+        target = ByteRange(start, end)
         path = .empty
         query = .empty
         authority = .empty
@@ -41,14 +41,14 @@ extension RequestHead {
         while j < end && p[j] != UInt8(ascii: "/") && p[j] != UInt8(ascii: "?") { j += 1 }
         guard Authority.isValid(p, authorityStart, j, allowEmpty: false, requirePort: false) else { return .badTarget }
         form = .absolute
-        authority = Span(authorityStart, j)
+        authority = ByteRange(authorityStart, j)
         if j < end && p[j] == UInt8(ascii: "/") {
             splitPathAndQuery(p, j, end)
         } else {
             // Empty path means "/" (RFC 9110 4.2.3). A span cannot hold bytes that are not in the
             // buffer, so it points at the second '/' of "://", which is one.
-            path = Span(i + 2, i + 3)
-            if j < end { query = Span(j + 1, end) }
+            path = ByteRange(i + 2, i + 3)
+            if j < end { query = ByteRange(j + 1, end) }
         }
         return nil
     }
@@ -56,8 +56,8 @@ extension RequestHead {
     private mutating func splitPathAndQuery(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
         var q = start
         while q < end && p[q] != UInt8(ascii: "?") { q += 1 }
-        path = Span(start, q)
-        if q < end { query = Span(q + 1, end) }
+        path = ByteRange(start, q)
+        if q < end { query = ByteRange(q + 1, end) }
     }
 
     @inline(__always) private func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- UInt8(ascii: "a") < 26 }

@@ -2,7 +2,7 @@ public struct ResponseHead: Sendable {
     public var status: UInt16 = 0
     public var versionMinor: UInt8 = 1
     /// Raw reason phrase, possibly empty.
-    public var reason: Span = .empty
+    public var reason: ByteRange = .empty
     /// -1 when absent.
     public var contentLength: Int64 = -1
     public var chunked = false

@@ -49,7 +49,7 @@ extension ResponseHead: StartLine {
         guard p[i] == ASCII.cr else { return .error(.badStatusLine) }
         guard i + 1 < end else { return c.suspend(Self.inReason, at: i) }
         guard p[i + 1] == ASCII.lf else { return .error(.badStatusLine) }
-        reason = Span(c.mark1, i)
+        reason = ByteRange(c.mark1, i)
         return .end(next: i + 2)
     }
 }

@@ -18,11 +18,11 @@ public struct Request {
     public let observation: UInt64
 
     @inline(__always)
-    public func bytes(_ span: Span) -> UnsafeRawBufferPointer {
+    public func bytes(_ span: ByteRange) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: raw[Int(span.start) ..< Int(span.start + span.count)])
     }
 
-    public func string(_ span: Span) -> String {
+    public func string(_ span: ByteRange) -> String {
         String(decoding: bytes(span), as: UTF8.self)
     }
 
@@ -42,12 +42,12 @@ public struct Request {
 /// Up to four `{name}` parameters of a route, as spans: a fixed tuple, so matching allocates nothing.
 public struct RouteParams {
     public static let capacity = 4
-    private var spans: (Span, Span, Span, Span) = (.empty, .empty, .empty, .empty)
+    private var spans: (ByteRange, ByteRange, ByteRange, ByteRange) = (.empty, .empty, .empty, .empty)
     public private(set) var count = 0
 
     public init() {}
 
-    mutating func append(_ s: Span) {
+    mutating func append(_ s: ByteRange) {
         switch count {
         case 0: spans.0 = s
         case 1: spans.1 = s
@@ -57,7 +57,7 @@ public struct RouteParams {
         count += 1
     }
 
-    public subscript(i: Int) -> Span {
+    public subscript(i: Int) -> ByteRange {
         switch i {
         case 0: return spans.0
         case 1: return spans.1

@@ -101,7 +101,7 @@ public final class Router {
             switch seg {
             case .param:
                 if end == pos || params.count == RouteParams.capacity { return false }
-                params.append(Span(start: pathStart + Int32(pos), count: Int32(end - pos)))
+                params.append(ByteRange(start: pathStart + Int32(pos), count: Int32(end - pos)))
             case .literal(let lit):
                 if end - pos != lit.count { return false }
                 for k in 0..<lit.count where path[pos + k] != lit[k] { return false }

@@ -3,7 +3,7 @@ import Reactor
 extension ServerConnection {
     /// Routes a complete request and runs its handler. The input stays untouched until the
     /// response: `consumed` bytes are released then.
-    func dispatch(body: Span, consumed: Int) {
+    func dispatch(body: ByteRange, consumed: Int) {
         generation &+= 1
         consumeOnResponse = consumed
         keepAlive = head.keepAlive && !context.shuttingDown

@@ -159,7 +159,7 @@ public final class ServerConnection: IOHandler {
                 fail(e.status, e.message)
                 return false
             case .complete:
-                dispatch(body: Span(start: Int32(start), count: Int32(chunked.decodedCount)),
+                dispatch(body: ByteRange(start: Int32(start), count: Int32(chunked.decodedCount)),
                          consumed: start + chunked.consumed)
                 return state != .handling
             }
@@ -169,7 +169,7 @@ public final class ServerConnection: IOHandler {
             buf.reserve(need - region.count)   // no views exist yet: the request is incomplete
             return false
         }
-        dispatch(body: Span(start: Int32(start), count: Int32(head.contentLength)), consumed: need)
+        dispatch(body: ByteRange(start: Int32(start), count: Int32(head.contentLength)), consumed: need)
         return state != .handling
     }
 

@@ -1,3 +1,4 @@
+import Tracing
 // A small blocking HTTP/1.1 client for the exporter thread only (never a loop thread): one
 // keep-alive connection, every step (resolve excepted) bounded by poll(2) and a deadline, responses
 // parsed with HTTP1's ResponseParser (Content-Length, chunked, or until close).

@@ -1,3 +1,4 @@
+import Tracing
 /// The exporter's source of spans in a process: the loops' rings of `SpanRecord`s, encoded where
 /// they lie. A batch is peeked from the rings in turn, encoded straight from the slots into one
 /// request, and only then released to the producers, so no record is copied on its way out.

@@ -1,3 +1,4 @@
+import Tracing
 import Reactor
 
 /// A blocking GET for command-line tools (`chain trace --tempo`), built on the exporter's

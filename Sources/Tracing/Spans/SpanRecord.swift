@@ -19,11 +19,11 @@ public struct SpanAttribute: BitwiseCopyable {
 
 public struct SpanEventRecord: BitwiseCopyable {
     public static let maxAttributes = 3
-    var name: StaticString
-    var timeUnixNano: UInt64
-    var attributeCount: UInt8 = 0
-    var droppedAttributes: UInt8 = 0
-    var attributes: InlineArray<3, SpanAttribute>
+    public internal(set) var name: StaticString
+    public internal(set) var timeUnixNano: UInt64
+    public internal(set) var attributeCount: UInt8 = 0
+    public internal(set) var droppedAttributes: UInt8 = 0
+    public internal(set) var attributes: InlineArray<3, SpanAttribute>
 }
 
 /// One span, fixed size and free of references: recording it allocates nothing, and it moves
@@ -33,28 +33,28 @@ public struct SpanRecord: BitwiseCopyable {
     public static let maxAttributes = 12
     public static let maxEvents = 4
 
-    var traceHi: UInt64 = 0
-    var traceLo: UInt64 = 0
-    var spanID: UInt64 = 0
-    var parentID: UInt64 = 0
-    var flags: UInt8 = 0
-    var parentIsRemote = false
-    var kind: UInt8 = 1
-    var status: UInt8 = 0
-    var name: SpanValue = .literal("")
-    var startUnixNano: UInt64 = 0
-    var endUnixNano: UInt64 = 0
-    var statusMessage = InlineMessage()
-    var attributeCount: UInt8 = 0
-    var droppedAttributes: UInt16 = 0
-    var eventCount: UInt8 = 0
-    var droppedEvents: UInt16 = 0
+    public internal(set) var traceHi: UInt64 = 0
+    public internal(set) var traceLo: UInt64 = 0
+    public internal(set) var spanID: UInt64 = 0
+    public internal(set) var parentID: UInt64 = 0
+    public internal(set) var flags: UInt8 = 0
+    public internal(set) var parentIsRemote = false
+    public internal(set) var kind: UInt8 = 1
+    public internal(set) var status: UInt8 = 0
+    public internal(set) var name: SpanValue = .literal("")
+    public internal(set) var startUnixNano: UInt64 = 0
+    public internal(set) var endUnixNano: UInt64 = 0
+    public internal(set) var statusMessage = InlineMessage()
+    public internal(set) var attributeCount: UInt8 = 0
+    public internal(set) var droppedAttributes: UInt16 = 0
+    public internal(set) var eventCount: UInt8 = 0
+    public internal(set) var droppedEvents: UInt16 = 0
     /// Set when some text was cut to fit (counted by the exporter).
-    var truncatedText = false
+    public internal(set) var truncatedText = false
     /// The W3C tracestate when it fits (120 bytes); a longer one is left out and flagged.
-    var traceState = InlineMessage()
-    var attributes: InlineArray<12, SpanAttribute>
-    var events: InlineArray<4, SpanEventRecord>
+    public internal(set) var traceState = InlineMessage()
+    public internal(set) var attributes: InlineArray<12, SpanAttribute>
+    public internal(set) var events: InlineArray<4, SpanEventRecord>
 
     init() {
         let empty = SpanAttribute("", .int(0))

@@ -1,10 +1,10 @@
 /// A byte range inside the buffer that was handed to a parser.
 /// Offsets rather than pointers: the caller may move or grow its buffer between calls.
-public struct Span: Equatable, Sendable {
+public struct ByteRange: Equatable, Sendable {
     public var start: Int32
     public var count: Int32
 
-    public static let empty = Span(start: 0, count: 0)
+    public static let empty = ByteRange(start: 0, count: 0)
 
     @inlinable
     public init(start: Int32, count: Int32) {

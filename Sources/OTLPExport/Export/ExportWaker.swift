@@ -1,3 +1,4 @@
+import Tracing
 // The exporter thread's only way of waiting: poll(2) on a socket (or on nothing) bounded by a
 // deadline, and cut short by shutdown. Until shutdown is requested every poll also watches an
 // pipe; `requestStop` lowers the stop deadline and then signals it, so a wait in progress

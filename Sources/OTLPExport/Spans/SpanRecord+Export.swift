@@ -1,3 +1,4 @@
+import Tracing
 extension SpanValue {
     var exported: AttributeValue {
         switch self {

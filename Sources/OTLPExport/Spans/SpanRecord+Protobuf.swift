@@ -1,3 +1,4 @@
+import Tracing
 /// OTLP protobuf straight from span records, without building `ExportSpan`s: no strings or
 /// arrays are created per span on the exporter thread. Field by field the same choices as
 /// `OTLPProtobuf.writeSpan` (defaults omitted, AnyValue members always written, flags last), so

@@ -1,3 +1,4 @@
+import Tracing
 // gzip (RFC 1952) request bodies with zlib, for OTEL_EXPORTER_OTLP_COMPRESSION=gzip.
 
 import CZlib

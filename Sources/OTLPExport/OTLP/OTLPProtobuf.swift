@@ -1,3 +1,4 @@
+import Tracing
 // OTLP/protobuf encoding of an ExportTraceServiceRequest (POST /v1/traces,
 // Content-Type: application/x-protobuf), and decoding of the response's partial_success.
 //

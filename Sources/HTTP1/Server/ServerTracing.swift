@@ -1,5 +1,5 @@
-import HTTP1
 import Reactor
+import Tracing
 
 /// The telemetry of one loop's HTTP server: a SERVER span per request (continuing the caller's
 /// trace from `traceparent`/`tracestate`) with the semantic-convention attributes, and the
@@ -37,7 +37,7 @@ public final class ServerTracing: RequestObserver {
 
     public func traceID(_ token: UInt64) -> String {
         if let span = tracer.span(token: token) { return span.context.traceID.hexString }
-        return tracer.ids.nextTraceID().hexString
+        return tracer.freshTraceID().hexString
     }
 
     /// Every request is measured, with or without a span: the requests that find the span

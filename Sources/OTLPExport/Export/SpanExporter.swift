@@ -1,3 +1,4 @@
+import Tracing
 // The span exporter thread: one per process. Through `take` it moves batches of finished spans
 // out of their source (the loops' rings: RingSpanSource encodes them in their slots) as OTLP
 // ExportTraceServiceRequests, and POSTs them to the collector (or appends them as OTLP/JSON to a

@@ -1,3 +1,4 @@
+import Tracing
 /// What the exporter can send: `ExportSpan` values (tests, other producers) or the loops' raw
 /// `SpanRecord`s, which encode to protobuf directly.
 public protocol ExportableSpan {

@@ -3,9 +3,9 @@
 /// cut is remembered, so the exporter can count it.
 public struct InlineText: BitwiseCopyable {
     public static let capacity = 47
-    var bytes: InlineArray<47, UInt8> = InlineArray(repeating: 0)
-    var count: UInt8 = 0
-    var truncated = false
+    public internal(set) var bytes: InlineArray<47, UInt8> = InlineArray(repeating: 0)
+    public internal(set) var count: UInt8 = 0
+    public internal(set) var truncated = false
 
     public init() {}
 
@@ -33,8 +33,8 @@ public struct InlineText: BitwiseCopyable {
 /// A longer inline text for status messages (error descriptions).
 public struct InlineMessage: BitwiseCopyable {
     public static let capacity = 120
-    var bytes: InlineArray<120, UInt8> = InlineArray(repeating: 0)
-    var count: UInt8 = 0
+    public internal(set) var bytes: InlineArray<120, UInt8> = InlineArray(repeating: 0)
+    public internal(set) var count: UInt8 = 0
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import Tracing
 // The telemetry variables checked at start. `ExporterConfig.from` and `Sampler(environment:)`
 // fall back to defaults on a bad value, as the OpenTelemetry configuration spec allows; a
 // server that starts anyway and exports nowhere is worse than one that refuses to start, so

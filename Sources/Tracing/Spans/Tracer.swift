@@ -27,6 +27,9 @@ public final class Tracer {
     let sampler: Sampler
     let enabled: Bool
     var ids: IDGenerator
+
+    /// A trace id for an answer that has no span (an error body written before routing).
+    public func freshTraceID() -> TraceID { ids.nextTraceID() }
     private let open: UnsafeMutablePointer<SpanRecord>
     private var generations: [UInt32]
     private var recording: [Bool]

@@ -1,3 +1,4 @@
+import Tracing
 // OTLP/JSON encoding of an ExportTraceServiceRequest (POST /v1/traces, Content-Type: application/json),
 // per the OTLP specification's JSON Protobuf Encoding: the proto3 JSON mapping with lowerCamelCase
 // field names, except that trace_id / span_id / parent_span_id are lowercase hex (not base64), and

@@ -1,6 +1,8 @@
 // The exporter-side span model: the span ring converts its records into these on the exporter
 // thread, and OTLPProtobuf / OTLPJSON encode them. Plain values, no Foundation.
 
+import Tracing
+
 public enum AttributeValue: Equatable, Sendable {
     case string(String)
     case int(Int64)
@@ -22,16 +24,6 @@ public struct Attribute: Equatable, Sendable {
     public init(_ key: String, _ value: Int) { self.init(key: key, value: .int(Int64(value))) }
     public init(_ key: String, _ value: Double) { self.init(key: key, value: .double(value)) }
     public init(_ key: String, _ value: Bool) { self.init(key: key, value: .bool(value)) }
-}
-
-/// opentelemetry.proto.trace.v1.Span.SpanKind
-public enum SpanKind: Int32, Sendable {
-    case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
-}
-
-/// opentelemetry.proto.trace.v1.Status.StatusCode
-public enum StatusCode: Int32, Sendable {
-    case unset = 0, ok = 1, error = 2
 }
 
 public struct ExportEvent: Sendable {

@@ -1,3 +1,4 @@
+import Tracing
 // Hand-written protobuf wire format (https://protobuf.dev/programming-guides/encoding/):
 // varint, fixed32/fixed64 little-endian, length-delimited fields. No swift-protobuf, no Foundation.
 //

@@ -1,3 +1,4 @@
+import Tracing
 // Small parsers for the environment variables of ExporterConfig and resourceFromEnvironment.
 
 import Glibc

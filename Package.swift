@@ -29,17 +29,20 @@ let package = Package(
         .target(name: "OTLPExport", dependencies: ["Reactor", "Tracing", "HTTP1", "CZlib"], swiftSettings: settings),
         // The services' domain (validation, pricing, models, JSON) and their handler sets.
         .target(name: "ChainServices", dependencies: ["Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
+        // The composition: telemetry, pools, servers and services assembled from options, and
+        // the lifecycle. The executable and the tests both build the process through it.
+        .target(name: "ChainRuntime", dependencies: ["CSystem", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport", "ChainServices"], swiftSettings: settings),
         .executableTarget(
             name: "chain",
             dependencies: [
-                "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport", "ChainServices",
+                "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport", "ChainServices", "ChainRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
-        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
+        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "ChainRuntime", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
         .testTarget(name: "TelemetryTests", dependencies: ["Tracing", "Metrics", "OTLPExport", "Reactor", "HTTP1"], swiftSettings: settings),
     ]
 )

@@ -83,7 +83,7 @@ extension PGConnection {
         if state == .preparing {
             if failed { return lost("could not prepare statements") }
             state = .ready
-            backoff = 0
+            backoff = .zero
             loop.timers.cancel(timer)
             pool.connectionReady(self)
         }
@@ -140,8 +140,8 @@ extension PGConnection {
     }
 
     private func scheduleReconnect() {
-        backoff = backoff == 0 ? pool.config.reconnectMin : min(backoff * 2, pool.config.reconnectMax)
-        loop.timers.arm(timer, at: loop.now &+ backoff)
+        backoff = backoff == .zero ? pool.config.reconnectMin : min(backoff * 2, pool.config.reconnectMax)
+        loop.timers.arm(timer, at: loop.now + backoff)
     }
 
     func timerFired() {
@@ -162,7 +162,7 @@ extension PGConnection {
             q.finish(.failure(.timeout))
         }
         if let dead = silentSince, dead <= loop.now {
-            return lost("no answer from the server for \((loop.now &- lastHeard) / 1_000_000) ms")
+            return lost("no answer from the server for \((loop.now - lastHeard).milliseconds) ms")
         }
         armQueryTimer()
     }
@@ -171,17 +171,17 @@ extension PGConnection {
     /// allowed silence and the deadline of the first query still owed (the server is allowed its
     /// time). nil when nothing is owed. A sync owed with no query before it has no deadline of
     /// its own: only the silence counts.
-    private var silentSince: UInt64? {
+    private var silentSince: Instant? {
         guard inFlight > 0 else { return nil }
-        var owedDeadline: UInt64 = 0
+        var owedDeadline = Instant(nanoseconds: 0)
         for case .query(let q) in fifo[fifoHead...] { owedDeadline = q.deadline; break }
-        return max(lastHeard &+ pool.config.peerSilenceLimit, owedDeadline)
+        return max(lastHeard + pool.config.peerSilenceLimit, owedDeadline)
     }
 
     private func armQueryTimer() {
         guard state == .ready else { return }
-        var next = silentSince ?? .max
+        var next = silentSince ?? .distantFuture
         for case .query(let q) in fifo[fifoHead...] where !q.isDone { next = min(next, q.deadline) }
-        if next == .max { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
+        if next == .distantFuture { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }
 }

@@ -21,10 +21,10 @@ final class PGConnection: IOHandler, TickObserver {
     var batchFailed = false
     var heldWrites: [(PGQuery, OpaquePointer)] = []
     var aborted: [PGQuery] = []
-    var backoff: UInt64 = 0
+    var backoff = TimeAmount.zero
     /// When the server last answered, or when it was last given work while idle: the start of
     /// its current silence (see `PGConfig.peerSilenceLimit`).
-    var lastHeard: UInt64 = 0
+    var lastHeard = Instant(nanoseconds: 0)
     var paramBytes: [UInt8] = []
     var paramOffsets: [Int] = []
     lazy var timer = LoopTimer { [unowned self] in self.timerFired() }
@@ -60,7 +60,7 @@ final class PGConnection: IOHandler, TickObserver {
         fd = PQsocket(c)
         // libpq's contract: start as if PQconnectPoll had asked for writability.
         loop.register(fd, self, interest: .write)
-        loop.timers.arm(timer, at: loop.now &+ pool.config.connectTimeout)
+        loop.timers.arm(timer, at: loop.now + pool.config.connectTimeout)
     }
 
     private func pollConnect() {
@@ -90,12 +90,12 @@ final class PGConnection: IOHandler, TickObserver {
             guard PQsendPrepare(c, s.name, s.sql, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
             fifo.append(.prepare)
         }
-        if pool.config.minWriteBudget > 0 {
+        if pool.config.minWriteBudget > .zero {
             guard PQsendPrepare(c, Self.guardName, Self.guardStatement, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
             fifo.append(.prepare)
         }
         unsynced = 1
-        loop.timers.arm(timer, at: loop.now &+ pool.config.connectTimeout)
+        loop.timers.arm(timer, at: loop.now + pool.config.connectTimeout)
         sync()
     }
 
@@ -110,8 +110,8 @@ final class PGConnection: IOHandler, TickObserver {
     func send(_ q: PGQuery) {
         guard let c = conn, state == .ready else { return pool.retry(q) }
         let stmt = pool.statements[q.statement]
-        if stmt.isWrite && pool.config.minWriteBudget > 0 && !guarded {
-            guard sendGuard(c, notAfter: q.deadline &- pool.config.minWriteBudget) else {
+        if stmt.isWrite && pool.config.minWriteBudget > .zero && !guarded {
+            guard sendGuard(c, notAfter: q.deadline - pool.config.minWriteBudget) else {
                 lost("send failed: \(errorMessage)")
                 return pool.retry(q)
             }
@@ -139,10 +139,8 @@ final class PGConnection: IOHandler, TickObserver {
     static let guardName = "chain_deadline_guard"
     static let guardStatement = "SELECT CASE WHEN clock_timestamp() <= to_timestamp($1::float8) THEN 0 ELSE 1 / (random() * 0)::int END"
 
-    private func sendGuard(_ c: OpaquePointer, notAfter: UInt64) -> Bool {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let wallNanos = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + Int64(notAfter) - Int64(loop.now)
+    private func sendGuard(_ c: OpaquePointer, notAfter: Instant) -> Bool {
+        let wallNanos = Int64(Reactor.wallNanos()) + Int64(notAfter.nanoseconds) - Int64(loop.now.nanoseconds)
         let text = String(wallNanos / 1_000_000_000) + "." + String(1_000_000_000 + wallNanos % 1_000_000_000).dropFirst()
         let ok = text.withCString { value -> Int32 in
             var values: [UnsafePointer<CChar>?] = [value]

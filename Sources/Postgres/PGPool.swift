@@ -11,7 +11,7 @@ public final class PGPool {
     private(set) var params: PGConnectParams
     private(set) var cParams: CConnectParams
     private var resolving = false
-    private var lastResolve: UInt64 = 0
+    private var lastResolve: Instant?
     private var connections: [PGConnection] = []
     private var ready: [PGConnection] = []
     private var waiting: [PGQuery] = []
@@ -54,7 +54,7 @@ public final class PGPool {
 
     /// Runs statement number `statement` with `params`; `completion` runs once on this loop.
     /// For a write, success means its transaction committed.
-    public func query(_ statement: Int, _ params: [PGParam] = [], deadline: UInt64,
+    public func query(_ statement: Int, _ params: [PGParam] = [], deadline: Instant,
                       _ completion: @escaping PGCompletion) {
         if let bad = params.firstIndex(where: { !$0.isSendable }) {
             return completion(.failure(.invalidParameter(bad + 1)))
@@ -64,7 +64,7 @@ public final class PGPool {
 
     func dispatch(_ q: PGQuery) {
         if closed { return q.finish(.failure(.shuttingDown)) }
-        if statements[q.statement].isWrite && config.minWriteBudget > 0 && q.deadline < loop.now &+ config.minWriteBudget {
+        if statements[q.statement].isWrite && config.minWriteBudget > .zero && q.deadline < loop.now + config.minWriteBudget {
             return q.finish(.failure(.notSent))
         }
         if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
@@ -109,7 +109,7 @@ public final class PGPool {
     /// at most once a second; later connects use the answer. Loop thread only.
     private func lookUpHostAgain() {
         guard params.resolvedFromHost, !resolving, !closed,
-              lastResolve == 0 || loop.now &- lastResolve >= 1_000_000_000 else { return }
+              lastResolve.map({ self.loop.now - $0 >= .seconds(1) }) ?? true else { return }
         resolving = true
         lastResolve = loop.now
         let current = params, loop = self.loop

@@ -1,14 +1,15 @@
+import Reactor
 /// A query on its way through a pool: kept until its result is final, so it can be re-sent
 /// when another query's error aborted its batch.
 final class PGQuery {
     let statement: Int
     let params: [PGParam]
-    let deadline: UInt64
+    let deadline: Instant
     var completion: PGCompletion?
     var attempts = 0
     let stats: PGPoolStats
 
-    init(statement: Int, params: [PGParam], deadline: UInt64, stats: PGPoolStats, completion: @escaping PGCompletion) {
+    init(statement: Int, params: [PGParam], deadline: Instant, stats: PGPoolStats, completion: @escaping PGCompletion) {
         self.statement = statement
         self.params = params
         self.deadline = deadline

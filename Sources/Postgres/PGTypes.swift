@@ -1,3 +1,5 @@
+import Reactor
+
 /// A statement prepared once on every connection of a pool and then sent by name.
 /// `isWrite` decides when its result is final: a read's result is delivered as soon as it
 /// arrives; a write's only once the batch's Sync confirms the implicit transaction committed.
@@ -81,12 +83,10 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
 public typealias PGCompletion = (Result<PGRows, PGError>) -> Void
 
 public struct PGConfig: Sendable {
-    /// libpq connection string or URI (DATABASE_URL).
-    public var url: String
     public var connectionsPerLoop = 2
-    public var connectTimeout: UInt64 = 5_000_000_000
-    public var reconnectMin: UInt64 = 50_000_000
-    public var reconnectMax: UInt64 = 2_000_000_000
+    public var connectTimeout = TimeAmount.seconds(5)
+    public var reconnectMin = TimeAmount.milliseconds(50)
+    public var reconnectMax = TimeAmount.seconds(2)
     /// Times a query may be re-sent because another query's error aborted its batch.
     public var maxRetries = 3
     /// Queries allowed to wait for a ready connection, per pool. Beyond it a query fails with
@@ -96,7 +96,7 @@ public struct PGConfig: Sendable {
     /// server for this long is taken for dead and replaced: the peer vanished without a reset
     /// (a host gone, a proxy or NAT that dropped the flow), which TCP alone may never report.
     /// Detection takes max(this, the query's budget); keep both under 10 s.
-    public var peerSilenceLimit: UInt64 = 5_000_000_000
+    public var peerSilenceLimit = TimeAmount.seconds(5)
     /// Benchmark switch: close every query with its own Sync instead of one Sync per loop
     /// iteration, to measure what batching adds. Leave off.
     public var syncEachQuery = false
@@ -105,9 +105,9 @@ public struct PGConfig: Sendable {
     /// `statement_timeout` (`serverTimeouts`) plus the network's share, and the server always
     /// stops a write before its client deadline passes, so the client learns the outcome
     /// (README "Timeouts, retries and idempotency keys"). 0: no minimum.
-    public var minWriteBudget: UInt64 = 0
+    public var minWriteBudget = TimeAmount.zero
     /// `statement_timeout`, `lock_timeout` and `idle_in_transaction_session_timeout` (ms) set on
     /// every connection of the pool (startup `options`); nil leaves the server's defaults.
     public var serverTimeouts: (statement: Int, lock: Int, idleInTransaction: Int)?
-    public init(url: String) { self.url = url }
+    public init() {}
 }

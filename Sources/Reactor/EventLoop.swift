@@ -11,8 +11,8 @@ public final class EventLoop {
     private var handlers: [IOHandler?] = []
     public let timers: TimerWheel
     public let buffers: BufferPool
-    /// Monotonic time of the current iteration (ns): one clock read per wake-up.
-    public private(set) var now: UInt64
+    /// Monotonic time of the current iteration: one clock read per wake-up.
+    public private(set) var now: Instant
     private var observers: [TickObserver] = []
     private var localTasks: [() -> Void] = []
     private var spareTasks: [() -> Void] = []
@@ -22,9 +22,6 @@ public final class EventLoop {
     private var running = false
     private var threadID: pthread_t?     // guarded by remoteLock
     private nonisolated(unsafe) var ownerThread: pthread_t? = nil
-    private var jobs: [UnownedJob] = []
-    private var spareJobs: [UnownedJob] = []
-    public private(set) lazy var executor = LoopExecutor(loop: self)
 
     struct RemoteQueue {
         var tasks: [() -> Void] = []
@@ -33,7 +30,7 @@ public final class EventLoop {
 
     public init(index: Int, bufferSize: Int = 16 * 1024) {
         self.index = index
-        now = monotonicNanos()
+        now = Instant.now()
         timers = TimerWheel(now: now)
         buffers = BufferPool(size: bufferSize)
         wakeFD = cs_eventfd()
@@ -112,8 +109,6 @@ public final class EventLoop {
         ownerThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
     }
 
-    func enqueueJob(_ job: UnownedJob) { jobs.append(job) }
-
     // MARK: running
 
     /// Runs the loop on the calling thread until `stop()`.
@@ -134,10 +129,10 @@ public final class EventLoop {
             publishedCtlFailures.store(poller.ctlFailures, ordering: .relaxed)
         }
         // A refused descriptor is reported this iteration, not after a full sleep.
-        let idle = localTasks.isEmpty && jobs.isEmpty && poller.refused.isEmpty
+        let idle = localTasks.isEmpty && poller.refused.isEmpty
         let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
-        now = monotonicNanos()
+        now = Instant.now()
         if !poller.refused.isEmpty { reportRefused() }
         for ev in events {
             let fd = Int32(truncatingIfNeeded: ev.data)
@@ -180,21 +175,15 @@ public final class EventLoop {
             for t in spareTasks { t() }
             spareTasks.removeAll(keepingCapacity: true)
         }
-        if !jobs.isEmpty {
-            swap(&jobs, &spareJobs)
-            let exec = executor.asUnownedTaskExecutor()
-            for j in spareJobs { j.runSynchronously(on: exec) }
-            spareJobs.removeAll(keepingCapacity: true)
-        }
     }
 
     // MARK: timers
 
     /// A one-shot timer for non-hot paths (allocates a LoopTimer); returns it so it can be cancelled.
     @discardableResult
-    public func schedule(afterNanos delay: UInt64, _ action: @escaping () -> Void) -> LoopTimer {
+    public func schedule(after delay: TimeAmount, _ action: @escaping () -> Void) -> LoopTimer {
         let t = LoopTimer(action)
-        timers.arm(t, at: monotonicNanos() &+ delay)
+        timers.arm(t, at: Instant.now() + delay)
         return t
     }
 }

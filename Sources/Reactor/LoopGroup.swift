@@ -39,11 +39,11 @@ public final class LoopGroup: @unchecked Sendable {
 
     public var runningCount: Int { running.load(ordering: .acquiring) }
 
-    /// Waits until every loop has returned from `run`, or the deadline (ns, monotonic) passes.
+    /// Waits until every loop has returned from `run`, or the deadline passes.
     /// Returns true when all loops finished.
-    public func wait(until deadline: UInt64) -> Bool {
+    public func wait(until deadline: Instant) -> Bool {
         while runningCount > 0 {
-            if monotonicNanos() >= deadline { return false }
+            if Instant.now() >= deadline { return false }
             usleep(2_000)
         }
         for t in threads { t.join() }

@@ -26,10 +26,11 @@ public final class TimerWheel {
     private var currentTick: UInt64
     public private(set) var count = 0
 
-    public init(now: UInt64) { currentTick = now / Self.tickNanos }
+    public init(now: Instant) { currentTick = now.nanoseconds / Self.tickNanos }
 
-    /// Arms (or re-arms) `timer` to fire at monotonic time `deadline` (ns).
-    public func arm(_ timer: LoopTimer, at deadline: UInt64) {
+    /// Arms (or re-arms) `timer` to fire at `when`.
+    public func arm(_ timer: LoopTimer, at when: Instant) {
+        let deadline = when.nanoseconds
         if timer.isArmed { unlink(timer) }
         timer.firing = false
         // Never schedule into the slot being processed: a timer fires at the earliest next tick.
@@ -77,7 +78,8 @@ public final class TimerWheel {
     }
 
     /// Fires every timer whose deadline is at or before `now`.
-    public func advance(to now: UInt64) {
+    public func advance(to instant: Instant) {
+        let now = instant.nanoseconds
         let target = now / Self.tickNanos
         if target <= currentTick { return }
         // After a long stall one revolution visits every slot; more would revisit them.

@@ -1,3 +1,4 @@
+import ChainRuntime
 import ArgumentParser
 import Glibc
 import Postgres
@@ -22,7 +23,7 @@ struct BenchDB: ParsableCommand {
 
     func run() throws {
         let params = try PGConnectParams.parse(url)
-        var config = PGConfig(url: url)
+        var config = PGConfig()
         config.connectionsPerLoop = connections
         config.syncEachQuery = syncEachQuery
         let statements = [
@@ -31,8 +32,8 @@ struct BenchDB: ParsableCommand {
         ]
         let group = LoopGroup(count: loops)
         let done = Atomic<Int>(0), errors = Atomic<Int>(0)
-        let stopAt = monotonicNanos() + UInt64(seconds) * 1_000_000_000 + 1_000_000_000
-        let measureFrom = monotonicNanos() + 1_000_000_000   // one second of warm-up
+        let stopAt = Instant.now() + .seconds(UInt64(seconds) + 1)
+        let measureFrom = Instant.now() + .seconds(1)   // one second of warm-up
         let kind = self.kind, depth = self.depth
         try group.start { loop in
             let pool = PGPool(loop: loop, config: config, params: params, statements: statements)
@@ -43,7 +44,7 @@ struct BenchDB: ParsableCommand {
                 seq += 1
                 let id = seq % 10000 + 1
                 let (stmt, p): (Int, [PGParam]) = kind == .select ? (0, [.int(id)]) : (1, [.text("bench-\(seq)"), .int(id)])
-                pool.query(stmt, p, deadline: loop.now + 10_000_000_000) { r in
+                pool.query(stmt, p, deadline: loop.now + .seconds(10)) { r in
                     if loop.now >= measureFrom {
                         if case .success = r { done.add(1, ordering: .relaxed) } else { errors.add(1, ordering: .relaxed) }
                     }
@@ -52,7 +53,7 @@ struct BenchDB: ParsableCommand {
             }
             for _ in 0..<depth { issue() }
         }
-        _ = group.wait(until: stopAt + 5_000_000_000)
+        _ = group.wait(until: stopAt + .seconds(5))
         let n = done.load(ordering: .relaxed)
         print("queries=\(n) errors=\(errors.load(ordering: .relaxed)) qps=\(n / seconds)")
     }

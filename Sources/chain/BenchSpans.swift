@@ -1,3 +1,4 @@
+import ChainRuntime
 import ArgumentParser
 import Glibc
 import Reactor

@@ -1,7 +1,6 @@
 import ArgumentParser
+import ChainRuntime
 import Glibc
-import Tracing
-import Metrics
 import OTLPExport
 
 /// Configuration of `chain serve` that cannot work stops it before anything starts, with every
@@ -14,7 +13,8 @@ enum StartupChecks {
             problems.append("PORT=\(p): expected a port number (0-65535)")
         }
         for (flag, value) in [("--shutdown-timeout", serve.shutdownTimeout), ("--keep-alive-timeout", serve.keepAliveTimeout),
-                              ("--header-timeout", serve.headerTimeout), ("--db-connections", serve.dbConnections)] where value < 1 {
+                              ("--header-timeout", serve.headerTimeout), ("--request-timeout", serve.requestTimeout),
+                              ("--db-connections", serve.dbConnections)] where value < 1 {
             problems.append("\(flag) \(value): expected 1 or more")
         }
         if !serve.nextServiceURL.isEmpty, !isHostPortURL(serve.nextServiceURL) {

@@ -8,67 +8,46 @@ import Metrics
 import OTLPExport
 import XCTest
 @testable import ChainServices
+import ChainRuntime
 
 /// The three services on one loop against the test's PostgreSQL, calling each other over
 /// loopback HTTP (as `chain serve --service all`), plus `psql` for what a test does to the
 /// database behind their back: hold a lock, count rows.
 final class LiveChain {
     let url: String
-    let group = LoopGroup(count: 1)
-    var servers: [HTTPServer] = []
+    let app: ChainApp
     var tracers: [ServiceName: Tracer] = [:]
     var ports: [ServiceName: Int] = [:]
     var registries: [ServiceName: MetricsRegistry] = [:]
 
+    /// Built as `chain serve --service all` builds it (`ChainApp`), with free ports, one loop,
+    /// one connection per pool, and the spans left in the rings for the test to read.
     init() throws {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
             throw XCTSkip("DATABASE_URL not set: run ./scripts/test.sh")
         }
         self.url = url
-        var routers: [ServiceName: Router] = [:]
-        for name in ServiceName.allCases {
-            var config = ServerConfig()
-            config.host = "127.0.0.1"
-            config.port = 0
-            let router = Router()
-            let server = HTTPServer(config: config, router: router)
-            try server.bind(loopCount: 1)
-            ports[name] = server.port
-            routers[name] = router
-            servers.append(server)
-            let tracer = Tracer(sampler: Sampler(), enabled: true)
-            tracers[name] = tracer
-            server.observerFactory = { _ in ServerTracing(tracer: tracer, serverPort: server.port) }
+        var options = ChainOptions()
+        options.serving = .services(ServiceName.allCases)
+        options.server.host = "127.0.0.1"
+        for name in ServiceName.allCases { options.servicePorts[name] = 0 }
+        options.loops = 1
+        options.databaseURL = url
+        options.dbConnectionsPerLoop = 1
+        options.exportSpans = false
+        app = try ChainApp(options)
+        let loop = app.group.loops[0]
+        for unit in app.units {
+            let name = ServiceName(rawValue: unit.name)!
+            ports[name] = unit.server.port
+            tracers[name] = unit.telemetry.tracers[loop]
+            registries[name] = unit.telemetry.metrics
         }
-        var services: [ChainService] = []
-        for name in ServiceName.allCases {
-            let next: String? = name == .user ? "http://127.0.0.1:\(ports[.order]!)" : name == .order ? "http://127.0.0.1:\(ports[.audit]!)" : nil
-            let tracer = tracers[name]!
-            let registry = MetricsRegistry(loopCount: 1)
-            registries[name] = registry
-            let s = try ChainService(name: name, loopCount: 1, databaseURL: url, connectionsPerLoop: 1, nextURL: next,
-                                     metrics: ServiceMetrics(registry: registry)) { _ in tracer }
-            s.register(on: routers[name]!)
-            services.append(s)
-        }
-        let all = servers, svcs = services
-        try group.start { loop in
-            for s in svcs { s.start(on: loop) }
-            for s in all { s.start(on: loop) }
-        }
-        let loops = group.loops
-        try Self.waitUntil("the pools' connections ready and the servers started", timeout: 10_000_000_000) {
-            svcs.allSatisfy { $0.poolStats.allSatisfy { $0.ready == $0.configured } }
-                && all.allSatisfy { s in loops.allSatisfy { s.isStarted(on: $0) } }
-        }
+        try app.start()
+        try Self.waitUntil("the pools' connections ready", timeout: 10_000_000_000) { [app] in app.servicesReady }
     }
 
-    func stop() {
-        for s in servers { s.shutdown(group) { _ in } }
-        nonisolated(unsafe) let l = group.loops.first
-        l?.execute { l?.stop() }
-        _ = group.wait(until: monotonicNanos() + 3_000_000_000)
-    }
+    func stop() { app.shutdown() }
 
     struct Timeout: Error, CustomStringConvertible { let description: String }
 

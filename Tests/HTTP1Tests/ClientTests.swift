@@ -18,7 +18,7 @@ final class ClientTests: XCTestCase {
     override func tearDown() {
         nonisolated(unsafe) let l = clientGroup.loops[0]
         l.execute { l.stop() }
-        _ = clientGroup.wait(until: monotonicNanos() + 2_000_000_000)
+        _ = clientGroup.wait(until: Instant.now() + .nanoseconds(2_000_000_000))
         _ = server.stop()
     }
 
@@ -55,7 +55,7 @@ final class ClientTests: XCTestCase {
                 guard i <= 3 else { return }
                 var req = ClientRequest(method: .POST, path: "/echo", contentType: "text/plain", body: Array("m\(i)".utf8))
                 req.headers.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-                client.send(req, deadline: loop.now + 2_000_000_000) { r in
+                client.send(req, deadline: loop.now + .nanoseconds(2_000_000_000)) { r in
                     done(Self.outcome(r))
                     next(i + 1)
                 }
@@ -77,7 +77,7 @@ final class ClientTests: XCTestCase {
         let out = run(10) { loop, done in
             let client = HTTPClient(loop: loop, address: addr, hostHeader: "test", config: config)
             for i in 0..<10 {
-                client.send(ClientRequest(method: .GET, path: "/users/\(i)"), deadline: loop.now + 3_000_000_000) {
+                client.send(ClientRequest(method: .GET, path: "/users/\(i)"), deadline: loop.now + .nanoseconds(3_000_000_000)) {
                     done(Self.outcome($0))
                 }
             }
@@ -94,10 +94,10 @@ final class ClientTests: XCTestCase {
         let dead = try SocketAddress.resolve(host: "127.0.0.1", port: deadPort)
         let live = try SocketAddress.resolve(host: "127.0.0.1", port: server.port)
         let out = run(2) { loop, done in
-            HTTPClient(loop: loop, address: dead, hostHeader: "x").send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + 1_000_000_000) {
+            HTTPClient(loop: loop, address: dead, hostHeader: "x").send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(1_000_000_000)) {
                 done(Self.outcome($0))
             }
-            HTTPClient(loop: loop, address: live, hostHeader: "x").send(ClientRequest(method: .GET, path: "/slow"), deadline: loop.now + 100_000_000) {
+            HTTPClient(loop: loop, address: live, hostHeader: "x").send(ClientRequest(method: .GET, path: "/slow"), deadline: loop.now + .nanoseconds(100_000_000)) {
                 done(Self.outcome($0))
             }
         }
@@ -117,7 +117,7 @@ final class ClientTests: XCTestCase {
         let first = run(1) { loop, done in
             client = HTTPClient(loop: loop, address: stale, hostHeader: "x")
             resolver.watch(client)
-            client.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + 1_000_000_000) { done(Self.outcome($0)) }
+            client.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + .nanoseconds(1_000_000_000)) { done(Self.outcome($0)) }
         }
         // Refused, or (if the lookup beat the immediate retry) answered from the new address.
         XCTAssertTrue(first.first?.error == .connectFailed(ECONNREFUSED) || first.first?.status == 200, "\(first)")
@@ -128,7 +128,7 @@ final class ClientTests: XCTestCase {
         repeat {
             usleep(20_000)
             later = run(1) { loop, done in
-                c!.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + 1_000_000_000) { done(Self.outcome($0)) }
+                c!.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + .nanoseconds(1_000_000_000)) { done(Self.outcome($0)) }
             }
         } while later.first?.status != 200 && monotonicNanos() < deadline
         XCTAssertEqual(later.first?.status, 200, "\(later)")
@@ -142,7 +142,7 @@ final class ClientTests: XCTestCase {
         let addr = try SocketAddress.resolve(host: "127.0.0.1", port: canned.port)
         let out = run(1) { loop, done in
             let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
-            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + 2_000_000_000) { done(Self.outcome($0)) }
+            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(2_000_000_000)) { done(Self.outcome($0)) }
         }
         canned.join()
         XCTAssertEqual(out.count, 1)
@@ -166,7 +166,7 @@ final class ClientTests: XCTestCase {
             let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
             func next(_ i: Int) {
                 guard i < 4 else { return }
-                client.send(ClientRequest(method: .GET, path: "/\(i)"), deadline: loop.now + 2_000_000_000) {
+                client.send(ClientRequest(method: .GET, path: "/\(i)"), deadline: loop.now + .nanoseconds(2_000_000_000)) {
                     done(Self.outcome($0))
                     next(i + 1)
                 }
@@ -191,10 +191,10 @@ final class ClientTests: XCTestCase {
         let addr = try SocketAddress.resolve(host: "127.0.0.1", port: canned.port)
         let out = run(2) { loop, done in
             let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
-            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + 2_000_000_000) {
+            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(2_000_000_000)) {
                 done(Self.outcome($0))
-                loop.schedule(afterNanos: 150_000_000) {
-                    client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + 2_000_000_000) {
+                loop.schedule(after: .nanoseconds(150_000_000)) {
+                    client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(2_000_000_000)) {
                         done(Self.outcome($0))
                     }
                 }

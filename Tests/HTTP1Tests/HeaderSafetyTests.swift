@@ -40,7 +40,7 @@ final class HeaderSafetyTests: XCTestCase {
         defer {
             nonisolated(unsafe) let l = group.loops[0]
             l.execute { l.stop() }
-            _ = group.wait(until: monotonicNanos() + 2_000_000_000)
+            _ = group.wait(until: Instant.now() + .nanoseconds(2_000_000_000))
         }
         let addr = try SocketAddress.resolve(host: "127.0.0.1", port: server.port)
         nonisolated(unsafe) var outcomes: [String] = []
@@ -48,9 +48,9 @@ final class HeaderSafetyTests: XCTestCase {
         nonisolated(unsafe) let loop = group.loops[0]
         loop.execute {
             let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
-            client.send(ClientRequest(method: .GET, path: "/health\r\nX-Injected: 1"), deadline: loop.now + 2_000_000_000) { r in
+            client.send(ClientRequest(method: .GET, path: "/health\r\nX-Injected: 1"), deadline: loop.now + .nanoseconds(2_000_000_000)) { r in
                 if case .failure(let e) = r { outcomes.append("\(e)") } else { outcomes.append("sent") }
-                client.send(ClientRequest(method: .GET, path: "/health"), deadline: loop.now + 2_000_000_000) { r in
+                client.send(ClientRequest(method: .GET, path: "/health"), deadline: loop.now + .nanoseconds(2_000_000_000)) { r in
                     if case .response(let resp) = r { outcomes.append("\(resp.status)") } else { outcomes.append("failed") }
                     done.signal()
                 }

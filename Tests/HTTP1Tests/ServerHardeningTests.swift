@@ -10,7 +10,7 @@ final class ServerHardeningTests: XCTestCase {
     /// the loop, and every other connection on it, for as long as it kept sending.
     func testFloodAfterAnErrorDoesNotStallTheLoop() throws {
         var c = TestServer.quickConfig()
-        c.lingerTimeout = 5_000_000_000   // only the byte caps may end the flood early
+        c.lingerTimeout = .nanoseconds(5_000_000_000)   // only the byte caps may end the flood early
         let server = try TestServer(config: c, loops: 1)
         defer { _ = server.stop() }
         let flooder = try RawClient(port: server.port)
@@ -86,7 +86,7 @@ final class ServerHardeningTests: XCTestCase {
             TestServer.defaultRoutes(r)
             r.add(.POST, "/hold") { req, res in
                 holding.store(true, ordering: .relaxed)
-                res.loop.schedule(afterNanos: 150_000_000) {
+                res.loop.schedule(after: .nanoseconds(150_000_000)) {
                     let body = String(decoding: req.body, as: UTF8.self)
                     seen.withLock { $0.append(body) }
                     res.respond(status: 200, body: req.body)
@@ -159,7 +159,7 @@ final class ServerHardeningTests: XCTestCase {
             r.add(.GET, "/health", admission: .always) { _, res in res.respond(status: 200, body: "{}") }
             r.add(.GET, "/slow") { _, res in
                 started.add(1, ordering: .relaxed)
-                res.loop.schedule(afterNanos: 300_000_000) { res.respond(status: 200, body: "{\"slow\":true}") }
+                res.loop.schedule(after: .nanoseconds(300_000_000)) { res.respond(status: 200, body: "{\"slow\":true}") }
             }
         }
         defer { _ = server.stop() }

@@ -26,7 +26,7 @@ final class ServerTimeoutTests: XCTestCase {
 
     func testIdleKeepAliveTimeoutCloses() throws {
         var config = TestServer.quickConfig()
-        config.keepAliveTimeout = 200_000_000
+        config.keepAliveTimeout = .nanoseconds(200_000_000)
         let server = try TestServer(config: config)
         defer { _ = server.stop() }
         let c = try RawClient(port: server.port)
@@ -35,15 +35,17 @@ final class ServerTimeoutTests: XCTestCase {
         XCTAssertTrue(c.isClosedByPeer())
     }
 
-    func testHandlerMissingItsDeadlineGets503() throws {
+    /// The handler may have committed something: the outcome is unknown, so 504, not 503.
+    func testHandlerMissingItsDeadlineGets504() throws {
         var config = TestServer.quickConfig()
-        config.requestTimeout = 200_000_000
+        config.requestTimeout = .nanoseconds(200_000_000)
         let server = try TestServer(config: config)
         defer { _ = server.stop() }
         let c = try RawClient(port: server.port)
         c.send("GET /never HTTP/1.1\r\nHost: x\r\n\r\n")
         let r = c.readResponse()
-        XCTAssertEqual(r?.status, 503)
+        XCTAssertEqual(r?.status, 504)
+        XCTAssertTrue(r?.body.contains("upstream_timeout") ?? false, r?.body ?? "")
         XCTAssertEqual(r?.header("connection"), "close")
     }
 
@@ -71,23 +73,6 @@ final class ServerTimeoutTests: XCTestCase {
             usleep(10_000)
         } while monotonicNanos() < deadline
         XCTAssertEqual(total, 1001)
-    }
-
-    func testHandoffAcceptSpreadsConnectionsOverLoops() throws {
-        var config = TestServer.quickConfig()
-        config.acceptMode = .handoff
-        let server = try TestServer(config: config, loops: 2)
-        defer { _ = server.stop() }
-        // Until a loop has started, the acceptor keeps connections itself: wait for both.
-        let ready = monotonicNanos() + 2_000_000_000
-        while !server.group.loops.allSatisfy({ server.server.isStarted(on: $0) }) && monotonicNanos() < ready { usleep(1000) }
-        let clients = try (0..<6).map { _ in try RawClient(port: server.port) }
-        for (i, c) in clients.enumerated() {
-            c.send("GET /users/\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
-            XCTAssertEqual(c.readResponse()?.body, "{\"id\":\(i)}")
-        }
-        let perLoop = server.group.loops.map { server.server.connectionCount(on: $0) }
-        XCTAssertEqual(perLoop, [3, 3], "loop 0 accepts, the loops take turns")
     }
 
     func testGracefulShutdownFinishesInFlightRequests() throws {

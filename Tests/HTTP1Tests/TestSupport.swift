@@ -123,9 +123,8 @@ final class TestServer {
         var c = config
         c.host = "127.0.0.1"
         c.port = 0
-        server = HTTPServer(config: c, router: router)
         group = LoopGroup(count: loops)
-        try server.bind(loopCount: loops)
+        server = try HTTPServer(config: c, router: router, group: group)
         let s = server
         try group.start { loop in s.start(on: loop) }
     }
@@ -134,11 +133,11 @@ final class TestServer {
 
     static func quickConfig() -> ServerConfig {
         var c = ServerConfig()
-        c.headerTimeout = 400_000_000
-        c.bodyTimeout = 400_000_000
-        c.keepAliveTimeout = 5_000_000_000
-        c.requestTimeout = 1_000_000_000
-        c.lingerTimeout = 300_000_000
+        c.headerTimeout = .milliseconds(400)
+        c.bodyTimeout = .milliseconds(400)
+        c.keepAliveTimeout = .seconds(5)
+        c.requestTimeout = .seconds(1)
+        c.lingerTimeout = .milliseconds(300)
         return c
     }
 
@@ -159,18 +158,14 @@ final class TestServer {
         }
         r.add(.GET, "/slow") { _, res in
             slowStarted.add(1, ordering: .relaxed)
-            res.loop.schedule(afterNanos: 300_000_000) { res.respond(status: 200, body: "{\"slow\":true}") }
+            res.loop.schedule(after: .nanoseconds(300_000_000)) { res.respond(status: 200, body: "{\"slow\":true}") }
         }
         r.add(.GET, "/never") { _, _ in }
-        r.addAsync(.GET, "/async") { req in
-            await Task.yield()
-            return Response(status: 200, body: Array("{\"route\":\"\(req.route)\"}".utf8))
-        }
     }
 
     /// Graceful shutdown, as the CLI does it; returns true when every loop stopped in time.
     func stop(deadlineMs: UInt64 = 3000) -> Bool {
         server.shutdown(group) { loop in loop.stop() }
-        return group.wait(until: monotonicNanos() + deadlineMs * 1_000_000)
+        return group.wait(until: Instant.now() + .milliseconds(deadlineMs))
     }
 }

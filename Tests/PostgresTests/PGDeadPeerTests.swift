@@ -27,7 +27,7 @@ final class PGDeadPeerTests: XCTestCase {
         let proxy = try TCPProxy(targetPort: port)
         defer { proxy.stop() }
         let viaProxy = "host=127.0.0.1 port=\(proxy.port) user=\(direct.get("user") ?? "postgres") dbname=\(direct.get("dbname") ?? "chain") connect_timeout=2"
-        let h = try PoolHarness(url: viaProxy, connections: 2) { $0.connectTimeout = 2_000_000_000 }
+        let h = try PoolHarness(url: viaProxy, connections: 2) { $0.connectTimeout = .nanoseconds(2_000_000_000) }
         defer { h.stop() }
         h.waitReady(2)
         XCTAssertEqual(echo(h, 1, deadlineMs: 2000), "1")
@@ -38,7 +38,7 @@ final class PGDeadPeerTests: XCTestCase {
         nonisolated(unsafe) var answers: [(PGError?, UInt64)] = []
         XCTAssertTrue(h.onLoop(expect: 4) { pool, done in
             for i in 0..<4 {
-                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: pool.loop.now + 1_000_000_000) { r in
+                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: pool.loop.now + .nanoseconds(1_000_000_000)) { r in
                     if case .failure(let e) = r { answers.append((e, monotonicNanos())) } else { answers.append((nil, monotonicNanos())) }
                     done()
                 }
@@ -72,7 +72,7 @@ final class PGDeadPeerTests: XCTestCase {
     private func echo(_ h: PoolHarness, _ v: Int64, deadlineMs: UInt64) -> String {
         nonisolated(unsafe) var out = "no answer"
         _ = h.onLoop(timeoutMs: deadlineMs + 2000) { pool, done in
-            pool.query(S.echo.rawValue, [.int(v)], deadline: pool.loop.now + deadlineMs * 1_000_000) { r in
+            pool.query(S.echo.rawValue, [.int(v)], deadline: pool.loop.now + .milliseconds(UInt64(deadlineMs))) { r in
                 switch r {
                 case .success(let rows): out = rows.string(0, 0)
                 case .failure(let e): out = e.kind

@@ -7,11 +7,11 @@ import XCTest
 /// No server is needed: the pool points at a port where nothing listens, so nothing gets ready.
 final class PGPoolAdmissionTests: XCTestCase {
     private func withUnreadyPool(maxWaiting: Int, _ body: @escaping @Sendable (PGPool, EventLoop) -> Void) throws {
-        var config = PGConfig(url: "postgresql://postgres@127.0.0.1:9/chain")
+        var config = PGConfig()
         config.connectionsPerLoop = 1
         config.maxWaiting = maxWaiting
-        config.reconnectMin = 1_000_000_000
-        let params = try PGConnectParams.parse(config.url)
+        config.reconnectMin = .nanoseconds(1_000_000_000)
+        let params = try PGConnectParams.parse("postgresql://postgres@127.0.0.1:9/chain")
         let group = LoopGroup(count: 1)
         let c = config
         try group.start { loop in
@@ -20,16 +20,16 @@ final class PGPoolAdmissionTests: XCTestCase {
             pool.start()
             nonisolated(unsafe) let p = pool
             body(p, loop)
-            loop.schedule(afterNanos: 300_000_000) { p.close(); loop.stop() }
+            loop.schedule(after: .nanoseconds(300_000_000)) { p.close(); loop.stop() }
         }
-        XCTAssertTrue(group.wait(until: monotonicNanos() + 3_000_000_000))
+        XCTAssertTrue(group.wait(until: Instant.now() + .nanoseconds(3_000_000_000)))
     }
 
     func testWaitQueueIsBoundedAndRefusesAtOnce() throws {
         let outcomes = Mutex<[String]>([])
         try withUnreadyPool(maxWaiting: 2) { pool, loop in
             for i in 0..<3 {
-                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: loop.now + 200_000_000) { r in
+                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: loop.now + .nanoseconds(200_000_000)) { r in
                     let what: String
                     switch r {
                     case .success: what = "ok"

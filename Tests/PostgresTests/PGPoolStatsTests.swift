@@ -19,7 +19,7 @@ final class PGPoolStatsTests: XCTestCase {
         let finished = Counter()
         XCTAssertTrue(h.onLoop { pool, done in
             for _ in 0..<10 {
-                pool.query(S.sleep.rawValue, [.text("0.2")], deadline: pool.loop.now + 5_000_000_000) { _ in finished.add() }
+                pool.query(S.sleep.rawValue, [.text("0.2")], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { _ in finished.add() }
             }
             seenInFlight = pool.stats.inFlight
             seenPending = pool.stats.pending
@@ -42,7 +42,7 @@ final class PGPoolStatsTests: XCTestCase {
         let failed = Counter()
         XCTAssertTrue(h.onLoop { pool, done in
             for _ in 0..<3 {
-                pool.query(S.echo.rawValue, [.int(1)], deadline: pool.loop.now + 300_000_000) { r in
+                pool.query(S.echo.rawValue, [.int(1)], deadline: pool.loop.now + .nanoseconds(300_000_000)) { r in
                     if case .failure(.unavailable) = r { failed.add() }
                 }
             }

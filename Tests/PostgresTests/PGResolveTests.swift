@@ -17,10 +17,10 @@ final class PGResolveTests: XCTestCase {
         params.set("hostaddr", "127.0.0.2")
 
         let group = LoopGroup(count: 1)
-        var config = PGConfig(url: url)
+        var config = PGConfig()
         config.connectionsPerLoop = 1
-        config.reconnectMin = 20_000_000
-        config.reconnectMax = 100_000_000
+        config.reconnectMin = .nanoseconds(20_000_000)
+        config.reconnectMax = .nanoseconds(100_000_000)
         nonisolated(unsafe) var pool: PGPool!
         let c = config, p = params
         try group.start { loop in
@@ -31,7 +31,7 @@ final class PGResolveTests: XCTestCase {
         defer {
             nonisolated(unsafe) let l = group.loops[0]
             l.execute { pool.close(); l.stop() }
-            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
         }
         let end = monotonicNanos() + 10_000_000_000
         while monotonicNanos() < end && (pool == nil || pool.stats.ready == 0) { usleep(10_000) }
@@ -40,7 +40,7 @@ final class PGResolveTests: XCTestCase {
         let got = Counter()
         nonisolated(unsafe) let l = group.loops[0]
         l.execute {
-            pool.query(S.echo.rawValue, [.int(42)], deadline: l.now + 2_000_000_000) { r in
+            pool.query(S.echo.rawValue, [.int(42)], deadline: l.now + .nanoseconds(2_000_000_000)) { r in
                 if case .success(let rows) = r, rows.int(0, 0) == 42 { got.add() }
             }
         }

@@ -14,7 +14,7 @@ final class PGServerTimeoutTests: XCTestCase {
         let got = Mutex<(PGError?, UInt64)>((nil, 0))
         let start = monotonicNanos()
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.sleep.rawValue, [.text("2")], deadline: pool.loop.now + 2_000_000_000) { r in
+            pool.query(S.sleep.rawValue, [.text("2")], deadline: pool.loop.now + .nanoseconds(2_000_000_000)) { r in
                 if case .failure(let e) = r { got.withLock { $0 = (e, monotonicNanos() - start) } }
                 done()
             }
@@ -26,17 +26,17 @@ final class PGServerTimeoutTests: XCTestCase {
 
     func testWriteWithTooLittleTimeLeftIsNotSent() throws {
         let url = try PGTestEnv.requireURL()
-        let h = try PoolHarness(url: url, connections: 1) { $0.minWriteBudget = 1_000_000_000 }
+        let h = try PoolHarness(url: url, connections: 1) { $0.minWriteBudget = .nanoseconds(1_000_000_000) }
         defer { h.stop() }
         h.waitReady(1)
         let tag = uniqueTag("notsent")
         let got = Mutex<[String]>([])
         XCTAssertTrue(h.onLoop(expect: 2) { pool, done in
-            pool.query(S.insertAudit.rawValue, [.text(tag), .int(1)], deadline: pool.loop.now + 500_000_000) { r in
+            pool.query(S.insertAudit.rawValue, [.text(tag), .int(1)], deadline: pool.loop.now + .nanoseconds(500_000_000)) { r in
                 got.withLock { $0.append({ if case .failure(let e) = r { return e.kind }; return "ok" }()) }
                 done()
             }
-            pool.query(S.insertAudit.rawValue, [.text(tag), .int(2)], deadline: pool.loop.now + 2_000_000_000) { r in
+            pool.query(S.insertAudit.rawValue, [.text(tag), .int(2)], deadline: pool.loop.now + .nanoseconds(2_000_000_000)) { r in
                 got.withLock { $0.append({ if case .failure(let e) = r { return e.kind }; return "ok" }()) }
                 done()
             }
@@ -44,7 +44,7 @@ final class PGServerTimeoutTests: XCTestCase {
         XCTAssertEqual(got.withLock { $0 }, ["not_sent", "ok"])
         nonisolated(unsafe) var rows = -1
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + 2_000_000_000) { r in
+            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + .nanoseconds(2_000_000_000)) { r in
                 if case .success(let res) = r { rows = Int(res.int(0, 0)) }
                 done()
             }
@@ -57,19 +57,19 @@ final class PGServerTimeoutTests: XCTestCase {
     /// run (reported `.notSent`) instead of committing after the client gave up.
     func testWriteQueuedBehindASlowBatchIsStoppedByTheGuard() throws {
         let url = try PGTestEnv.requireURL()
-        let h = try PoolHarness(url: url, connections: 1) { $0.minWriteBudget = 1_600_000_000 }
+        let h = try PoolHarness(url: url, connections: 1) { $0.minWriteBudget = .nanoseconds(1_600_000_000) }
         defer { h.stop() }
         h.waitReady(1)
         let tag = uniqueTag("guard")
         let got = Mutex<[String]>([])
         XCTAssertTrue(h.onLoop(expect: 2) { pool, done in
-            pool.query(S.sleep.rawValue, [.text("1")], deadline: pool.loop.now + 5_000_000_000) { r in
+            pool.query(S.sleep.rawValue, [.text("1")], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 got.withLock { $0.append({ if case .failure(let e) = r { return "sleep " + e.kind }; return "sleep ok" }()) }
                 done()
             }
             // Next loop iteration: a batch of its own, queued behind the sleep.
-            _ = pool.loop.schedule(afterNanos: 1_000_000) {
-                pool.query(S.insertAudit.rawValue, [.text(tag), .int(1)], deadline: pool.loop.now + 2_000_000_000) { r in
+            _ = pool.loop.schedule(after: .nanoseconds(1_000_000)) {
+                pool.query(S.insertAudit.rawValue, [.text(tag), .int(1)], deadline: pool.loop.now + .nanoseconds(2_000_000_000)) { r in
                     got.withLock { $0.append({ if case .failure(let e) = r { return "write " + e.kind }; return "write ok" }()) }
                     done()
                 }
@@ -78,7 +78,7 @@ final class PGServerTimeoutTests: XCTestCase {
         XCTAssertEqual(got.withLock { $0 }, ["sleep ok", "write not_sent"])
         nonisolated(unsafe) var rows = -1
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + 2_000_000_000) { r in
+            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + .nanoseconds(2_000_000_000)) { r in
                 if case .success(let res) = r { rows = Int(res.int(0, 0)) }
                 done()
             }

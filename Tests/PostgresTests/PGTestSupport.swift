@@ -38,10 +38,10 @@ final class PoolHarness {
     var loop: EventLoop { group.loops[0] }
 
     init(url: String, connections: Int = 2, tweak: (inout PGConfig) -> Void = { _ in }) throws {
-        var config = PGConfig(url: url)
+        var config = PGConfig()
         config.connectionsPerLoop = connections
-        config.reconnectMin = 20_000_000
-        config.reconnectMax = 200_000_000
+        config.reconnectMin = .nanoseconds(20_000_000)
+        config.reconnectMax = .nanoseconds(200_000_000)
         tweak(&config)
         let params = try PGConnectParams.parse(url)
         let c = config
@@ -76,7 +76,7 @@ final class PoolHarness {
     func stop() {
         nonisolated(unsafe) let h = self
         loop.execute { h.pool.close(); h.loop.stop() }
-        _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+        _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
     }
 }
 

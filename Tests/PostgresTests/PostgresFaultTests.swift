@@ -12,7 +12,7 @@ final class PostgresFaultTests: XCTestCase {
         nonisolated(unsafe) var err: PGError?
         let start = monotonicNanos()
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.echo.rawValue, [.int(1)], deadline: pool.loop.now + 300_000_000) { r in
+            pool.query(S.echo.rawValue, [.int(1)], deadline: pool.loop.now + .nanoseconds(300_000_000)) { r in
                 if case .failure(let e) = r { err = e }
                 done()
             }
@@ -42,10 +42,10 @@ final class PostgresFaultTests: XCTestCase {
                 let n = i
                 i += 1
                 pool.query(S.insertAudit.rawValue, [.text("\(tagPrefix)-\(n)"), .int(Int64(n))],
-                           deadline: pool.loop.now + 5_000_000_000) { r in
+                           deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                     if case .success = r { ok.add(); succeeded.append(n) } else { failed.add() }
                 }
-                if i % 10 == 0 { pool.loop.schedule(afterNanos: 1_000_000) { next() } } else { next() }
+                if i % 10 == 0 { pool.loop.schedule(after: .nanoseconds(1_000_000)) { next() } } else { next() }
             }
             next()
         }
@@ -62,7 +62,7 @@ final class PostgresFaultTests: XCTestCase {
         h.waitReady(1)
         nonisolated(unsafe) var rows: [Int: Int] = [:]
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.countByUser.rawValue, [.text("\(tagPrefix)-%")], deadline: pool.loop.now + 5_000_000_000) { r in
+            pool.query(S.countByUser.rawValue, [.text("\(tagPrefix)-%")], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 if case .success(let res) = r {
                     for i in 0..<res.count { rows[Int(res.int(i, 0))] = Int(res.int(i, 1)) }
                 }
@@ -82,17 +82,16 @@ final class PostgresFaultTests: XCTestCase {
         nonisolated(unsafe) var pool: PGPool!
         router.add(.GET, "/health") { _, r in r.respond(status: 200, body: "{\"status\":\"ok\"}") }
         router.add(.GET, "/sleep") { _, r in
-            pool.query(S.sleep.rawValue, [.text("1.0")], deadline: r.loop.now + 5_000_000_000) { res in
+            pool.query(S.sleep.rawValue, [.text("1.0")], deadline: r.loop.now + .nanoseconds(5_000_000_000)) { res in
                 if case .success = res { r.respond(status: 200, body: "{\"slept\":true}") } else { r.respond(status: 503, body: "{}") }
             }
         }
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.port = 0
-        let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: 1)
-        try server.bind(loopCount: 1)
-        let pgConfig = PGConfig(url: url)
+        let server = try HTTPServer(config: config, router: router, group: group)
+        let pgConfig = PGConfig()
         // Made here so that this thread can watch the pool (readable from any thread).
         let stats = PGPoolStats(configured: max(1, pgConfig.connectionsPerLoop))
         try group.start { loop in
@@ -103,7 +102,7 @@ final class PostgresFaultTests: XCTestCase {
         }
         defer {
             server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
         }
         func waitFor(_ what: String, _ condition: () -> Bool) {
             let deadline = monotonicNanos() + 10_000_000_000

@@ -20,7 +20,7 @@ final class PostgresParamTests: XCTestCase {
         nonisolated(unsafe) var errors: [String: PGError] = [:]
         nonisolated(unsafe) var texts: [String: String] = [:]
         XCTAssertTrue(h.onLoop(expect: 4) { pool, done in
-            let d = pool.loop.now + 5_000_000_000
+            let d = pool.loop.now + .nanoseconds(5_000_000_000)
             func record(_ name: String) -> PGCompletion {
                 return { r in   // rows are valid only inside the callback
                     switch r {
@@ -44,7 +44,7 @@ final class PostgresParamTests: XCTestCase {
         // Nothing was written under the tag cut at the NUL.
         nonisolated(unsafe) var count: Int64 = -1
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + 5_000_000_000) { r in
+            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 if case .success(let rows) = r { count = rows.int(0, 0) }
                 done()
             }

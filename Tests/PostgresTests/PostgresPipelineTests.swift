@@ -17,7 +17,7 @@ final class PostgresPipelineTests: XCTestCase {
         nonisolated(unsafe) var got: [String] = []
         XCTAssertTrue(h.onLoop { pool, done in
             pool.query(S.types.rawValue, [.int(-9223372036854775807), .text("héllo \"q\" ✓"), .text("{\"a\": [1, 2]}"), .text("2026-11-27 12:34:56.5+02")],
-                       deadline: pool.loop.now + 5_000_000_000) { r in
+                       deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 guard case .success(let rows) = r else { XCTFail("\(r)"); return done() }
                 XCTAssertEqual(rows.count, 1)
                 XCTAssertEqual(rows.int(0, 0), -9223372036854775807)
@@ -37,7 +37,7 @@ final class PostgresPipelineTests: XCTestCase {
         nonisolated(unsafe) var order: [Int64] = []
         XCTAssertTrue(h.onLoop(expect: 1000) { pool, done in
             for i in 0..<1000 {
-                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: pool.loop.now + 10_000_000_000) { r in
+                pool.query(S.echo.rawValue, [.int(Int64(i))], deadline: pool.loop.now + .nanoseconds(10_000_000_000)) { r in
                     if case .success(let rows) = r { order.append(rows.int(0, 0)) } else { order.append(-1) }
                     done()
                 }
@@ -50,7 +50,7 @@ final class PostgresPipelineTests: XCTestCase {
         let tag = uniqueTag("batch")
         nonisolated(unsafe) var results: [String] = []
         XCTAssertTrue(h.onLoop(expect: 6) { pool, done in
-            let d = pool.loop.now + 5_000_000_000
+            let d = pool.loop.now + .nanoseconds(5_000_000_000)
             func record(_ name: String) -> PGCompletion {
                 return { r in
                     switch r {
@@ -85,7 +85,7 @@ final class PostgresPipelineTests: XCTestCase {
         let tag = uniqueTag("fk")
         nonisolated(unsafe) var outcomes: [Bool] = []
         XCTAssertTrue(h.onLoop(expect: 3) { pool, done in
-            let d = pool.loop.now + 5_000_000_000
+            let d = pool.loop.now + .nanoseconds(5_000_000_000)
             for text in [tag, String(repeating: "x", count: 0), tag] {
                 // The middle one violates NOT NULL via a NULL trace id.
                 let p: [PGParam] = text.isEmpty ? [.null, .int(1)] : [.text(text), .int(1)]
@@ -102,7 +102,7 @@ final class PostgresPipelineTests: XCTestCase {
     func testQueryDeadline() {
         nonisolated(unsafe) var err: PGError?
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.sleep.rawValue, [.text("0.5")], deadline: pool.loop.now + 100_000_000) { r in
+            pool.query(S.sleep.rawValue, [.text("0.5")], deadline: pool.loop.now + .nanoseconds(100_000_000)) { r in
                 if case .failure(let e) = r { err = e }
                 done()
             }
@@ -111,7 +111,7 @@ final class PostgresPipelineTests: XCTestCase {
         // The connection is still usable after the late result arrives.
         nonisolated(unsafe) var v: Int64 = 0
         XCTAssertTrue(h.onLoop { pool, done in
-            pool.query(S.echo.rawValue, [.int(42)], deadline: pool.loop.now + 5_000_000_000) { r in
+            pool.query(S.echo.rawValue, [.int(42)], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 if case .success(let rows) = r { v = rows.int(0, 0) }
                 done()
             }
@@ -122,7 +122,7 @@ final class PostgresPipelineTests: XCTestCase {
     func countRows(_ tag: String) -> Int64 {
         nonisolated(unsafe) var n: Int64 = -1
         _ = h.onLoop { pool, done in
-            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + 5_000_000_000) { r in
+            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + .nanoseconds(5_000_000_000)) { r in
                 if case .success(let rows) = r { n = rows.int(0, 0) }
                 done()
             }

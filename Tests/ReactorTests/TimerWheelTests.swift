@@ -5,80 +5,80 @@ final class TimerWheelTests: XCTestCase {
     let ms: UInt64 = 1_000_000
 
     func testFiresAtDeadlineNotBefore() {
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var fired = 0
         let t = LoopTimer { fired += 1 }
-        wheel.arm(t, at: 50 * ms)
-        wheel.advance(to: 49 * ms)
+        wheel.arm(t, at: Instant(nanoseconds: 50 * ms))
+        wheel.advance(to: Instant(nanoseconds: 49 * ms))
         XCTAssertEqual(fired, 0)
-        wheel.advance(to: 50 * ms)
+        wheel.advance(to: Instant(nanoseconds: 50 * ms))
         XCTAssertEqual(fired, 1)
         XCTAssertFalse(t.isArmed)
-        wheel.advance(to: 10_000 * ms)
+        wheel.advance(to: Instant(nanoseconds: 10_000 * ms))
         XCTAssertEqual(fired, 1, "a timer fires once")
     }
 
     func testLaterRevolutionDoesNotFireEarly() {
         // 4096 slots of 1 ms: 5 s lands in the same slot as ~0.9 s.
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var fired = false
         let t = LoopTimer { fired = true }
-        wheel.arm(t, at: 5_000 * ms)
+        wheel.arm(t, at: Instant(nanoseconds: 5_000 * ms))
         for step in stride(from: UInt64(0), through: 4_999, by: 7) {
-            wheel.advance(to: step * ms)
+            wheel.advance(to: Instant(nanoseconds: step * ms))
         }
         XCTAssertFalse(fired)
-        wheel.advance(to: 5_000 * ms)
+        wheel.advance(to: Instant(nanoseconds: 5_000 * ms))
         XCTAssertTrue(fired)
     }
 
     func testCancelAndRearm() {
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var log: [Int] = []
         let a = LoopTimer { log.append(1) }
         let b = LoopTimer { log.append(2) }
-        wheel.arm(a, at: 10 * ms)
-        wheel.arm(b, at: 10 * ms)
+        wheel.arm(a, at: Instant(nanoseconds: 10 * ms))
+        wheel.arm(b, at: Instant(nanoseconds: 10 * ms))
         wheel.cancel(a)
-        wheel.arm(b, at: 30 * ms)   // re-arm moves it
+        wheel.arm(b, at: Instant(nanoseconds: 30 * ms))   // re-arm moves it
         XCTAssertEqual(wheel.count, 1)
-        wheel.advance(to: 20 * ms)
+        wheel.advance(to: Instant(nanoseconds: 20 * ms))
         XCTAssertEqual(log, [])
-        wheel.advance(to: 30 * ms)
+        wheel.advance(to: Instant(nanoseconds: 30 * ms))
         XCTAssertEqual(log, [2])
         XCTAssertEqual(wheel.count, 0)
     }
 
     func testActionMayCancelAnotherDueTimer() {
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var fired: [String] = []
         var b: LoopTimer!
         let a = LoopTimer { fired.append("a"); wheel.cancel(b) }
         b = LoopTimer { fired.append("b") }
-        wheel.arm(b, at: 5 * ms)
-        wheel.arm(a, at: 5 * ms)   // a is at the head of the slot, so it runs first
-        wheel.advance(to: 5 * ms)
+        wheel.arm(b, at: Instant(nanoseconds: 5 * ms))
+        wheel.arm(a, at: Instant(nanoseconds: 5 * ms))   // a is at the head of the slot, so it runs first
+        wheel.advance(to: Instant(nanoseconds: 5 * ms))
         XCTAssertEqual(fired, ["a"])
     }
 
     func testSleepBoundFindsNearestSlot() {
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         XCTAssertEqual(wheel.millisecondsUntilNext(maxMs: 1000), 1000)
         let t = LoopTimer {}
-        wheel.arm(t, at: 130 * ms)
+        wheel.arm(t, at: Instant(nanoseconds: 130 * ms))
         XCTAssertEqual(wheel.millisecondsUntilNext(maxMs: 1000), 130)
         XCTAssertEqual(wheel.millisecondsUntilNext(maxMs: 100), 100)
         let u = LoopTimer {}
-        wheel.arm(u, at: 3 * ms)
+        wheel.arm(u, at: Instant(nanoseconds: 3 * ms))
         XCTAssertEqual(wheel.millisecondsUntilNext(maxMs: 1000), 3)
     }
 
     func testLongStallFiresEverything() {
-        let wheel = TimerWheel(now: 0)
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var n = 0
         let timers = (0..<100).map { _ in LoopTimer { n += 1 } }
-        for (i, t) in timers.enumerated() { wheel.arm(t, at: UInt64(i * 97) * ms) }
-        wheel.advance(to: 60_000 * ms)
+        for (i, t) in timers.enumerated() { wheel.arm(t, at: Instant(nanoseconds: UInt64(i * 97) * ms)) }
+        wheel.advance(to: Instant(nanoseconds: 60_000 * ms))
         XCTAssertEqual(n, 100)
     }
 }

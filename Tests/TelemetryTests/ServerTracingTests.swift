@@ -9,16 +9,13 @@ import XCTest
 /// The server span of real requests over loopback: parent from traceparent, attributes,
 /// status, and the handler's access to its request's span.
 final class ServerTracingTests: XCTestCase {
-    final class Box: @unchecked Sendable { var tracing: ServerTracing? }
-
     func testServerSpansOverLoopback() throws {
         let router = Router()
-        let box = Box()
+        let tracer = Tracer(sampler: Sampler(), enabled: true)
         router.add(.POST, "/process") { req, res in
-            let tracing = box.tracing!
-            let server = tracing.span(for: req)!
-            let child = tracing.tracer.start("validate_user", kind: .internal, parent: server.context)
-            tracing.tracer.end(child)
+            let server = req.context.span!
+            let child = tracer.start("validate_user", kind: .internal, parent: server.context)
+            tracer.end(child)
             let body = Array("{\"trace_id\":\"\(server.context.traceID.hexString)\"}".utf8)
             res.respond(status: 200, body: body)
         }
@@ -26,19 +23,12 @@ final class ServerTracingTests: XCTestCase {
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.port = 0
-        let server = HTTPServer(config: config, router: router)
-        let tracer = Tracer(sampler: Sampler(), enabled: true)
-        server.observerFactory = { loop in
-            let t = ServerTracing(tracer: tracer, serverPort: 0, clock: { loop.now })
-            box.tracing = t
-            return t
-        }
         let group = LoopGroup(count: 1)
-        try server.bind(loopCount: 1)
+        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
         try group.start { server.start(on: $0) }
         defer {
             server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
         }
         let reply = try loopbackExchange(server.port, """
             POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\

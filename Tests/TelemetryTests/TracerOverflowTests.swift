@@ -11,7 +11,6 @@ import XCTest
 /// or its latency observation.
 final class TracerOverflowTests: XCTestCase {
     final class Box: @unchecked Sendable {
-        var tracing: ServerTracing?
         let observed = Mutex<[(status: UInt16, traceID: String?)]>([])   // written on the loop
     }
 
@@ -56,30 +55,25 @@ final class TracerOverflowTests: XCTestCase {
         let box = Box()
         let router = Router()
         router.add(.POST, "/process") { req, res in
-            let tracing = box.tracing!
-            let server = tracing.span(for: req)
+            let server = req.context.span
             let trace = server?.context.traceID.hexString ?? ""
-            let outgoing = server.map { tracing.tracer.start("POST", kind: .client, parent: $0.context) }
+            let outgoing = server.map { tracer.start("POST", kind: .client, parent: $0.context) }
             let traceparent = outgoing?.context.traceParent ?? ""
-            if let outgoing { tracing.tracer.end(outgoing) }
+            if let outgoing { tracer.end(outgoing) }
             res.respond(status: 200, body: Array("{\"trace_id\":\"\(trace)\",\"traceparent\":\"\(traceparent)\"}".utf8))
         }
         var config = ServerConfig()
         config.host = "127.0.0.1"
         config.port = 0
-        let server = HTTPServer(config: config, router: router)
-        server.observerFactory = { loop in
-            let t = ServerTracing(tracer: tracer, serverPort: 0, clock: { loop.now })
-            t.onRequestEnded = { _, status, _, span in box.observed.withLock { $0.append((status, span?.context.traceID.hexString)) } }
-            box.tracing = t
-            return t
-        }
         let group = LoopGroup(count: 1)
-        try server.bind(loopCount: 1)
+        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
+        server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span in
+            box.observed.withLock { $0.append((status, span?.context.traceID.hexString)) }
+        }
         try group.start { server.start(on: $0) }
         defer {
             server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: monotonicNanos() + 3_000_000_000)
+            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
         }
         let reply = try loopbackExchange(server.port, """
             POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\

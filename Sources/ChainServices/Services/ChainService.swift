@@ -1,108 +1,106 @@
 import HTTP1
+import Metrics
 import Postgres
 import Reactor
 import Tracing
-import Metrics
-import OTLPExport
 
 /// One service of the chain as a handler set: its routes, and its per-loop resources (a
-/// database pool and a client to the next service), created on each loop by `start(on:)`.
+/// database pool and a client to the next service), made for every loop of the group here and
+/// started on each loop by `start(on:)`.
 public final class ChainService: @unchecked Sendable {
+    // Sendable without a check: after init only `locals` is read, each value on its own loop,
+    // and `poolStats`' counters are atomic.
     public let name: ServiceName
-    let pgConfig: PGConfig
-    let pgParams: PGConnectParams
-    let next: (address: SocketAddress, host: String, port: Int)?
-    /// Looks the next service's host up again when the clients cannot connect to it.
-    let nextResolver: UpstreamResolver?
-    let tracer: (EventLoop) -> Tracer
+    let locals: LoopLocal<ServiceLoop>
     let metrics: ServiceMetrics?
-    let loops: PerLoop<ServiceLoop>
-    /// One per loop, made here so the metrics can read them from the first scrape on.
-    let poolStats: [PGPoolStats]
 
     /// Resolves the database host and the next service's address here, off the loops.
-    public init(name: ServiceName, loopCount: Int, databaseURL: String, connectionsPerLoop: Int,
-                nextURL: String?, metrics: ServiceMetrics?, tracer: @escaping (EventLoop) -> Tracer) throws {
+    public init(name: ServiceName, group: LoopGroup, databaseURL: String, connectionsPerLoop: Int,
+                nextURL: String?, metrics: ServiceMetrics?, tracers: LoopLocal<Tracer>) throws {
         self.name = name
-        var c = PGConfig(url: databaseURL)
-        c.connectionsPerLoop = connectionsPerLoop
-        c.serverTimeouts = (Budget.statementTimeoutMs, Budget.lockTimeoutMs, Budget.idleInTransactionMs)
-        c.minWriteBudget = Budget.minWrite
-        pgConfig = c
-        pgParams = try PGConnectParams.parse(databaseURL)
-        if let nextURL {
-            guard let (host, port) = Self.hostPort(nextURL) else { throw ServiceConfigError(description: "next service URL must be http://host:port, got \(nextURL)") }
-            next = (try SocketAddress.resolve(host: host, port: port), "\(host):\(port)", port)
-            nextResolver = UpstreamResolver(host: host, port: port)
-        } else {
-            next = nil
-            nextResolver = nil
-        }
         self.metrics = metrics
-        self.tracer = tracer
-        loops = PerLoop(count: loopCount)
-        poolStats = (0..<loopCount).map { _ in PGPoolStats(configured: max(1, connectionsPerLoop)) }
+        var config = PGConfig()
+        config.connectionsPerLoop = connectionsPerLoop
+        config.serverTimeouts = (Budget.statementTimeoutMs, Budget.lockTimeoutMs, Budget.idleInTransactionMs)
+        config.minWriteBudget = Budget.minWrite
+        let params = try PGConnectParams.parse(databaseURL)
+        let next = try nextURL.map { try Upstream(url: $0) }
+        locals = LoopLocal(group) { loop in
+            let stats = PGPoolStats(configured: max(1, connectionsPerLoop))
+            let pool = PGPool(loop: loop, config: config, params: params, statements: SQL.statements, stats: stats)
+            let client = next.map { NextService(client: $0.client(on: loop), port: $0.port, service: name, metrics: metrics) }
+            return ServiceLoop(loop: loop, service: name, pool: pool, poolStats: stats, tracer: tracers[loop],
+                               next: client, metrics: metrics)
+        }
         if let metrics { registerPoolMetrics(on: metrics.registry) }
     }
 
+    /// Every loop's pool has all its connections ready (readable from any thread).
+    public var isReady: Bool { locals.all.allSatisfy { $0.poolStats.ready == $0.poolStats.configured } }
+
     /// On the loop's thread, before it serves.
     public func start(on loop: EventLoop) {
-        let pool = PGPool(loop: loop, config: pgConfig, params: pgParams, statements: SQL.statements,
-                          stats: poolStats[loop.index])
-        pool.start()
-        let client = next.map { HTTPClient(loop: loop, address: $0.address, hostHeader: $0.host) }
-        if let client { nextResolver?.watch(client) }
-        loops[loop] = ServiceLoop(loop: loop, service: name, pool: pool, tracer: tracer(loop), next: client,
-                                  nextPort: next?.port ?? 0, metrics: metrics)
-        if loop.index == 0 { scheduleKeyCleanup(pool, loop) }
+        let local = locals[loop]
+        local.pool.start()
+        if loop.index == 0 { scheduleKeyCleanup(local) }
     }
 
     /// Expired idempotency keys (user-service) and token rows (order, audit) are deleted in
     /// batches of at most 500 once a minute, skipping rows in use: a request never waits for it.
-    private func scheduleKeyCleanup(_ pool: PGPool, _ loop: EventLoop) {
-        _ = loop.schedule(afterNanos: Self.keyCleanupInterval) { [self] in
+    private func scheduleKeyCleanup(_ local: ServiceLoop) {
+        local.loop.schedule(after: Self.keyCleanupInterval) { [self] in
             let (sql, params): (SQL, [PGParam]) = name == .user
                 ? (.expireKeys, [])
                 : (.expireRows, [.text(name == .order ? "order" : "audit")])
-            pool.query(sql.rawValue, params, deadline: loop.now &+ Budget.database) { _ in }
-            scheduleKeyCleanup(pool, loop)
+            local.pool.query(sql.rawValue, params, deadline: local.loop.now + Budget.database) { _ in }
+            scheduleKeyCleanup(local)
         }
     }
 
-    static let keyCleanupInterval: UInt64 = 60_000_000_000
+    static let keyCleanupInterval = TimeAmount.seconds(60)
 
     public func register(on router: Router) {
         router.add(.POST, "/process") { [self] req, res in
-            guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
             switch name {
-            case .user: UserProcess.run(L, req, res)
-            case .order: OrderProcess.run(L, req, res)
-            case .audit: AuditProcess.run(L, req, res)
+            case .user: UserProcess.run(locals[res.loop], req, res)
+            case .order: OrderProcess.run(locals[res.loop], req, res)
+            case .audit: AuditProcess.run(locals[res.loop], req, res)
             }
         }
         ReadEndpoints.register(self, on: router)
-        router.add(.GET, "/health", admission: .always) { [self] _, res in
-            guard let L = loops[res.loop] else { return res.respond(status: 503, body: "{}") }
-            L.pool.query(SQL.ping.rawValue, deadline: res.loop.now &+ Budget.database) { [name] result in
-                var w = JSONWriter(capacity: 96)
-                w.beginObject()
-                if case .success = result {
-                    w.field("status", "ok")
-                } else {
-                    w.field("status", "unavailable")
-                }
-                w.field("service", name.rawValue)
-                w.key("checks")
-                w.beginObject()
-                if case .success = result { w.field("database", "ok") } else { w.field("database", "unavailable") }
-                w.endObject()
-                w.endObject()
-                let ok: Bool = { if case .success = result { return true }; return false }()
-                res.respond(status: ok ? 200 : 503, body: w.bytes)
-            }
+        router.add(.GET, "/health", admission: .always) { [self] req, res in
+            Health.check(locals[res.loop].pool, ping: SQL.ping.rawValue, service: name.rawValue, deadline: req.context.deadline, res)
         }
     }
+}
 
+/// The next service's address, resolved once off the loops, and looked up again when a
+/// loop's client cannot connect to it (a restarted container gets a new address).
+struct Upstream {
+    let address: SocketAddress
+    let hostHeader: String
+    let port: Int
+    let resolver: UpstreamResolver
+
+    init(url: String) throws {
+        guard let (host, port) = ServiceURL.hostPort(url) else {
+            throw ServiceConfigError(description: "next service URL must be http://host:port, got \(url)")
+        }
+        address = try SocketAddress.resolve(host: host, port: port)
+        hostHeader = "\(host):\(port)"
+        self.port = port
+        resolver = UpstreamResolver(host: host, port: port)
+    }
+
+    func client(on loop: EventLoop) -> HTTPClient {
+        let client = HTTPClient(loop: loop, address: address, hostHeader: hostHeader)
+        resolver.watch(client)
+        return client
+    }
+}
+
+enum ServiceURL {
+    /// "http://host:port" (a path after it is ignored); port 80 by default.
     static func hostPort(_ url: String) -> (String, Int)? {
         guard url.hasPrefix("http://") else { return nil }
         let authority = url.dropFirst(7).prefix { $0 != "/" }

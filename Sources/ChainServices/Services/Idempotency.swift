@@ -2,7 +2,6 @@ import HTTP1
 import Postgres
 import Tracing
 import Metrics
-import OTLPExport
 
 /// `Idempotency-Key` of `POST /process` (API.md "Retries, timeouts and idempotency").
 /// user-service keeps each key in `idempotency_keys`: claimed by one statement before any work

@@ -2,31 +2,28 @@ import HTTP1
 import Postgres
 import Reactor
 import Tracing
-import Metrics
-import OTLPExport
 
 /// order-service `POST /process`: price the order, store it, call audit-service, answer with
 /// the order and the audit record. With an `Idempotency-Key` (user-service's token) the order is
 /// written once per token; a definite failure of audit-service undoes the order this request
 /// wrote, so a 502/503 still means nothing was committed.
 struct OrderProcess {
-    let L: ServiceLoop
+    let local: ServiceLoop
     let res: Responder
-    let parent: SpanContext?
+    let server: Span?
     let traceId: String
-    let observation: UInt64
-    let answerBy: UInt64
+    /// When the answer must leave (the caller's deadline); work ends `Budget.report` before.
+    let answerBy: Instant
     let token: String?
-    var workUntil: UInt64 { answerBy &- Budget.report }
+    var parent: SpanContext? { server?.context }
+    var workUntil: Instant { answerBy - Budget.report }
 
-    static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
-        let parent = L.tracer.span(token: req.observation)?.context
-        let traceId = parent?.traceID.hexString ?? ""
+    static func run(_ local: ServiceLoop, _ req: Request, _ res: Responder) {
+        let ctx = req.context
         let key = Idempotency.key(req)
-        if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: traceId) }
-        let token = key.value
-        let flow = OrderProcess(L: L, res: res, parent: parent, traceId: traceId, observation: req.observation,
-                                answerBy: Budget.answerBy(req, now: L.loop.now), token: token)
+        if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: ctx.traceID) }
+        let flow = OrderProcess(local: local, res: res, server: ctx.span, traceId: ctx.traceID,
+                                answerBy: ctx.deadline, token: key.value)
         guard let v = try? JSONReader.parse(req.body), v.isObject else {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: flow.traceId)
         }
@@ -38,20 +35,20 @@ struct OrderProcess {
     }
 
     private func price(_ user: User, _ action: String) {
-        let span = L.tracer.start("calculate_pricing", kind: .internal, parent: parent)
+        let span = local.tracer.start("calculate_pricing", kind: .internal, parent: parent)
         let priced = Pricing.price(userId: user.id, tier: user.tier)
         for item in priced.items {
-            L.tracer.addEvent(span, "item", [
+            local.tracer.addEvent(span, "item", [
                 SpanAttribute("sku", .text(InlineText(item.sku))),
                 SpanAttribute("quantity", .int(item.quantity)),
                 SpanAttribute("unit_price_cents", .int(item.unitPriceCents)),
             ])
         }
-        L.tracer.setAttribute(span, "user.id", .int(user.id))
-        L.tracer.setAttribute(span, "user.tier", .literal(user.tier.literal))
-        L.tracer.setAttribute(span, "order.item_count", .int(Int64(priced.items.count)))
-        L.tracer.setAttribute(span, "order.total_cents", .int(priced.totalCents))
-        L.tracer.end(span)
+        local.tracer.setAttribute(span, "user.id", .int(user.id))
+        local.tracer.setAttribute(span, "user.tier", .literal(user.tier.literal))
+        local.tracer.setAttribute(span, "order.item_count", .int(Int64(priced.items.count)))
+        local.tracer.setAttribute(span, "order.total_cents", .int(priced.totalCents))
+        local.tracer.end(span)
         store(user, action, priced)
     }
 
@@ -61,7 +58,7 @@ struct OrderProcess {
                                  .int(p.taxCents), .int(p.totalCents), .text(traceId)]
         if let token { params.append(.text(token)) }
         let sql: SQL = token == nil ? .insertOrder : .insertOrderKeyed
-        L.query(sql, params, parent: parent, budget: Budget.statement(until: workUntil, now: L.loop.now)) { result in
+        local.query(sql, params, parent: parent, until: workUntil) { result in
             switch result {
             case .failure(let e): res.fail(databaseError(e, sql), traceId: traceId)
             case .success(let rows) where rows.count == 0:
@@ -69,7 +66,7 @@ struct OrderProcess {
             case .success(let rows):
                 let order = Order(id: rows.int(0, 0), pricing: p)
                 let inserted = token == nil || rows.string(0, 1) == "t"
-                if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "order.id", .int(order.id)) }
+                if let server { local.tracer.setAttribute(server, "order.id", .int(order.id)) }
                 callAudit(user, action, order, inserted: inserted)
             }
         }
@@ -77,7 +74,8 @@ struct OrderProcess {
 
     private func callAudit(_ user: User, _ action: String, _ order: Order, inserted: Bool) {
         let body = encodeAuditServiceRequest(user: user, order: order, action: action)
-        NextService.call(L, body: body, parent: parent, until: workUntil &- Budget.undo, token: token) { result in
+        guard let next = local.next else { return res.fail(ErrorBody(.unavailable, "no next service is configured"), traceId: traceId) }
+        next.call(body: body, parent: parent, tracer: local.tracer, until: workUntil - Budget.undo, token: token) { result in
             if let e = upstreamError(result) {
                 // 504: audit-service may have committed, the order stays. Else it committed
                 // nothing: undo this request's order (one a previous attempt wrote is not ours).
@@ -100,49 +98,10 @@ struct OrderProcess {
 
     /// Deletes the order this request wrote; answers `e` once that is committed, else 504.
     private func undo(_ order: Order, _ e: ErrorBody) {
-        L.query(.deleteOrder, [.int(order.id)], parent: parent, budget: Budget.statement(until: answerBy, now: L.loop.now)) { result in
+        local.query(.deleteOrder, [.int(order.id)], parent: parent, until: answerBy) { result in
             if case .success = result { return res.fail(e, traceId: traceId) }
             res.fail(ErrorBody(.upstreamTimeout, "audit-service failed and the stored order could not be removed in time; the outcome is unknown"),
                      traceId: traceId)
-        }
-    }
-}
-
-/// audit-service `POST /process`: one row in audit_logs (once per `Idempotency-Key` token),
-/// answered with its id.
-enum AuditProcess {
-    static func run(_ L: ServiceLoop, _ req: Request, _ res: Responder) {
-        let parent = L.tracer.span(token: req.observation)?.context
-        let traceId = parent?.traceID.hexString ?? ""
-        let key = Idempotency.key(req)
-        if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: traceId) }
-        let token = key.value
-        let workUntil = Budget.answerBy(req, now: L.loop.now) &- Budget.report
-        guard let v = try? JSONReader.parse(req.body), v.isObject else {
-            return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: traceId)
-        }
-        guard let u = v["user"], let user = User(json: u), let o = v["order"], let order = Order(json: o),
-              let action = v["action"]?.stringValue, ProcessRequest.isValidAction(action) else {
-            return res.fail(ErrorBody(.invalidRequest, "user, order and action are required"), traceId: traceId)
-        }
-        let details = String(decoding: encodeAuditDetails(totalCents: order.totalCents, itemCount: order.items.count), as: UTF8.self)
-        var params: [PGParam] = [.text(traceId), .int(user.id), .int(order.id), .text(action), .text(details)]
-        if let token { params.append(.text(token)) }
-        let sql: SQL = token == nil ? .insertAudit : .insertAuditKeyed
-        let observation = req.observation
-        L.query(sql, params, parent: parent, budget: Budget.statement(until: workUntil, now: L.loop.now)) { result in
-            switch result {
-            case .failure(let e): res.fail(databaseError(e, sql), traceId: traceId)
-            case .success(let rows) where rows.count == 0:
-                res.fail(Idempotency.inFlight, traceId: traceId)
-            case .success(let rows):
-                if let server = L.tracer.span(token: observation) { L.tracer.setAttribute(server, "audit.id", .int(rows.int(0, 0))) }
-                var w = JSONWriter(capacity: 64)
-                w.beginObject()
-                w.key("audit"); AuditRecord(id: rows.int(0, 0)).write(to: &w)
-                w.endObject()
-                res.respond(status: 200, body: w.bytes)
-            }
         }
     }
 }

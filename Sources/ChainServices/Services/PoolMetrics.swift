@@ -1,12 +1,11 @@
 import Postgres
 import Tracing
 import Metrics
-import OTLPExport
 
 extension ChainService {
     /// The database pools' occupancy as gauges, summed over the loops at scrape time.
     func registerPoolMetrics(on registry: MetricsRegistry) {
-        let stats = poolStats, service = name.rawValue
+        let stats = locals.all.map(\.poolStats), service = name.rawValue
         registry.gauge(MetricNames.dbClientConnections,
                        help: "Database connections by state (ready: connected and prepared).",
                        labels: ["service", "state"]) {

@@ -3,7 +3,6 @@ import Postgres
 import Reactor
 import Tracing
 import Metrics
-import OTLPExport
 
 /// The read endpoints of API.md: keyset pagination (`after_id`, `limit` <= 100, default 20),
 /// ordered by id, `next_after_id` null on the last page.
@@ -24,9 +23,8 @@ enum ReadEndpoints {
     }
 
     private static func list(_ service: ChainService, _ req: Request, _ res: Responder, _ sql: SQL, _ key: String) {
-        guard let L = service.loops[res.loop] else { return res.respond(status: 503, body: "{}") }
-        let parent = L.tracer.span(token: req.observation)?.context
-        let traceId = parent?.traceID.hexString ?? ""
+        let local = service.locals[res.loop]
+        let parent = req.context.traceParent, traceId = req.context.traceID
         let page: Page
         switch parsePage(req.query) {
         case .failure(let e): return res.fail(e, traceId: traceId)
@@ -34,7 +32,7 @@ enum ReadEndpoints {
         }
         var params: [PGParam] = [.int(page.afterID), .int(page.limit + 1)]   // one extra row: is there a next page?
         if sql == .listAudit { params.append(.text(page.traceID)) }
-        L.query(sql, params, parent: parent, budget: Budget.database) { result in
+        local.query(sql, params, parent: parent, until: req.context.deadline) { result in
             guard case .success(let rows) = result else {
                 if case .failure(let e) = result { res.fail(databaseError(e, sql), traceId: traceId) }
                 return
@@ -54,13 +52,12 @@ enum ReadEndpoints {
     }
 
     private static func get(_ service: ChainService, _ req: Request, _ res: Responder, _ sql: SQL) {
-        guard let L = service.loops[res.loop] else { return res.respond(status: 503, body: "{}") }
-        let parent = L.tracer.span(token: req.observation)?.context
-        let traceId = parent?.traceID.hexString ?? ""
+        let local = service.locals[res.loop]
+        let parent = req.context.traceParent, traceId = req.context.traceID
         guard let id = Int64(req.string(req.params[0])), id >= 1 else {
             return res.fail(ErrorBody(.notFound, "no such id"), traceId: traceId)
         }
-        L.query(sql, [.int(id)], parent: parent, budget: Budget.database) { result in
+        local.query(sql, [.int(id)], parent: parent, until: req.context.deadline) { result in
             switch result {
             case .failure(let e): res.fail(databaseError(e, sql), traceId: traceId)
             case .success(let rows) where rows.count == 0:

@@ -2,7 +2,6 @@ import HTTP1
 import Postgres
 import Tracing
 import Metrics
-import OTLPExport
 
 extension Responder {
     /// An API.md error body with the request's trace id (the server span records the status).

@@ -1,55 +1,54 @@
 import HTTP1
+import Metrics
 import Postgres
 import Reactor
 import Tracing
-import Metrics
-import OTLPExport
-
-public enum ServiceName: String, Sendable, CaseIterable {
-    case user = "user-service", order = "order-service", audit = "audit-service"
-}
 
 /// What one service's handlers use on one loop: its database pool, the loop's tracer, the
-/// client to the next service, and the metric handles. Made on the loop, used only there.
+/// client to the next service, and the metric handles. Made for every loop before the loops
+/// start (`ChainService`), used only on its own loop after that.
 final class ServiceLoop {
     let loop: EventLoop
     let service: ServiceName
     let pool: PGPool
+    let poolStats: PGPoolStats
     let tracer: Tracer
-    let next: HTTPClient?
-    let nextPort: Int
+    let next: NextService?
     let metrics: ServiceMetrics?
     private var dbHandles: [Int: HistogramHandle] = [:]
     private var dbErrorHandles: [String: CounterHandle] = [:]   // by statement and error kind
-    private var clientHandles: [Int: HistogramHandle] = [:]
 
-    init(loop: EventLoop, service: ServiceName, pool: PGPool, tracer: Tracer, next: HTTPClient?, nextPort: Int, metrics: ServiceMetrics?) {
+    init(loop: EventLoop, service: ServiceName, pool: PGPool, poolStats: PGPoolStats, tracer: Tracer,
+         next: NextService?, metrics: ServiceMetrics?) {
         self.loop = loop
         self.service = service
         self.pool = pool
+        self.poolStats = poolStats
         self.tracer = tracer
         self.next = next
-        self.nextPort = nextPort
         self.metrics = metrics
     }
 
     /// Runs a statement inside a CLIENT span with the database conventions, and records
-    /// `db_client_operation_duration_seconds`.
-    func query(_ sql: SQL, _ params: [PGParam], parent: SpanContext?, budget: UInt64,
+    /// `db_client_operation_duration_seconds`. It ends by `deadline`, and within
+    /// `Budget.database` in any case (nil: that budget alone, for work whose outcome is
+    /// already decided, like recording an answer).
+    func query(_ sql: SQL, _ params: [PGParam], parent: SpanContext?, until deadline: Instant?,
                _ done: @escaping (Result<PGRows, PGError>) -> Void) {
         let span = tracer.start(sql.spanName, kind: .client, parent: parent)
         tracer.setAttribute(span, "db.system.name", .literal("postgresql"))
         tracer.setAttribute(span, "db.operation.name", .literal(sql.operation))
         tracer.setAttribute(span, "db.collection.name", .literal(sql.table))
         tracer.setAttribute(span, "db.query.text", .literal(sql.text))
-        let started = monotonicNanos()
-        pool.query(sql.rawValue, params, deadline: loop.now &+ budget) { [self] result in
+        let started = Instant.now()
+        let own = loop.now + Budget.database
+        pool.query(sql.rawValue, params, deadline: deadline.map { min($0, own) } ?? own) { [self] result in
             if case .failure(let e) = result {
                 tracer.recordError(span, type: "PGError", message: e.description)
                 dbErrorHandle(sql, e)?.inc()
             }
             tracer.end(span)
-            dbHandle(sql).map { $0.observe(Double(monotonicNanos() &- started) / 1e9) }
+            dbHandle(sql)?.observe((Instant.now() - started).seconds)
             done(result)
         }
     }
@@ -69,35 +68,5 @@ final class ServiceLoop {
         let h = metrics.dbErrors.handle(loop: loop.index, [service.rawValue, sql.operation.description, sql.table.description, error.kind])
         dbErrorHandles[key] = h
         return h
-    }
-
-    func clientHandle(status: Int) -> HistogramHandle? {
-        guard let metrics, let next else { return nil }
-        if let h = clientHandles[status] { return h }
-        let h = metrics.clientDuration.handle(loop: loop.index, [service.rawValue, next.hostHeader, status == 0 ? "error" : String(status)])
-        clientHandles[status] = h
-        return h
-    }
-}
-
-/// One slot per loop, each written and read only by its own loop's thread.
-final class PerLoop<T: AnyObject>: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<T?>
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    subscript(loop: EventLoop) -> T? {
-        get { slots[loop.index] }
-        set { slots[loop.index] = newValue }
     }
 }

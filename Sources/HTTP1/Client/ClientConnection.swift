@@ -61,7 +61,7 @@ final class ClientConnection: IOHandler {
     func waitForConnect(_ p: PendingRequest) {
         pending = p
         loop.register(fd, self, interest: .write)
-        loop.timers.arm(timer, at: min(p.deadline, loop.now &+ client.config.connectTimeout))
+        loop.timers.arm(timer, at: min(p.deadline, loop.now + client.config.connectTimeout))
     }
 
     /// Sends `req`; `completion` runs exactly once, on this loop.

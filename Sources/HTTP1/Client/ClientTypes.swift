@@ -82,9 +82,9 @@ public typealias ClientCompletion = (ClientResult) -> Void
 
 public struct ClientConfig: Sendable {
     public var maxConnections = 128
-    public var connectTimeout: UInt64 = 1_000_000_000
+    public var connectTimeout = TimeAmount.seconds(1)
     /// Pooled connections idle longer than this are closed (below typical server keep-alive).
-    public var idleTimeout: UInt64 = 30_000_000_000
+    public var idleTimeout = TimeAmount.seconds(30)
     public var limits: HTTPLimits = {
         var l = HTTPLimits()
         l.maxBody = 1 << 20

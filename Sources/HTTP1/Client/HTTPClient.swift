@@ -2,7 +2,7 @@ import Reactor
 
 struct PendingRequest {
     var request: ClientRequest
-    var deadline: UInt64          // monotonic ns
+    var deadline: Instant
     var completion: ClientCompletion
     var attempt = 0
 }
@@ -34,8 +34,8 @@ public final class HTTPClient {
     }
 
     /// Sends `request`; `completion` runs exactly once on this loop, with a response whose views
-    /// are valid only inside the callback, or with an error. `deadline` is monotonic ns.
-    public func send(_ request: ClientRequest, deadline: UInt64, completion: @escaping ClientCompletion) {
+    /// are valid only inside the callback, or with an error. 
+    public func send(_ request: ClientRequest, deadline: Instant, completion: @escaping ClientCompletion) {
         guard request.hasValidPath else { return completion(.failure(.invalidRequest)) }
         dispatch(PendingRequest(request: request, deadline: deadline, completion: completion))
     }
@@ -83,7 +83,7 @@ public final class HTTPClient {
     func release(_ c: ClientConnection) {
         if let p = nextWaiter() { return c.start(p) }
         c.state = .idle
-        loop.timers.arm(c.timer, at: loop.now &+ config.idleTimeout)
+        loop.timers.arm(c.timer, at: loop.now + config.idleTimeout)
         idle.append(c)
     }
 

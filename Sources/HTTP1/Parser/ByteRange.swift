@@ -44,3 +44,11 @@ public struct ByteRange: Equatable, Sendable {
         return ASCII.equalsIgnoringCase(base.assumingMemoryBound(to: UInt8.self), b.count, lowercaseLiteral)
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// The bytes of `range` inside this buffer (the one the parser was given).
+    @inline(__always)
+    func slice(_ range: ByteRange) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: self[Int(range.start) ..< Int(range.start + range.count)])
+    }
+}

@@ -4,14 +4,14 @@ import Reactor
 /// The `Date` header line, formatted once per second per loop (RFC 9110 IMF-fixdate).
 final class DateCache {
     private(set) var line = [UInt8]()     // "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-    private var validUntil: UInt64 = 0     // monotonic ns
+    private var validUntil = Instant(nanoseconds: 0)
 
     private static let days: [StaticString] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     @inline(__always)
-    func refresh(now: UInt64) {
+    func refresh(now: Instant) {
         if now < validUntil { return }
         var t = time(nil)
         var tm = Glibc.tm()
@@ -33,9 +33,7 @@ final class DateCache {
         append2(Int(tm.tm_sec))
         appendStatic(" GMT\r\n")
         // Valid until the next wall-clock second; a little early is harmless.
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        validUntil = now + UInt64(1_000_000_000 - ts.tv_nsec)
+        validUntil = now + .nanoseconds(1_000_000_000 - wallNanos() % 1_000_000_000)
     }
 
     private func append2(_ v: Int) {

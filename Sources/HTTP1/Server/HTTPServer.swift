@@ -1,101 +1,86 @@
 import Glibc
 import Reactor
 import Synchronization
+import Tracing
 
 /// An HTTP/1.1 server spread over a loop group: one SO_REUSEPORT listener per loop, so the
-/// kernel balances connections and no thread hands them off.
+/// kernel balances connections and no thread hands them off (a hand-off mode was measured and
+/// lost, Perf/RESULTS.md).
 public final class HTTPServer: @unchecked Sendable {
     public let config: ServerConfig
     public let router: Router
-    private var listeners: [Int32] = []
-    private let contexts = Mutex<[Int: ServerContext]>([:])
-    public private(set) var port = 0
-    /// Makes the per-loop request observer (telemetry); called once per loop, on that loop.
-    public var observerFactory: ((EventLoop) -> RequestObserver?)?
+    /// The bound port (the one the kernel picked when `config.port` is 0).
+    public let port: Int
+    private let contexts: LoopLocal<ServerContext>
 
-    public init(config: ServerConfig, router: Router) {
+    /// Binds a listener per loop of `group` and prepares each loop's state; call before the
+    /// loops start, then `start(on:)` on each loop. Port 0 picks a free port, which the other
+    /// listeners then share. Throws `PortInUse` when another socket listens on the port already.
+    /// With `tracers`, every request gets a SERVER span on its loop's tracer.
+    public init(config: ServerConfig, router: Router, group: LoopGroup, tracers: LoopLocal<Tracer>? = nil) throws {
         self.config = config
         self.router = router
-    }
-
-    /// Creates one listener per loop (call before the loops start). Port 0 picks a free port,
-    /// which the other listeners then share. Throws `PortInUse` when another socket listens on
-    /// the port already: the loops of this server share it, nobody else does.
-    public func bind(loopCount: Int) throws {
         var port = config.port
         if port != 0 { try PortClaim.ensureUnused(SocketAddress.resolve(host: config.host, port: port)) }
-        let listenerCount = config.acceptMode == .reusePort ? loopCount : 1
-        for _ in 0..<listenerCount {
-            let addr = try SocketAddress.resolve(host: config.host, port: port)
-            let fd = try Socket.listen(addr, reusePort: true)
-            if port == 0 { port = Socket.localPort(fd) }
-            listeners.append(fd)
+        var listeners: [Int32] = []
+        do {
+            for _ in group.loops {
+                let fd = try Socket.listen(SocketAddress.resolve(host: config.host, port: port), reusePort: true)
+                listeners.append(fd)
+                if port == 0 { port = Socket.localPort(fd) }
+            }
+        } catch {
+            for fd in listeners { close(fd) }
+            throw error
         }
         self.port = port
+        let boundPort = port
+        contexts = LoopLocal(group) { loop in
+            ServerContext(loop: loop, config: config, router: router, listenFD: listeners[loop.index],
+                          tracing: tracers.map { ServerTracing(tracer: $0[loop], serverPort: boundPort) })
+        }
     }
 
-    /// Starts serving on `loop` (call on the loop's thread, e.g. from LoopGroup.start).
-    public func start(on loop: EventLoop) {
-        let fd = loop.index < listeners.count ? listeners[loop.index] : -1
-        let ctx = ServerContext(loop: loop, config: config, router: router, listenFD: fd)
-        ctx.server = self
-        ctx.observer = observerFactory?(loop)
-        contexts.withLock { $0[loop.index] = ctx }
-    }
+    /// Starts serving on `loop` (on the loop's thread, e.g. from LoopGroup.start).
+    public func start(on loop: EventLoop) { contexts[loop].start() }
 
-    /// Handoff mode: the context that accepted `fd` on loop 0 passes it to the next loop.
-    private var nextLoop = 0
-    func handOff(_ fd: Int32, from ctx: ServerContext) {
-        let all = contexts.withLock { $0 }
-        nextLoop = (nextLoop + 1) % max(all.count, 1)
-        guard let target = all[nextLoop], target !== ctx else { return ctx.adopt(fd) }
-        nonisolated(unsafe) let t = target
-        target.loop.execute { t.adopt(fd) }
-    }
+    /// The tracing of `loop`'s requests (nil when untraced): set its `onRequestEnded` before
+    /// the loops start to measure every request.
+    public func tracing(on loop: EventLoop) -> ServerTracing? { contexts[loop].tracing }
 
     /// Graceful shutdown from any thread: every loop stops accepting, finishes what is in
     /// flight, and `drained(loop)` runs on each loop when its last connection is gone.
     public func shutdown(_ group: LoopGroup, drained: @escaping @Sendable (EventLoop) -> Void) {
         for loop in group.loops {
-            nonisolated(unsafe) let ctx = contexts.withLock { $0[loop.index] }
+            nonisolated(unsafe) let ctx = contexts[loop]   // used on its own loop only
             nonisolated(unsafe) let l = loop
-            loop.execute {
-                guard let ctx else { return drained(l) }
-                ctx.beginShutdown { drained(l) }
-            }
+            loop.execute { ctx.beginShutdown { drained(l) } }
         }
     }
 
     /// Closes every remaining connection (after the shutdown deadline).
     public func forceClose(_ group: LoopGroup) {
         for loop in group.loops {
-            nonisolated(unsafe) let ctx = contexts.withLock { $0[loop.index] }
-            loop.execute { ctx?.forceClose() }
+            nonisolated(unsafe) let ctx = contexts[loop]   // used on its own loop only
+            loop.execute { ctx.forceClose() }
         }
-    }
-
-    /// True once `start(on:)` ran on `loop` (handoff mode deals connections only to started loops).
-    public func isStarted(on loop: EventLoop) -> Bool {
-        contexts.withLock { $0[loop.index] != nil }
     }
 
     /// Requests refused by admission control (503), on every loop; safe from any thread.
     public var shedCount: UInt64 {
-        contexts.withLock { $0.values.reduce(0) { $0 + $1.shed.load(ordering: .relaxed) } }
+        contexts.all.reduce(0) { $0 + $1.shed.load(ordering: .relaxed) }
     }
 
     /// Times a loop stopped accepting (connection cap, out of descriptors or memory).
     public var acceptPauseCount: UInt64 {
-        contexts.withLock { $0.values.reduce(0) { $0 + $1.acceptPauses.load(ordering: .relaxed) } }
+        contexts.all.reduce(0) { $0 + $1.acceptPauses.load(ordering: .relaxed) }
     }
 
     /// epoll_ctl failures on the server's loops (recovered, or reported to the handler).
     public var interestFailureCount: Int {
-        contexts.withLock { $0.values.reduce(0) { $0 + $1.loop.interestFailures } }
+        contexts.all.reduce(0) { $0 + $1.loop.interestFailures }
     }
 
-    /// Open connections on every loop (approximate; read from another thread for tests).
-    public func connectionCount(on loop: EventLoop) -> Int {
-        contexts.withLock { $0[loop.index]?.connectionCount ?? 0 }
-    }
+    /// Open connections on `loop` (approximate when read from another thread; for tests).
+    public func connectionCount(on loop: EventLoop) -> Int { contexts[loop].connectionCount }
 }

@@ -14,16 +14,14 @@ public struct Request {
     public let route: String
     /// The router's index of that route (-1 for none): a cheap key for per-route state.
     public let routeIndex: Int
-    /// The token the loop's `RequestObserver` returned for this request (0 without one).
-    public let observation: UInt64
+    /// Its loop, SERVER span and deadline, set once at dispatch.
+    public internal(set) var context: RequestContext
 
     @inline(__always)
-    public func bytes(_ span: ByteRange) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: raw[Int(span.start) ..< Int(span.start + span.count)])
-    }
+    public func bytes(_ range: ByteRange) -> UnsafeRawBufferPointer { raw.slice(range) }
 
-    public func string(_ span: ByteRange) -> String {
-        String(decoding: bytes(span), as: UTF8.self)
+    public func string(_ range: ByteRange) -> String {
+        String(decoding: bytes(range), as: UTF8.self)
     }
 
     public var method: HTTPMethod { head.method }

@@ -7,43 +7,53 @@ extension ServerConnection {
         generation &+= 1
         consumeOnResponse = consumed
         keepAlive = head.keepAlive && !context.shuttingDown
-        enter(.handling, timeout: context.config.requestTimeout)
         let raw = UnsafeRawBufferPointer(input!.readable)
         var params = RouteParams()
         let router = context.router
-        let pathBytes = UnsafeRawBufferPointer(rebasing: raw[Int(head.path.start) ..< Int(head.path.start + head.path.count)])
-        let entry = router.match(pathBytes, pathStart: head.path.start, params: &params)
-        let bodyBytes = UnsafeRawBufferPointer(rebasing: raw[Int(body.start) ..< Int(body.start + body.count)])
+        let entry = router.match(raw.slice(head.path), pathStart: head.path.start, params: &params)
         let route = entry.map { router.entries[$0].pattern } ?? ""
-        var request = Request(raw: raw, head: head, headers: headers, body: bodyBytes, params: params,
-                              route: route, routeIndex: entry ?? -1, observation: 0)
-        if let observer = context.observer {
-            summary = RequestSummary(method: head.method, routeIndex: entry ?? -1, route: route, startedAt: loop.now)
-            observation = observer.requestBegan(request)
-            request = Request(raw: raw, head: head, headers: headers, body: bodyBytes, params: params,
-                              route: route, routeIndex: entry ?? -1, observation: observation)
+        let now = loop.now
+        var request = Request(raw: raw, head: head, headers: headers, body: raw.slice(body), params: params,
+                              route: route, routeIndex: entry ?? -1,
+                              context: RequestContext(loop: loop, span: nil, deadline: now, receivedAt: now))
+        if let tracing = context.tracing {
+            summary = RequestSummary(method: head.method, routeIndex: entry ?? -1, route: route, receivedAt: now)
+            span = tracing.begin(request)
         }
+        let deadline = self.deadline(request, now: now)
+        request.context = RequestContext(loop: loop, span: span, deadline: deadline, receivedAt: now)
+        enter(.handling, until: deadline)
         guard let entry else { return respondError(404, "no route for this path") }
-        guard let kind = router.handler(entry, head.method) else {
+        guard let handler = router.handler(entry, head.method) else {
             var h = ResponseHeaders()
             h.add("Allow", router.entries[entry].allow)
             return respondError(405, "method not allowed for this path", headers: h)
         }
-        if router.entries[entry].admission == .limited && !context.admit() {
-            var h = ResponseHeaders()
-            h.add("Retry-After", String(context.config.retryAfterSeconds))
-            return respondError(503, "service is shedding load, retry later", headers: h)
-        }
-        lend()
-        let responder = Responder(connection: self, generation: generation)
-        switch kind {
-        case .callback(let h):
-            h(request, responder)
-        case .async(let h):
-            Task(executorPreference: loop.executor) {
-                responder.respond(await h(request))
+        if router.entries[entry].admission == .limited {
+            guard deadline > now else { return respondError(504, "no time left before the caller's deadline") }
+            guard context.admit() else {
+                var h = ResponseHeaders()
+                h.add("Retry-After", String(context.config.retryAfterSeconds))
+                return respondError(503, "service is shedding load, retry later", headers: h)
             }
         }
+        lend()
+        handler(request, Responder(connection: self, generation: generation))
+    }
+
+    /// The request's deadline: the server's `requestTimeout` from now, or the caller's own
+    /// (milliseconds left, in `callerDeadlineHeader`) when it is configured and sooner. A value
+    /// that is not a plain number of at most 9 digits is ignored.
+    private func deadline(_ request: Request, now: Instant) -> Instant {
+        let own = now + context.config.requestTimeout
+        guard let name = context.config.callerDeadlineHeader, let v = request.header(name),
+              !v.isEmpty, v.count <= 9 else { return own }
+        var ms: UInt64 = 0
+        for b in v {
+            guard b >= 48 && b <= 57 else { return own }
+            ms = ms * 10 + UInt64(b - 48)
+        }
+        return min(own, now + .milliseconds(ms))
     }
 
     /// The handler gets views into `input` and a slot of the loop's in-flight budget, both
@@ -54,7 +64,7 @@ extension ServerConnection {
     }
 
     func respondError(_ status: UInt16, _ message: StaticString, headers: ResponseHeaders? = nil) {
-        let traceID = context.observer?.traceID(summary == nil ? 0 : observation)
+        let traceID = context.tracing?.traceID(summary == nil ? nil : span)
         ResponseWriter.errorBody(status: status, message: message, traceID: traceID, into: &context.scratch)
         let body = context.scratch
         body.withUnsafeBytes {
@@ -79,9 +89,10 @@ extension ServerConnection {
                                      extra: nil, keepAlive: keepAlive, omitBody: omitBody, date: context.date)
             }
         }
-        if let observer = context.observer, let done = summary {
+        if let tracing = context.tracing, let done = summary {
             summary = nil
-            observer.requestEnded(observation, done, status: status)
+            tracing.end(span, done, status: status, at: loop.now)
+            span = nil
         }
         let buf = input!
         buf.readIndex += consumeOnResponse

@@ -50,7 +50,7 @@ extension ServerConnection {
         guard lingerAfterWrite else { return close() }
         shutdown(fd, Int32(SHUT_WR))
         state = .lingering
-        loop.timers.arm(timer, at: loop.now &+ context.config.lingerTimeout)
+        loop.timers.arm(timer, at: loop.now + context.config.lingerTimeout)
         loop.setInterest(fd, .read)
     }
 
@@ -80,19 +80,21 @@ extension ServerConnection {
         case .head, .body:
             fail(408, "request not received in time")
         case .handling:
-            // The handler missed its deadline: answer for it; its late answer is dropped.
+            // The handler missed its deadline: answer for it; its late answer is dropped. 504,
+            // not 503: the handler may have committed something, so the outcome is unknown.
             let g = generation
             keepAlive = false
-            respondError(503, "request deadline exceeded")
+            respondError(504, "the request was not answered before its deadline; its outcome is unknown")
             if isPending(g) { close() }
         }
     }
 
     public func close() {
         if state == .closed { return }
-        if let observer = context.observer, let done = summary {
+        if let tracing = context.tracing, let done = summary {
             summary = nil
-            observer.requestEnded(observation, done, status: 499)   // nginx's "client closed request"
+            tracing.end(span, done, status: 499, at: loop.now)   // nginx's "client closed request"
+            span = nil
         }
         state = .closed
         generation &+= 1

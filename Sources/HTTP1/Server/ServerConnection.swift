@@ -1,5 +1,6 @@
 import Glibc
 import Reactor
+import Tracing
 
 /// One accepted connection: reads requests, hands each to its handler, writes responses in
 /// order. One request is handled at a time; pipelined requests wait in the input buffer, and
@@ -38,8 +39,8 @@ public final class ServerConnection: IOHandler {
     /// Bytes read and discarded while lingering (capped by `ServerConfig.lingerMaxBytes`).
     var lingered = 0
     var consumeOnResponse = 0
-    var summary: RequestSummary?      // set while an observed request is in flight
-    var observation: UInt64 = 0
+    var summary: RequestSummary?      // set while a traced request is in flight
+    var span: Span?                   // that request's SERVER span
     lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
 
     init(fd: Int32, context: ServerContext) {
@@ -173,8 +174,12 @@ public final class ServerConnection: IOHandler {
         return state != .handling
     }
 
-    func enter(_ s: State, timeout: UInt64) {
+    func enter(_ s: State, timeout: TimeAmount) {
+        enter(s, until: loop.now + timeout)
+    }
+
+    func enter(_ s: State, until deadline: Instant) {
         state = s
-        loop.timers.arm(timer, at: loop.now &+ timeout)
+        loop.timers.arm(timer, at: deadline)
     }
 }

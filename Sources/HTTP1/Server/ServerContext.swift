@@ -24,14 +24,19 @@ public final class ServerContext: IOHandler {
     private var acceptPaused = false
     var shuttingDown = false
     var onDrained: (() -> Void)?
-    weak var server: HTTPServer?
-    var observer: RequestObserver?
+    /// The SERVER spans and the request-end hook; nil for an untraced server.
+    let tracing: ServerTracing?
 
-    init(loop: EventLoop, config: ServerConfig, router: Router, listenFD: Int32) {
+    /// Made for every loop before the loops run; `start` then runs on the loop's own thread.
+    init(loop: EventLoop, config: ServerConfig, router: Router, listenFD: Int32, tracing: ServerTracing?) {
         self.loop = loop
         self.config = config
         self.router = router
         self.listenFD = listenFD
+        self.tracing = tracing
+    }
+
+    func start() {
         if listenFD >= 0 { loop.register(listenFD, self, interest: .read) }
     }
 
@@ -49,7 +54,7 @@ public final class ServerContext: IOHandler {
                 default: return pauseAccepting(until: .timeout)
                 }
             }
-            if config.acceptMode == .handoff, let server { server.handOff(fd, from: self) } else { adopt(fd) }
+            adopt(fd)
         }
     }
 
@@ -60,7 +65,7 @@ public final class ServerContext: IOHandler {
         let c = ServerConnection(fd: fd, context: self)
         add(c)
         loop.register(fd, c, interest: .read)
-        loop.timers.arm(c.timer, at: loop.now &+ config.keepAliveTimeout)
+        loop.timers.arm(c.timer, at: loop.now + config.keepAliveTimeout)
     }
 
     /// Answers whether a request may start now; counts a refusal.
@@ -80,7 +85,7 @@ public final class ServerContext: IOHandler {
         acceptPauses.add(1, ordering: .relaxed)
         loop.setInterest(listenFD, .none)
         guard resume == .timeout else { return }
-        loop.schedule(afterNanos: 100_000_000) { [weak self] in self?.resumeAccepting() }
+        loop.schedule(after: .milliseconds(100)) { [weak self] in self?.resumeAccepting() }
     }
 
     private func resumeAccepting() {

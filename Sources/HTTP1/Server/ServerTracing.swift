@@ -1,56 +1,50 @@
 import Reactor
 import Tracing
 
-/// The telemetry of one loop's HTTP server: a SERVER span per request (continuing the caller's
-/// trace from `traceparent`/`tracestate`) with the semantic-convention attributes, and the
-/// request-duration metric when a recorder is set. Handlers reach their request's span with
-/// `span(for:)`.
-public final class ServerTracing: RequestObserver {
+/// The tracing of one loop's HTTP server: a SERVER span per request, continuing the caller's
+/// trace from `traceparent`/`tracestate`, with the HTTP semantic-convention attributes; and a
+/// hook when a request ends (the composition records the request-duration metric there).
+public final class ServerTracing {
     public let tracer: Tracer
     let serverPort: Int
-    /// Called after each request (the metrics layer records the duration histogram); the span is
-    /// nil only when the tracer had no slot left at all for it.
-    public var onRequestEnded: ((RequestSummary, UInt16, UInt64, Span?) -> Void)?
+    /// Runs after each request with its duration; the span is nil only when the tracer had no
+    /// slot left at all for it. Every request is measured, with or without a span: the requests
+    /// that find the span table full are the overload traffic a latency metric must not miss.
+    public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?) -> Void)?
     private var names: [Int: InlineText] = [:]   // "METHOD /route" per (route, method), made once
-    private var loopNow: () -> UInt64
 
-    public init(tracer: Tracer, serverPort: Int, clock: @escaping () -> UInt64 = monotonicNanos) {
+    public init(tracer: Tracer, serverPort: Int) {
         self.tracer = tracer
         self.serverPort = serverPort
-        loopNow = clock
     }
 
-    public func span(for request: Request) -> Span? { tracer.span(token: request.observation) }
-
-    public func requestBegan(_ r: Request) -> UInt64 {
+    func begin(_ r: Request) -> Span {
         let parent = TraceParent.extract(traceparent: r.headerValues("traceparent"),
                                          tracestate: r.headerValues("tracestate")).parent
         let span = tracer.start("HTTP", kind: .server, parent: parent)
-        guard span.isRecording else { return span.token }
+        guard span.isRecording else { return span }
         tracer.setName(span, name(r))
         tracer.setAttribute(span, "http.request.method", .literal(r.method.name))
         tracer.setAttribute(span, "url.path", .text(InlineText(r.path)))
         if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(InlineText(r.route))) }
         tracer.setAttribute(span, "server.port", .int(Int64(serverPort)))
-        return span.token
+        return span
     }
 
-    public func traceID(_ token: UInt64) -> String {
-        if let span = tracer.span(token: token) { return span.context.traceID.hexString }
-        return tracer.freshTraceID().hexString
+    /// The trace id for an error body the server writes itself: the request's, or a fresh one
+    /// when the request never got as far as a span (a malformed head).
+    func traceID(_ span: Span?) -> String {
+        (span?.context.traceID ?? tracer.freshTraceID()).hexString
     }
 
-    /// Every request is measured, with or without a span: the requests that find the span
-    /// table full are the overload traffic, the part the latency metric must not miss.
-    public func requestEnded(_ token: UInt64, _ summary: RequestSummary, status: UInt16) {
-        let span = tracer.span(token: token)
+    func end(_ span: Span?, _ summary: RequestSummary, status: UInt16, at now: Instant) {
         if let span {
             tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))
             if status >= 500 {
                 tracer.recordError(span, type: "HTTPServerError", message: "HTTP \(status)")
             }
         }
-        onRequestEnded?(summary, status, loopNow() &- summary.startedAt, span)
+        onRequestEnded?(summary, status, now - summary.receivedAt, span)
         if let span { tracer.end(span) }
     }
 

@@ -3,7 +3,7 @@ import Tracing
 import Metrics
 import OTLPExport
 
-extension TelemetrySetup {
+extension ProcessTelemetry {
     /// Admission control's refusals as counters, read from the server's per-loop atomics at
     /// scrape time: shedding shows on a dashboard instead of only in clients' 503s.
     func registerAdmissionMetrics(_ server: HTTPServer) {

@@ -1,57 +1,55 @@
+import ChainServices
 import HTTP1
 import Reactor
 import Tracing
-import Metrics
-import OTLPExport
 
 /// `POST /test` for the official w3c/trace-context test harness (enabled by
 /// `--enable-test-endpoints`): the body is `[{"url": ..., "arguments": ...}, ...]`; each
-/// `arguments` value is POSTed to its `url`, carrying this request's trace context on a CLIENT
-/// span, and the response comes once every call finished.
+/// `arguments` value is POSTed to its `url` as a traced call (`HTTPClient.send(_:traced:)`,
+/// the one the services use), and the response comes once every call finished.
 final class TraceContextTestEndpoint {
-    private let tracing: ServerTracing
+    private let tracer: Tracer
     private let loop: EventLoop
     private var clients: [String: HTTPClient] = [:]
 
-    init(tracing: ServerTracing, loop: EventLoop) {
-        self.tracing = tracing
+    init(tracer: Tracer, loop: EventLoop) {
+        self.tracer = tracer
         self.loop = loop
     }
 
-    struct Call { var url = ""; var body: [UInt8] = [] }
+    struct Call { var url: String; var body: [UInt8] }
 
     func handle(_ req: Request, _ res: Responder) {
-        var calls: [Int: Call] = [:]
-        let ok = JSONSkim.eachObjectMember(req.body) { i, key, range in
-            let raw = Array(UnsafeRawBufferPointer(rebasing: req.body[range]))
-            if key == "url", raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") {
-                calls[i, default: Call()].url = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
-            }
-            if key == "arguments" { calls[i, default: Call()].body = raw }
+        guard let calls = Self.calls(req.body) else {
+            return res.respond(status: 400, body: ErrorBody(.invalidJSON, "expected an array of {url, arguments}").json(traceId: req.context.traceID))
         }
-        guard ok else { return res.respond(status: 400, body: "{\"error\":{\"code\":\"invalid_json\",\"message\":\"expected an array of {url, arguments}\"}}") }
-        let parent = tracing.span(for: req)?.context
         var pending = calls.count
         if pending == 0 { return res.respond(status: 200, body: "{}") }
-        for (_, call) in calls.sorted(by: { $0.key < $1.key }) {
-            send(call, parent: parent) {
+        for call in calls {
+            send(call, parent: req.context.traceParent) {
                 pending -= 1
                 if pending == 0 { res.respond(status: 200, body: "{}") }
             }
         }
     }
 
+    /// The harness's calls, in order; nil when the body is not an array of objects.
+    static func calls(_ body: UnsafeRawBufferPointer) -> [Call]? {
+        guard let v = try? JSONReader.parse(body), case .array(let items) = v else { return nil }
+        var calls: [Call] = []
+        for item in items {
+            guard item.isObject else { return nil }
+            var w = JSONWriter(capacity: 256)
+            if let args = item["arguments"] { w.value(args) }
+            calls.append(Call(url: item["url"]?.stringValue ?? "", body: w.bytes))
+        }
+        return calls
+    }
+
     private func send(_ call: Call, parent: SpanContext?, _ done: @escaping () -> Void) {
         guard let (host, port, path) = Self.split(call.url), let client = client(host, port) else { return done() }
-        let span = tracing.tracer.start("POST", kind: .client, parent: parent)
-        var request = ClientRequest(method: .POST, path: path, contentType: "application/json", body: call.body)
-        request.headers.add("traceparent", span.context.traceParent)
-        if !span.context.traceState.isEmpty { request.headers.add("tracestate", span.context.traceState.headerValue) }
-        client.send(request, deadline: loop.now &+ 5_000_000_000) { [tracing] result in
-            if case .response(let r) = result {
-                tracing.tracer.setAttribute(span, "http.response.status_code", .int(Int64(r.status)))
-            }
-            tracing.tracer.end(span)
+        let request = ClientRequest(method: .POST, path: path, contentType: "application/json", body: call.body)
+        client.send(request, deadline: loop.now + .seconds(5), traced: TracedCall(tracer: tracer, parent: parent, serverPort: port)) { _ in
             done()
         }
     }

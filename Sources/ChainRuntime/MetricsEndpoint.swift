@@ -1,11 +1,9 @@
 import HTTP1
-import Tracing
 import Metrics
-import OTLPExport
 
 /// `GET /metrics`: Prometheus text 0.0.4, or OpenMetrics (with exemplars) when the scraper's
 /// Accept header asks for it.
-enum MetricsHandler {
+enum MetricsEndpoint {
     static func register(on router: Router, registry: MetricsRegistry) {
         router.add(.GET, "/metrics", admission: .always) { req, res in
             // A fresh buffer per scrape: scrapes are rare, and loops share no scratch space.

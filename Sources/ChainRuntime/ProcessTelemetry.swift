@@ -1,76 +1,76 @@
 import Glibc
 import HTTP1
-import Reactor
-import Tracing
 import Metrics
 import OTLPExport
+import Reactor
+import Tracing
 
-/// The process's telemetry: a tracer per loop (created here, before the loops start, and then
-/// used only by its loop), the exporter thread draining their rings, and the metrics registry.
-final class TelemetrySetup: @unchecked Sendable {
-    let tracers: [Tracer]
+/// The telemetry of one service in the process: a tracer per loop (made here, before the loops
+/// start, and then used only by its loop), the exporter thread draining their rings, and the
+/// metrics registry with the contract's histograms.
+public final class ProcessTelemetry: @unchecked Sendable {
+    // Sendable without a check: everything here is set in init; the tracers are used on their
+    // own loops, and what the scrape thread reads (counters, ring occupancy) is atomic.
+    public let tracers: LoopLocal<Tracer>
     let exporter: SpanExporter<SpanRecord>?
-    let metrics: MetricsRegistry
+    public let metrics: MetricsRegistry
     /// The three histograms of API.md; the server one is recorded here, the client and
     /// database ones by the code that makes those calls.
-    let serviceMetrics: ServiceMetrics
-    var requestDuration: HistogramFamily { serviceMetrics.serverDuration }
-    let serviceName: String
-    private var tracings: [Int: ServerTracing] = [:]   // by loop index; written on each loop at start
-    private let lock = Lock()
+    public let serviceMetrics: ServiceMetrics
+    public let serviceName: String
 
-    init(loops: Int, serviceName: String, environment env: [String: String]) {
+    /// `exportSpans: false` leaves the spans in the rings (tests read them there).
+    public init(group: LoopGroup, serviceName: String, environment env: [String: String], exportSpans: Bool = true) {
         self.serviceName = serviceName
         let sdkDisabled = env["OTEL_SDK_DISABLED"]?.lowercased() == "true"
         let sampler = Sampler(environment: env)
         let ringSize = Int(env["CHAIN_SPAN_RING_SIZE"] ?? "") ?? 8192
-        tracers = (0..<loops).map { _ in Tracer(ringCapacity: ringSize, sampler: sampler, enabled: !sdkDisabled) }
-        metrics = MetricsRegistry(loopCount: loops)
+        tracers = LoopLocal(group) { _ in Tracer(ringCapacity: ringSize, sampler: sampler, enabled: !sdkDisabled) }
+        metrics = MetricsRegistry(loopCount: group.loops.count)
         serviceMetrics = ServiceMetrics(registry: metrics)
-        if sdkDisabled {
+        if sdkDisabled || !exportSpans {
             exporter = nil
         } else {
             let config = ExporterConfig.from(environment: env)
             let resource = resourceFromEnvironment(env, serviceName: serviceName, serviceVersion: chainVersion)
-            let source = RingSpanSource(rings: tracers.map(\.ring), resource: resource, scopeName: "chain", scopeVersion: chainVersion)
+            let source = RingSpanSource(rings: tracers.all.map(\.ring), resource: resource, scopeName: "chain", scopeVersion: chainVersion)
             exporter = SpanExporter(config: config, resource: resource, scopeName: "chain", scopeVersion: chainVersion) { max, encoding, out in
                 source.take(max: max, encoding: encoding, into: &out)
             }
         }
-        if let exporter { for t in tracers { t.onHighWater = { exporter.nudge() } } }
+        if let exporter { for t in tracers.all { t.onHighWater = { exporter.nudge() } } }
         registerPipelineMetrics()
         metrics.registerProcessMetrics()
     }
 
-    func start() throws { try exporter?.start() }
+    public func start() throws { try exporter?.start() }
 
     /// Flushes the spans still queued (after the loops stopped), within the deadline.
-    func shutdown(deadline: UInt64) { exporter?.shutdown(deadline: deadline) }
+    public func shutdown(deadline: Instant) { exporter?.shutdown(deadline: deadline.nanoseconds) }
 
-    /// The per-loop request observer for a server on `port`: server spans and the duration metric.
-    func observer(loop: EventLoop, port: Int) -> ServerTracing {
-        let tracing = ServerTracing(tracer: tracers[loop.index], serverPort: port)   // a fresh clock read at the end
-        let family = requestDuration, service = serviceName
-        var handles: [Int: HistogramHandle] = [:]   // by (route, method, status): made once each
-        tracing.onRequestEnded = { summary, status, nanos, span in
-            let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
-            let h = handles[key] ?? {
-                let route = summary.route.isEmpty ? "unmatched" : summary.route
-                let made = family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
-                handles[key] = made
-                return made
-            }()
-            let exemplar = span.flatMap { $0.isRecording ? ($0.context.traceID.hi, $0.context.traceID.lo) : nil }
-            h.observe(Double(nanos) / 1e9, traceID: exemplar, unixNanos: wallNanos())
+    /// Records every request `server` answers in `http_server_request_duration_seconds`, with
+    /// the trace id as exemplar. Before the loops start.
+    public func measureRequests(of server: HTTPServer, group: LoopGroup) {
+        let family = serviceMetrics.serverDuration, service = serviceName
+        for loop in group.loops {
+            guard let tracing = server.tracing(on: loop) else { continue }
+            var handles: [Int: HistogramHandle] = [:]   // by (route, method, status): made once each
+            tracing.onRequestEnded = { summary, status, duration, span in
+                let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
+                let h = handles[key] ?? {
+                    let route = summary.route.isEmpty ? "unmatched" : summary.route
+                    let made = family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
+                    handles[key] = made
+                    return made
+                }()
+                let exemplar = span.flatMap { $0.isRecording ? ($0.context.traceID.hi, $0.context.traceID.lo) : nil }
+                h.observe(duration.seconds, traceID: exemplar, unixNanos: wallNanos())
+            }
         }
-        lock.withLock { tracings[loop.index] = tracing }
-        return tracing
     }
 
-    func tracing(on loop: EventLoop) -> ServerTracing? { lock.withLock { tracings[loop.index] } }
-
     private func registerPipelineMetrics() {
-        let tracers = self.tracers, exporter = self.exporter
+        let tracers = self.tracers.all, exporter = self.exporter
         metrics.counterFunc("chain_spans_started_total", help: "Spans started (sampled and recording).") {
             [(labelValues: [], value: Double(tracers.reduce(0) { $0 + $1.counters.started.value }))]
         }
@@ -101,9 +101,9 @@ final class TelemetrySetup: @unchecked Sendable {
     }
 }
 
-let chainVersion = "0.1.0"
+public let chainVersion = "0.1.0"
 
-func processEnvironment() -> [String: String] {
+public func processEnvironment() -> [String: String] {
     var env: [String: String] = [:]
     var p = environ
     while let entry = p.pointee {

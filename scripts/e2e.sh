@@ -435,6 +435,18 @@ check("413 body is JSON payload_too_large", isinstance(js, dict) and (js.get("er
 st, _, js, raw = http("GET", "/api/v1/nothing-here")
 expect_error("unknown gateway path -> 404 not_found", st, js, raw, 404, "not_found")
 
+# The caller's deadline (X-Chain-Deadline-Ms) is trusted only inside the chain: order-service
+# honours it from user-service (no time left: 504, nothing started), the gateway drops it from
+# outside clients, and user-service, the edge, ignores it.
+ORDER = f"http://127.0.0.1:{os.environ['E2E_ORDER_PORT']}"
+st, _, js, raw = http("GET", "/orders?limit=1", headers={"X-Chain-Deadline-Ms": "0"}, base=ORDER)
+expect_error("order-service, caller deadline 0 ms -> 504 (the request is not started)", st, js, raw, 504, "upstream_timeout")
+st, _, js, raw = http("GET", "/api/v1/orders?limit=1", headers={"X-Chain-Deadline-Ms": "0"})
+check("the gateway drops an outside X-Chain-Deadline-Ms -> 200", st == 200, f"status {st}: {raw[:300]!r}")
+st, _, js, raw = http("POST", "/api/v1/process", json.dumps({"user_id": 1001, "action": "deadline_edge"}).encode(),
+                      headers={"Content-Type": "application/json", "X-Chain-Deadline-Ms": "0"})
+check("user-service (the edge) ignores X-Chain-Deadline-Ms -> 200", st == 200, f"status {st}: {raw[:300]!r}")
+
 # ---- 4. Prometheus ----
 want = {"user-service", "order-service", "audit-service"}
 deadline = time.time() + 30; seen = set(); err = ""

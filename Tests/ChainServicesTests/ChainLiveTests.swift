@@ -134,4 +134,15 @@ final class ChainLiveTests: XCTestCase {
         XCTAssertFalse(user.contains("db_client_operation_errors_total{"), "no failed operation in user-service")
         XCTAssertTrue(order.contains(#"db_client_operation_errors_total{service="order-service",operation="INSERT",table="orders",error_type="23503"} 1"#), order)
     }
+
+    /// The chain the tests run is assembled as `chain serve` assembles it (`ChainApp`): the
+    /// latency histograms of the contract are connected, server side and client side.
+    func testRequestLatencyIsMeasuredOnEveryHop() throws {
+        XCTAssertEqual(try post(#"{"user_id": 1001, "action": "latency"}"#).0, 200)
+        let user = exposition(.user), order = exposition(.order), audit = exposition(.audit)
+        XCTAssertTrue(user.contains(#"http_server_request_duration_seconds_count{service="user-service",method="POST",route="/process",status="200"} "#), user)
+        XCTAssertTrue(order.contains(#"http_server_request_duration_seconds_count{service="order-service",method="POST",route="/process",status="200"} "#), order)
+        XCTAssertTrue(audit.contains(#"http_server_request_duration_seconds_count{service="audit-service",method="POST",route="/process",status="200"} "#), audit)
+        XCTAssertTrue(user.contains(#"http_client_request_duration_seconds_count{service="user-service",peer="#), user)
+    }
 }

@@ -39,6 +39,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
+        // Test-only: counts each thread's heap allocations (wraps malloc for the test executable).
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
+        .testTarget(name: "AllocationTests", dependencies: ["CAllocCounter", "ChainRuntime", "ChainServices", "Reactor", "HTTP1"], swiftSettings: settings),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor"], swiftSettings: settings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),

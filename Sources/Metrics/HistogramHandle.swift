@@ -1,3 +1,4 @@
+import Reactor
 import Synchronization
 
 /// One loop's histogram for one label set; used only on that loop's thread. The single-writer
@@ -37,7 +38,7 @@ public struct HistogramHandle: @unchecked Sendable {
     @usableFromInline
     func recordExemplar(bucket: Int, traceID: (UInt64, UInt64), value: Double, unixNanos: UInt64) {
         let slot = cells + boundCount + 2 + bucket * MetricExemplar.words
-        let stamp = unixNanos != 0 ? unixNanos : MetricClock.realtimeNanos()
+        let stamp = unixNanos != 0 ? unixNanos : wallNanos()
         MetricExemplar(traceHi: traceID.0, traceLo: traceID.1, value: value, unixNanos: stamp)
             .write(to: slot)
     }

@@ -19,7 +19,6 @@ final class ExporterConfigTests: XCTestCase {
         XCTAssertEqual(c.timeoutNanos, 10_000_000_000)
         XCTAssertFalse(c.gzip)
         XCTAssertEqual(c.maxBatch, 512)
-        XCTAssertEqual(c.maxQueueSize, 2048)
         XCTAssertEqual(c.scheduleDelayNanos, 200_000_000)
         XCTAssertEqual(c.exportTimeoutNanos, 30_000_000_000)
         XCTAssertEqual(c.maxRetries, 5)
@@ -103,10 +102,10 @@ final class ExporterConfigTests: XCTestCase {
             XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": bad]).maxBatch, 512, bad)
             XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": bad == "0" ? "-1" : bad]).scheduleDelayNanos, 200_000_000, bad)
             XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": bad]).exportTimeoutNanos, 30_000_000_000, bad)
-            XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": bad]).maxQueueSize, 2048, bad)
         }
-        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "50", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 50)
-        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "3000"]).maxBatch, 3000)
+        // The queue is the span rings (CHAIN_SPAN_RING_SIZE): OTEL_BSP_MAX_QUEUE_SIZE bounds nothing.
+        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "50", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 100)
+        XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "3000"]).maxBatch, 3000)
         XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "1000"]).scheduleDelayNanos, 1_000_000_000)
         XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "0"]).scheduleDelayNanos, 1_000_000)  // never a spin
         XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": "5000"]).exportTimeoutNanos, 5_000_000_000)

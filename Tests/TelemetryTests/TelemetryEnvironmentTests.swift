@@ -35,7 +35,7 @@ final class TelemetryEnvironmentTests: XCTestCase {
         let p = TelemetryEnvironment.problems([
             "OTEL_EXPORTER_OTLP_TIMEOUT": "10s", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "zstd",
             "OTEL_EXPORTER_OTLP_HEADERS": "novalue", "OTEL_BSP_SCHEDULE_DELAY": "-1",
-            "OTEL_BSP_EXPORT_TIMEOUT": "0", "OTEL_BSP_MAX_QUEUE_SIZE": "many",
+            "OTEL_BSP_EXPORT_TIMEOUT": "0", "OTEL_BSP_MAX_QUEUE_SIZE": "many",  // not read: no problem
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "0", "CHAIN_SPAN_RING_SIZE": "1e4",
             "OTEL_RESOURCE_ATTRIBUTES": "a=%zz", "OTEL_TRACES_SAMPLER": "traceidratio",
             "OTEL_TRACES_SAMPLER_ARG": "2",
@@ -43,7 +43,7 @@ final class TelemetryEnvironmentTests: XCTestCase {
         let named = p.map { String($0.prefix { $0 != "=" }) }
         XCTAssertEqual(Set(named), ["OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                                     "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT",
-                                    "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "CHAIN_SPAN_RING_SIZE",
+                                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "CHAIN_SPAN_RING_SIZE",
                                     "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER_ARG"], "\(p)")
         XCTAssertEqual(p.count, named.count)
     }

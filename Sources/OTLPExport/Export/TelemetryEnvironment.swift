@@ -43,7 +43,6 @@ public enum TelemetryEnvironment {
                 }
             }
         }
-        check("OTEL_BSP_MAX_QUEUE_SIZE", "expected a whole number above 0") { EnvParse.positiveInt($0) != nil }
         check("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "expected a whole number above 0") { EnvParse.positiveInt($0) != nil }
         check("OTEL_BSP_SCHEDULE_DELAY", "expected a whole number of milliseconds") { EnvParse.milliseconds($0, allowZero: true) != nil }
         check("OTEL_BSP_EXPORT_TIMEOUT", "expected a whole number of milliseconds above 0") { EnvParse.milliseconds($0, allowZero: false) != nil }

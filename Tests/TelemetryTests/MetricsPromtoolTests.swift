@@ -18,16 +18,16 @@ final class MetricsPromtoolTests: XCTestCase {
             service.clientDuration.handle(loop: loop, ["user-service", "order-service", "200"]).observe(0.003)
             service.dbDuration.handle(loop: loop, ["user-service", "SELECT", "users"]).observe(0.0007)
         }
-        let started = r.counter(MetricNames.spansStarted, help: "Spans started.", labels: ["service"])
+        let started = r.counter("chain_spans_started_total", help: "Spans started.", labels: ["service"])
         started.handle(loop: 1, ["user-service"]).inc(4)
-        r.counterFunc(MetricNames.spansExported, help: "Spans exported.") { [(labelValues: [], value: 3)] }
-        r.counterFunc(MetricNames.spansDropped, help: "Spans dropped, ring full.") { [(labelValues: [], value: 0)] }
-        r.counterFunc(MetricNames.spansExportFailed, help: "Spans given up.") { [(labelValues: [], value: 1)] }
-        r.counterFunc(MetricNames.spanExportFailures, help: "Failed exports.") { [(labelValues: [], value: 2)] }
-        r.gauge(MetricNames.spanRingOccupancy, help: "Spans waiting in a loop's ring.", labels: ["loop"]) {
+        r.counterFunc("chain_spans_exported_total", help: "Spans exported.") { [(labelValues: [], value: 3)] }
+        r.counterFunc("chain_spans_dropped_total", help: "Spans dropped, ring full.") { [(labelValues: [], value: 0)] }
+        r.counterFunc("chain_spans_export_failed_total", help: "Spans given up.") { [(labelValues: [], value: 1)] }
+        r.counterFunc("chain_span_export_failures_total", help: "Failed exports.") { [(labelValues: [], value: 2)] }
+        r.gauge("chain_span_ring_occupancy", help: "Spans waiting in a loop's ring.", labels: ["loop"]) {
             [(labelValues: ["0"], value: 0), (labelValues: ["1"], value: 12)]
         }
-        _ = r.histogram(MetricNames.spanExportDuration, help: "Duration of span exports.", labels: [])
+        _ = r.histogram("chain_test_empty_duration_seconds", help: "A histogram with no series yet.", labels: [])
         r.registerProcessMetrics()
         return r
     }

@@ -3,6 +3,7 @@
 
 import Foundation
 import Glibc
+import HTTP1
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -316,10 +317,10 @@ final class ExporterTests: XCTestCase {
              {"status": 200, "chunked": true}]
             """)
         defer { rx.stop() }
-        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port, waker: nil)
+        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port)
         let body = Array("not protobuf".utf8)
         func post() -> BlockingHTTPClient.Response? {
-            let r = client.request(method: "POST", path: "/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
+            let r = client.request(method: .POST, path: "/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
                                    body: body, deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else {
                 XCTFail("\(r)")
@@ -343,8 +344,8 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(Set(ports[0 ..< 3]).count, 1)
         XCTAssertNotEqual(ports[3], ports[0])
 
-        let refused = BlockingHTTPClient(host: "127.0.0.1", port: ExporterTestSupport.closedPort(), waker: nil)
-        let r = refused.request(method: "POST", path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
+        let refused = BlockingHTTPClient(host: "127.0.0.1", port: ExporterTestSupport.closedPort())
+        let r = refused.request(method: .POST, path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
         XCTAssertEqual(r.exporterFailure, .connect(ECONNREFUSED))
     }
 
@@ -355,9 +356,9 @@ final class ExporterTests: XCTestCase {
              {"status": 200}]
             """)
         defer { rx.stop() }
-        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port, waker: nil)
+        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port)
         for round in 0 ..< 2 {
-            let r = client.request(method: "POST", path: "/v1/traces", headers: [], body: [1, 2, 3],
+            let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [1, 2, 3],
                                    deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else { return XCTFail("round \(round): \(r)") }
             XCTAssertEqual(resp.status, 200)
@@ -367,7 +368,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(client.fd, -1, "a close-delimited body ends the connection")
         // Right after a silent close the client may still write into the dead connection: it then
         // retries once on a new one, without the caller seeing an error.
-        let r = client.request(method: "POST", path: "/v1/traces", headers: [], body: [4], deadline: now() + 5_000_000_000)
+        let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [4], deadline: now() + 5_000_000_000)
         XCTAssertEqual(try XCTUnwrap(try? r.get()).status, 200)
         XCTAssertEqual(rx.records().count, 3)
     }

@@ -11,6 +11,7 @@ import Tracing
 // Shutdown: keeps draining and sending until the rings are empty or the deadline passes.
 
 import Glibc
+import HTTP1
 import Reactor
 import Synchronization
 
@@ -213,7 +214,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             let now = monotonicNanos()
             let attemptDeadline = min(batchDeadline, now &+ min(config.timeoutNanos, UInt64.max - now))
             requests.add(1, ordering: .relaxed)
-            let result = client.request(method: "POST", path: endpoint.path, headers: headers,
+            let result = client.request(method: .POST, path: endpoint.path, headers: headers,
                                         body: useGzip ? compressed : encoded, deadline: attemptDeadline)
             let delay: UInt64
             let what: String

@@ -1,5 +1,6 @@
 import Glibc
 import Reactor
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -66,16 +67,16 @@ final class TelemetryEnvironmentTests: XCTestCase {
 /// else serves, with the reason on standard error and a non-zero exit.
 final class ChainStartupRefusalTests: XCTestCase {
     private func refusal(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stderr: String) {
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         let pid = try ChainProcess.spawn(["serve", "--host", "127.0.0.1", "--loops", "1"] + args,
                                          env: env.merging(["CHAIN_SPAN_FILE": "\(dir)/spans.jsonl"]) { a, _ in a }, dir: dir)
-        let status = try ExporterTestSupport.wait(pid, timeout: 20, what: "chain serve \(args)")
-        return (status, ExporterTestSupport.readText("\(dir)/chain.err"))
+        let status = try TestSupport.wait(pid, timeout: 20, what: "chain serve \(args)")
+        return (status, TestSupport.readText("\(dir)/chain.err"))
     }
 
     func testEndpointThatIsNoURLStopsTheStart() throws {
-        let port = ExporterTestSupport.closedPort()
+        let port = TestSupport.closedPort()
         let r = try refusal(["--port", "\(port)"], env: ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318", "OTEL_TRACES_SAMPLER": "sometimes"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertLessThan(r.status, 128, "an exit, not a signal")

@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -188,11 +189,11 @@ final class OTLPEncoderTests: XCTestCase {
 
     /// Both encodings of every case, decoded by the reference implementation and compared field by field.
     func testReferenceDecoderAgreesOnEveryField() throws {
-        let dir = try OTLPTestSupport.makeTempDir()
+        let dir = try TestSupport.makeTempDir()
         var keep = getenv("OTLP_TEST_KEEP") != nil  // keep the files for a look
-        defer { if !keep { OTLPTestSupport.removeTree(dir) } }
-        let python = try OTLPTestSupport.venvPython(dir: dir)
-        let checker = "\(OTLPTestSupport.repoRoot())/Tests/otlp/check_otlp.py"
+        defer { if !keep { TestSupport.removeTree(dir) } }
+        let python = try TestSupport.venvPython()
+        let checker = "\(TestSupport.repoRoot())/Tests/otlp/check_otlp.py"
         let cases = Self.cases()
         let spans = cases.map(\.span)
 
@@ -205,20 +206,20 @@ final class OTLPEncoderTests: XCTestCase {
         XCTAssertGreaterThan(proto.count, 40_000)
         XCTAssertFalse(json.contains(UInt8(ascii: "\n")), "OTLP/JSON must be one line")
 
-        try OTLPTestSupport.writeFile("\(dir)/traces.pb", proto)
-        try OTLPTestSupport.writeFile("\(dir)/traces.json", json)
+        try TestSupport.writeFile("\(dir)/traces.pb", proto)
+        try TestSupport.writeFile("\(dir)/traces.json", json)
         let want = Self.expected(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
                                  cases: cases)
-        try OTLPTestSupport.writeFile("\(dir)/expected.json", Array(want.text.utf8))
+        try TestSupport.writeFile("\(dir)/expected.json", Array(want.text.utf8))
 
         for (mode, file) in [("proto", "traces.pb"), ("json", "traces.json")] {
-            let status = try OTLPTestSupport.run(
+            let status = try TestSupport.run(
                 [python, checker, mode, "\(dir)/\(file)", "\(dir)/expected.json"],
                 stdout: "\(dir)/\(mode).out", stderr: "\(dir)/\(mode).err", timeout: 120)
             if status != 0 { keep = true }
             XCTAssertEqual(status, 0, """
                 check_otlp.py \(mode) failed (files kept in \(dir)):
-                \(OTLPTestSupport.readText("\(dir)/\(mode).out"))\(OTLPTestSupport.readText("\(dir)/\(mode).err"))
+                \(TestSupport.readText("\(dir)/\(mode).out"))\(TestSupport.readText("\(dir)/\(mode).err"))
                 """)
         }
 
@@ -228,14 +229,14 @@ final class OTLPEncoderTests: XCTestCase {
         wrongCases[0].span.attributes[2].value = .int(Int64.min + 1)
         let wrong = Self.expected(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
                                   cases: wrongCases)
-        try OTLPTestSupport.writeFile("\(dir)/wrong.json", Array(wrong.text.utf8))
+        try TestSupport.writeFile("\(dir)/wrong.json", Array(wrong.text.utf8))
         for (mode, file) in [("proto", "traces.pb"), ("json", "traces.json")] {
-            let status = try OTLPTestSupport.run(
+            let status = try TestSupport.run(
                 [python, checker, mode, "\(dir)/\(file)", "\(dir)/wrong.json"],
                 stdout: "\(dir)/wrong.out", stderr: "\(dir)/wrong.err", timeout: 120)
             XCTAssertEqual(status, 1, "check_otlp.py \(mode) accepted a wrong expectation: "
-                + OTLPTestSupport.readText("\(dir)/wrong.err"))
-            let report = OTLPTestSupport.readText("\(dir)/wrong.out")
+                + TestSupport.readText("\(dir)/wrong.err"))
+            let report = TestSupport.readText("\(dir)/wrong.out")
             XCTAssertTrue(report.contains("$.spans[1].flags"), report)
             XCTAssertTrue(report.contains("$.spans[0].attributes[2].value"), report)
         }
@@ -244,8 +245,8 @@ final class OTLPEncoderTests: XCTestCase {
         let b64ID = Array("\"spanId\":\"APBnqgupArc=\"".utf8)
         if let at = base64IDs.firstRange(of: hexID) { base64IDs.replaceSubrange(at, with: b64ID) }
         XCTAssertNotEqual(base64IDs, json)
-        try OTLPTestSupport.writeFile("\(dir)/b64.json", base64IDs)
-        let status = try OTLPTestSupport.run(
+        try TestSupport.writeFile("\(dir)/b64.json", base64IDs)
+        let status = try TestSupport.run(
             [python, checker, "json", "\(dir)/b64.json", "\(dir)/expected.json"],
             stdout: "\(dir)/b64.out", stderr: "\(dir)/b64.err", timeout: 120)
         XCTAssertEqual(status, 1, "check_otlp.py json accepted base64 ids")

@@ -1,8 +1,7 @@
 import Glibc
+import ChainTestSupport
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 /// OpenMetrics output read back: by the strict line parser here, and by the Python reference
 /// parser when a venv with prometheus_client exists (`.venv-metrics`, optional).
@@ -58,9 +57,9 @@ final class MetricsOpenMetricsTests: XCTestCase {
 
     func testPythonReferenceParser() throws {
         // The telemetry venv (scripts/otlp-venv.sh, Tests/otlp/requirements.txt) has prometheus-client.
-        let dir = try OTLPTestSupport.makeTempDir()
-        defer { OTLPTestSupport.removeTree(dir) }
-        let python = try OTLPTestSupport.venvPython(dir: dir)
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
+        let python = try TestSupport.venvPython()
         var text: [UInt8] = []
         MetricsRenderTests.smallRegistry().renderOpenMetrics(into: &text)
         let path = MetricsChildProcess.temporaryFile(text)

@@ -4,13 +4,14 @@
 import Foundation
 import Glibc
 import HTTP1
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
 @testable import OTLPExport
 
 final class ExporterTests: XCTestCase {
-    func now() -> UInt64 { ExporterTestSupport.monotonicNanos() }
+    func now() -> UInt64 { TestSupport.monotonicNanos() }
 
     func testSpansArriveDecoded() throws {
         let rx = try ExporterReceiver()
@@ -239,7 +240,7 @@ final class ExporterTests: XCTestCase {
     }
 
     func testReceiverDownDropsAndCountsWithoutBlockingTheProducer() throws {
-        var c = ExporterTestSupport.config(port: ExporterTestSupport.closedPort())
+        var c = ExporterTestSupport.config(port: TestSupport.closedPort())
         c.maxRetries = 2
         c.maxBatch = 50
         c.scheduleDelayNanos = 10_000_000
@@ -344,7 +345,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(Set(ports[0 ..< 3]).count, 1)
         XCTAssertNotEqual(ports[3], ports[0])
 
-        let refused = BlockingHTTPClient(host: "127.0.0.1", port: ExporterTestSupport.closedPort())
+        let refused = BlockingHTTPClient(host: "127.0.0.1", port: TestSupport.closedPort())
         let r = refused.request(method: .POST, path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
         XCTAssertEqual(r.exporterFailure, .connect(ECONNREFUSED))
     }
@@ -374,9 +375,9 @@ final class ExporterTests: XCTestCase {
     }
 
     func testFileSinkWritesOTLPJSONLines() throws {
-        let python = try ExporterTestSupport.venvPython()
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let python = try TestSupport.venvPython()
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         var c = ExporterConfig.from(environment: ["CHAIN_SPAN_FILE": "\(dir)/run/nested/spans.jsonl"])
         XCTAssertNil(c.endpoint)
         c.maxBatch = 4
@@ -390,15 +391,15 @@ final class ExporterTests: XCTestCase {
         e.shutdown(deadline: now() + 5_000_000_000)
         XCTAssertEqual(e.spansExported, 6)
         let file = "\(dir)/run/nested/spans.jsonl"
-        let text = ExporterTestSupport.readText(file)
+        let text = TestSupport.readText(file)
         XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 3, "two lines and the final newline")
 
         let out = "\(dir)/parsed.jsonl", err = "\(dir)/parsed.err"
-        let status = try ExporterTestSupport.run(
-            [python, "\(ExporterTestSupport.repoRoot())/Tests/otlp/receiver.py", "parse-jsonl", file],
+        let status = try TestSupport.run(
+            [python, "\(TestSupport.repoRoot())/Tests/otlp/receiver.py", "parse-jsonl", file],
             stdout: out, stderr: err, timeout: 60)
-        XCTAssertEqual(status, 0, ExporterTestSupport.readText(err))
-        let records = ExporterTestSupport.readText(out).split(separator: "\n").compactMap {
+        XCTAssertEqual(status, 0, TestSupport.readText(err))
+        let records = TestSupport.readText(out).split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [4, 2])
@@ -417,7 +418,7 @@ final class ExporterTests: XCTestCase {
         let e2 = q.exporter(c)
         try e2.start()
         e2.shutdown(deadline: now() + 5_000_000_000)
-        XCTAssertEqual(ExporterTestSupport.readText(file).split(separator: "\n").count, 3)
+        XCTAssertEqual(TestSupport.readText(file).split(separator: "\n").count, 3)
     }
 }
 

@@ -2,6 +2,7 @@
 // gzip and the small parsers: no child processes.
 
 import Glibc
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -222,13 +223,13 @@ final class ExporterConfigTests: XCTestCase {
     }
 
     func testParentDirectoriesAreCreated() throws {
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         let sink = SpanFileSink(path: "\(dir)/a/b//c/spans.jsonl")
         XCTAssertNil(sink.append(Array("one\n".utf8)))
         XCTAssertNil(sink.append(Array("two\n".utf8)))
         sink.close()
-        XCTAssertEqual(ExporterTestSupport.readText("\(dir)/a/b/c/spans.jsonl"), "one\ntwo\n")
+        XCTAssertEqual(TestSupport.readText("\(dir)/a/b/c/spans.jsonl"), "one\ntwo\n")
         let blocked = SpanFileSink(path: "\(dir)/a/b/c/spans.jsonl/x.jsonl")  // a file in the way
         XCTAssertNotNil(blocked.append(Array("x\n".utf8)))
     }
@@ -240,7 +241,7 @@ final class ExporterConfigTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 3))
         let e = q.exporter(c)
         try e.start()
-        e.shutdown(deadline: ExporterTestSupport.monotonicNanos() + 1_000_000_000)
+        e.shutdown(deadline: TestSupport.monotonicNanos() + 1_000_000_000)
         XCTAssertEqual(q.count, 3)
         XCTAssertEqual(e.spansExported, 0)
     }

@@ -1,8 +1,6 @@
 import Glibc
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 /// `promtool check metrics` (parse and lint) on the text format, run as a child process.
 final class MetricsPromtoolTests: XCTestCase {

@@ -213,13 +213,13 @@ final class ExporterConfigTests: XCTestCase {
         func response(_ body: [UInt8], _ ct: String?) -> BlockingHTTPClient.Response {
             .init(status: 200, retryAfter: nil, contentType: ct, body: body)
         }
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([], nil)), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([], nil)), 0)
         // partial_success { rejected_spans: 7, error_message: "x" }
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([0x0A, 0x05, 0x08, 0x07, 0x12, 0x01, 0x78], "application/x-protobuf")), 7)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([0xFF], "application/x-protobuf")), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([0x0A, 0x05, 0x08, 0x07, 0x12, 0x01, 0x78], "application/x-protobuf")), 7)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([0xFF], "application/x-protobuf")), 0)
         let json = Array(#"{"partialSuccess": {"rejectedSpans": "12", "errorMessage": "no"}}"#.utf8)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response(json, "application/json; charset=utf-8")), 12)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response(Array("{}".utf8), "application/json")), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response(json, "application/json; charset=utf-8")), 12)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response(Array("{}".utf8), "application/json")), 0)
     }
 
     func testParentDirectoriesAreCreated() throws {

@@ -13,14 +13,16 @@ import XCTest
 enum ExporterTestSupport {
     // MARK: spans
 
-    static func span(_ i: Int, name: String? = nil, attributes: [Attribute] = []) -> ExportSpan {
-        ExportSpan(traceID: (0x0102_0304_0506_0708, UInt64(i) + 1), spanID: 0x1000 + UInt64(i),
-                   parentSpanID: i % 2 == 0 ? 0 : 0x2000 + UInt64(i), name: name ?? "span-\(i)",
-                   kind: .server, startUnixNano: 1_700_000_000_000_000_000 + UInt64(i),
-                   endUnixNano: 1_700_000_000_000_000_000 + UInt64(i) + 1000, attributes: attributes)
+    static func span(_ i: Int, name: String? = nil, kind: SpanKind = .server, attributes: [SpanAttribute] = [],
+                     events: [SpanEventSpec] = [], status: StatusCode = .unset, statusMessage: String = "") -> SpanRecord {
+        .make(trace: (0x0102_0304_0506_0708, UInt64(i) + 1), spanID: 0x1000 + UInt64(i),
+              parentID: i % 2 == 0 ? 0 : 0x2000 + UInt64(i), name: name ?? "span-\(i)",
+              kind: kind, start: 1_700_000_000_000_000_000 + UInt64(i),
+              end: 1_700_000_000_000_000_000 + UInt64(i) + 1000, attributes: attributes, events: events,
+              status: status, statusMessage: statusMessage)
     }
 
-    static func spans(_ range: Range<Int>) -> [ExportSpan] { range.map { span($0) } }
+    static func spans(_ range: Range<Int>) -> [SpanRecord] { range.map { span($0) } }
 
     static func resource(_ name: String = "test-service") -> ExportResource {
         ExportResource(attributes: [Attribute("service.name", name), Attribute("service.version", "1.2.3")])
@@ -39,14 +41,14 @@ enum ExporterTestSupport {
 
 /// Stands in for the span rings: producers push, the exporter's drain takes.
 final class ExporterSpanQueue: @unchecked Sendable {
-    private let items = Mutex<[ExportSpan]>([])
+    private let items = Mutex<[SpanRecord]>([])
     let capacity: Int
     let dropped = Atomic<Int>(0)
 
     init(capacity: Int = 1 << 20) { self.capacity = capacity }
 
     /// Never waits for the exporter beyond the lock's few instructions; drops when full.
-    func push(_ spans: [ExportSpan]) {
+    func push(_ spans: [SpanRecord]) {
         items.withLock { q in
             let room = max(0, capacity - q.count)
             q.append(contentsOf: spans.prefix(room))
@@ -56,8 +58,8 @@ final class ExporterSpanQueue: @unchecked Sendable {
 
     var count: Int { items.withLock { $0.count } }
 
-    func drain(_ max: Int, _ into: inout [ExportSpan]) -> Int {
-        let taken: [ExportSpan] = items.withLock { q in
+    func drain(_ max: Int, _ into: inout [SpanRecord]) -> Int {
+        let taken: [SpanRecord] = items.withLock { q in
             let n = Swift.min(max, q.count)
             let t = Array(q.prefix(n))
             q.removeFirst(n)
@@ -67,7 +69,7 @@ final class ExporterSpanQueue: @unchecked Sendable {
         return taken.count
     }
 
-    func exporter(_ config: ExporterConfig, resource: ExportResource = ExporterTestSupport.resource()) -> SpanExporter<ExportSpan> {
+    func exporter(_ config: ExporterConfig, resource: ExportResource = ExporterTestSupport.resource()) -> SpanExporter<SpanRecord> {
         let e = SpanExporter(config: config, resource: resource, scopeName: "chain.test", scopeVersion: "0.9",
                              drain: { [self] max, into in drain(max, &into) })
         e.logger = nil

@@ -19,14 +19,11 @@ final class ExporterTests: XCTestCase {
         var c = ExporterTestSupport.config(port: rx.port)
         c.headers = [("X-Api-Key", "secret value"), ("user-agent", "custom/1")]
         let q = ExporterSpanQueue()
-        var s0 = ExporterTestSupport.span(0, name: "POST /process", attributes: [
-            Attribute("http.request.method", "POST"), Attribute("http.response.status_code", 200),
-            Attribute("ratio", 0.5), Attribute("cache.hit", true),
-        ])
-        s0.events = [ExportEvent(name: "item", timeUnixNano: 1_700_000_000_000_000_500, attributes: [Attribute("sku", "SKU-1")])]
-        s0.status = .error
-        s0.statusMessage = "boom"
-        s0.kind = .client
+        let s0 = ExporterTestSupport.span(0, name: "POST /process", kind: .client, attributes: [
+            SpanAttribute("http.request.method", .literal("POST")), SpanAttribute("http.response.status_code", .int(200)),
+            SpanAttribute("ratio", .double(0.5)), SpanAttribute("cache.hit", .bool(true)),
+        ], events: [SpanEventSpec(name: "item", time: 1_700_000_000_000_000_500, attributes: [SpanAttribute("sku", .text(InlineText("SKU-1")))])],
+        status: .error, statusMessage: "boom")
         q.push([s0, ExporterTestSupport.span(1)])
         let e = q.exporter(c, resource: resourceFromEnvironment([:], serviceName: "order-service", serviceVersion: "2.0"))
         try e.start()
@@ -233,9 +230,8 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual((r["headers"] as? [String: String])?["user-agent"], "chain-otlp/\(telemetrySDKVersion)")
         XCTAssertEqual(r["content_type"] as? String, "application/x-protobuf")
         XCTAssertEqual(ExporterReceiver.spans(records).last?["name"] as? String, "span-299")
-        var plain: [UInt8] = []
-        OTLPProtobuf.encodeTraces(resource: ExporterTestSupport.resource(), scopeName: "chain.test", scopeVersion: "0.9",
-                                  spans: ExporterTestSupport.spans(0 ..< 300), into: &plain)
+        let plain = SpanRecord.encodeProtobuf(ExporterTestSupport.spans(0 ..< 300), resource: ExporterTestSupport.resource(),
+                                              scopeName: "chain.test", scopeVersion: "0.9")
         XCTAssertLessThan(try XCTUnwrap(r["body_bytes"] as? Int), plain.count / 3, "compressed")
     }
 
@@ -332,7 +328,7 @@ final class ExporterTests: XCTestCase {
         let r1 = try XCTUnwrap(post())
         XCTAssertEqual(r1.status, 200)
         XCTAssertEqual(r1.contentType, "application/x-protobuf")
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(r1), 2)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(r1), 2)
         XCTAssertEqual(try XCTUnwrap(post()).status, 200)
         let r3 = try XCTUnwrap(post())
         XCTAssertEqual(r3.status, 503)
@@ -363,7 +359,7 @@ final class ExporterTests: XCTestCase {
                                    deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else { return XCTFail("round \(round): \(r)") }
             XCTAssertEqual(resp.status, 200)
-            if round == 1 { XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(resp), 5, "body read until close") }
+            if round == 1 { XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(resp), 5, "body read until close") }
         }
         XCTAssertEqual(client.connectionsOpened, 2, "the silently closed connection was replaced")
         XCTAssertEqual(client.fd, -1, "a close-delimited body ends the connection")
@@ -383,8 +379,9 @@ final class ExporterTests: XCTestCase {
         c.maxBatch = 4
         c.scheduleDelayNanos = 10_000_000
         let q = ExporterSpanQueue()
-        var first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [Attribute("order.item_count", 3), Attribute("user.tier", "gold \"vip\"\n")])
-        first.events = [ExportEvent(name: "exception", timeUnixNano: 5, attributes: [Attribute("exception.message", "ü ✓")])]
+        let first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [
+            SpanAttribute("order.item_count", .int(3)), SpanAttribute("user.tier", .text(InlineText("gold \"vip\"\n"))),
+        ], events: [SpanEventSpec(name: "exception", time: 5, attributes: [SpanAttribute("exception.message", .text(InlineText("ü ✓")))])])
         q.push([first] + ExporterTestSupport.spans(1 ..< 6))
         let e = q.exporter(c)
         try e.start()

@@ -14,108 +14,132 @@ import XCTest
 @testable import OTLPExport
 
 final class OTLPEncoderTests: XCTestCase {
-    /// A span plus the OTLP Span.flags value the encoders must produce for it (stated, not computed).
+    /// A span record plus the OTLP Span.flags value the encoder must produce for it (stated, not computed).
     struct Case {
-        var span: ExportSpan
+        var record: SpanRecord
         var wantFlags: UInt32
+        var span: ExportSpan { record.exported() }
     }
 
     static let tricky = "héllo ✓ 😀 \u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F} \"q\" \\ / \u{7F} \u{2028} end"
+    /// The same text where a record keeps it by pointer (keys and literal values have no length bound).
+    static let trickyLiteral: StaticString = "héllo ✓ 😀 \u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F} \"q\" \\ / \u{7F} \u{2028} end"
+    static let longLiteral: StaticString = """
+        abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij\
+        abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij
+        """  // 200 bytes: 2-byte length prefixes on the value, its KeyValue and the event
 
     static func cases() -> [Case] {
         let trace = (UInt64(0x4bf9_2f35_77b3_4da6), UInt64(0xa3ce_929d_0e0e_4736))
         var out: [Case] = []
 
-        // Root server span: every attribute type and edge value, events, error status.
-        out.append(Case(span: ExportSpan(
-            traceID: trace, spanID: 0x00f0_67aa_0ba9_02b7, parentSpanID: 0,
+        // Root server span: every attribute type and edge value (past the record's 12, counted as
+        // dropped), events (past 4 dropped, past 3 attributes each dropped), error status.
+        out.append(Case(record: .make(
+            trace: trace, spanID: 0x00f0_67aa_0ba9_02b7, parentID: 0,
             traceState: "", flags: 0x01, parentIsRemote: false,
             name: "POST /api/v1/process", kind: .server,
-            startUnixNano: 1_700_000_000_123_456_789, endUnixNano: UInt64.max,
+            start: 1_700_000_000_123_456_789, end: UInt64.max,
             attributes: [
-                Attribute("http.request.method", "POST"),
-                Attribute("http.response.status_code", Int64(500)),
-                Attribute("min", Int64.min),
-                Attribute("max", Int64.max),
-                Attribute("zero", Int64(0)),
-                Attribute("minus.one", Int64(-1)),
-                Attribute("pi", 3.141592653589793),
-                Attribute("tiny", Double.leastNonzeroMagnitude),
-                Attribute("big", 1.7976931348623157e308),
-                Attribute("neg.zero", -0.0),
-                Attribute("zero.double", 0.0),
-                Attribute("tenth", 0.1),
-                Attribute("exp", 1e-7),
-                Attribute("inf", Double.infinity),
-                Attribute("minus.inf", -Double.infinity),
-                Attribute("nan", Double.nan),
-                Attribute("yes", true),
-                Attribute("no", false),
-                Attribute("empty", ""),
-                Attribute("", "empty key"),
-                Attribute("tricky", tricky),
-                Attribute(tricky, Int64(7)),
+                SpanAttribute("http.request.method", .literal("POST")),
+                SpanAttribute("http.response.status_code", .int(500)),
+                SpanAttribute("min", .int(Int64.min)),
+                SpanAttribute("max", .int(Int64.max)),
+                SpanAttribute("minus.one", .int(-1)),
+                SpanAttribute("tiny", .double(Double.leastNonzeroMagnitude)),
+                SpanAttribute("neg.zero", .double(-0.0)),
+                SpanAttribute("nan", .double(Double.nan)),
+                SpanAttribute("no", .bool(false)),
+                SpanAttribute("", .text(InlineText("empty key"))),
+                SpanAttribute("tricky", .literal(trickyLiteral)),
+                SpanAttribute(trickyLiteral, .int(7)),
+                SpanAttribute("over.the.limit", .int(1)),
             ],
-            droppedAttributesCount: 3,
+            droppedAttributes: 3,
             events: [
-                ExportEvent(name: "exception", timeUnixNano: 1_700_000_000_200_000_000, attributes: [
-                    Attribute("exception.type", "DBError"),
-                    Attribute("exception.message", "line1\nline2\t\"quoted\""),
-                    Attribute("retry", Int64(-42)),
-                    Attribute("fatal", true),
-                    Attribute("ratio", -2.5),
-                ], droppedAttributesCount: 1),
-                ExportEvent(name: "", timeUnixNano: 0, attributes: []),
-                ExportEvent(name: "ünïcode 😀", timeUnixNano: 1, attributes: [Attribute("k", "")]),
+                SpanEventSpec(name: "exception", time: 1_700_000_000_200_000_000, attributes: [
+                    SpanAttribute("exception.type", .literal("DBError")),
+                    SpanAttribute("exception.message", .text(InlineText("line1\nline2\t\"quoted\""))),
+                    SpanAttribute("retry", .int(-42)),
+                    SpanAttribute("fatal", .bool(true)),
+                ], droppedAttributes: 1),
+                SpanEventSpec(name: "", time: 0),
+                SpanEventSpec(name: "ünïcode 😀", time: 1, attributes: [SpanAttribute("k", .text(InlineText("")))]),
+                SpanEventSpec(name: "long", time: 2, attributes: [SpanAttribute("long", .literal(longLiteral))]),
+                SpanEventSpec(name: "fifth", time: 3),
             ],
-            droppedEventsCount: 2,
+            droppedEvents: 2,
             status: .error, statusMessage: "boom: \"x\"\n\u{0}"), wantFlags: 0x101))
 
         // Child of a remote parent, not sampled, with a trace state, ok status, no attributes.
-        out.append(Case(span: ExportSpan(
-            traceID: trace, spanID: 0xffff_ffff_ffff_ffff, parentSpanID: 0x0102_0304_0506_0708,
+        out.append(Case(record: .make(
+            trace: trace, spanID: 0xffff_ffff_ffff_ffff, parentID: 0x0102_0304_0506_0708,
             traceState: "vendor=abc,other=1", flags: 0x00, parentIsRemote: true,
             name: "order-service POST /process", kind: .client,
-            startUnixNano: 1, endUnixNano: 2,
-            status: .ok, statusMessage: ""), wantFlags: 0x300))
+            start: 1, end: 2, status: .ok), wantFlags: 0x300))
 
         // All defaults: unspecified kind, zero times, empty name, unset status, ids with zero bytes.
-        out.append(Case(span: ExportSpan(
-            traceID: (0, 1), spanID: 0xff, parentSpanID: 0xff00_0000_0000_0000,
-            traceState: "", flags: 0x0, parentIsRemote: false,
-            name: "", kind: .unspecified, startUnixNano: 0, endUnixNano: 0), wantFlags: 0x100))
+        out.append(Case(record: .make(
+            trace: (0, 1), spanID: 0xff, parentID: 0xff00_0000_0000_0000,
+            flags: 0x0, name: "", kind: .unspecified, start: 0, end: 0), wantFlags: 0x100))
 
-        // Bits 8/9 passed in `flags` are replaced by what parentIsRemote says; reserved bits dropped.
-        out.append(Case(span: ExportSpan(
-            traceID: (UInt64.max, UInt64.max), spanID: 1, parentSpanID: 2,
-            flags: 0xFFFF_F3FF, parentIsRemote: false,
-            name: "internal", kind: .internal, startUnixNano: 10, endUnixNano: 11,
-            status: .unset, statusMessage: "message without code"), wantFlags: 0x1FF))
+        // Every W3C flag bit set; a status message without a code.
+        out.append(Case(record: .make(
+            trace: (UInt64.max, UInt64.max), spanID: 1, parentID: 2, flags: 0xFF,
+            name: "internal", kind: .internal, start: 10, end: 11,
+            statusMessage: "message without code"), wantFlags: 0x1FF))
 
-        // Long strings: 2- and 3-byte length prefixes at every level.
-        let long = String(repeating: "abcdefghij", count: 2_000)  // 20,000 bytes
-        out.append(Case(span: ExportSpan(
-            traceID: trace, spanID: 0x1234, parentSpanID: 0x00f0_67aa_0ba9_02b7,
-            flags: 1, parentIsRemote: false,
-            name: String(repeating: "n", count: 200), kind: .producer,
-            startUnixNano: 5, endUnixNano: 6,
-            attributes: [Attribute("long", long), Attribute(String(repeating: "k", count: 130), Int64(1))],
-            events: [ExportEvent(name: "e", timeUnixNano: 7, attributes: [Attribute("long", long)])],
+        // Text at its bounds: a name, value and status message cut at a character boundary.
+        out.append(Case(record: .make(
+            trace: trace, spanID: 0x1234, parentID: 0x00f0_67aa_0ba9_02b7, flags: 1,
+            name: String(repeating: "n", count: 200), kind: .producer, start: 5, end: 6,
+            attributes: [SpanAttribute("long", .literal(longLiteral)),
+                         SpanAttribute("cut", .text(InlineText(String(repeating: "é", count: 40))))],
             status: .error, statusMessage: String(repeating: "m", count: 300)), wantFlags: 0x101))
 
-        // A batch of ordinary spans.
-        for i in 0 ..< 40 {
-            out.append(Case(span: ExportSpan(
-                traceID: (UInt64(i) << 32, UInt64(i) &* 0x9E37_79B9_7F4A_7C15), spanID: UInt64(i + 100),
-                parentSpanID: i % 2 == 0 ? 0 : UInt64(i + 99),
-                flags: UInt32(i % 2), parentIsRemote: i % 3 == 0,
+        // Records as a real tracer leaves them: remote parent with tracestate, events, an error.
+        out += tracedRecords().map { Case(record: $0, wantFlags: $0.otlpFlags) }
+
+        // A batch of ordinary spans: together more than 16 KiB, so 3-byte length prefixes.
+        for i in 0 ..< 200 {
+            out.append(Case(record: .make(
+                trace: (UInt64(i) << 32, UInt64(i) &* 0x9E37_79B9_7F4A_7C15), spanID: UInt64(i + 100),
+                parentID: i % 2 == 0 ? 0 : UInt64(i + 99),
+                flags: UInt8(i % 2), parentIsRemote: i % 3 == 0,
                 name: "span \(i)", kind: [SpanKind.internal, .server, .client, .producer, .consumer][i % 5],
-                startUnixNano: UInt64(i) * 1_000_000_007, endUnixNano: UInt64(i) * 1_000_000_007 + 999,
-                attributes: [Attribute("i", Int64(i)), Attribute("d", Double(i) / 7)],
+                start: UInt64(i) * 1_000_000_007, end: UInt64(i) * 1_000_000_007 + 999,
+                attributes: [SpanAttribute("i", .int(Int64(i))), SpanAttribute("d", .double(Double(i) / 7))],
                 status: i % 4 == 0 ? .error : .unset, statusMessage: i % 8 == 0 ? "e\(i)" : ""),
                 wantFlags: UInt32(i % 2) | 0x100 | (i % 3 == 0 ? 0x200 : 0)))
         }
         return out
+    }
+
+    /// Three spans recorded through the Tracer's API and taken from its ring.
+    static func tracedRecords() -> [SpanRecord] {
+        let t = Tracer(sampler: Sampler(), enabled: true)
+        var parent = TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")!
+        parent.traceState = TraceState("congo=t61rcWkgMzE")!
+        let a = t.start("POST /process", kind: .server, parent: parent, at: 1_700_000_000_000_000_000)
+        t.setAttribute(a, "http.request.method", .literal("POST"))
+        t.setAttribute(a, "user.id", .int(-42))
+        t.setAttribute(a, "ratio", .double(0.25))
+        t.setAttribute(a, "ok", .bool(true))
+        t.setAttribute(a, "empty", .text(InlineText("")))
+        t.setAttribute(a, "name", .text(InlineText("Ünïcode ✓ \"quoted\"\n")))
+        let b = t.start("INSERT orders", kind: .client, parent: a.context)
+        t.addEvent(b, "item", [SpanAttribute("sku", .text(InlineText("SKU-1-0"))), SpanAttribute("q", .int(0))], at: 5)
+        t.recordError(b, type: "PGError", message: "duplicate key value violates unique constraint")
+        t.end(b, at: 1_700_000_000_000_500_000)
+        for i in 0..<14 { t.setAttribute(a, "extra", .int(Int64(i))) }
+        for _ in 0..<5 { t.addEvent(a, "e") }
+        t.end(a, at: 1_700_000_000_001_000_000)
+        let c = t.start("root", kind: .internal, parent: nil, at: 7)
+        t.end(c, at: 9)
+        var records: [SpanRecord] = []
+        _ = t.ring.drain { records.append($0.pointee) }
+        precondition(records.count == 3)
+        return records
     }
 
     static let resource = ExportResource(attributes: [
@@ -183,11 +207,14 @@ final class OTLPEncoderTests: XCTestCase {
 
     func testFlagsValue() {
         for c in Self.cases() {
+            XCTAssertEqual(c.record.otlpFlags, c.wantFlags, c.span.name)
             XCTAssertEqual(c.span.otlpFlags, c.wantFlags, c.span.name)
         }
     }
 
-    /// Both encodings of every case, decoded by the reference implementation and compared field by field.
+    /// Both encodings of every case (protobuf from the records, OTLP/JSON through their exported
+    /// model, as the exporter does), decoded by the reference implementation and compared field by
+    /// field with the exported model.
     func testReferenceDecoderAgreesOnEveryField() throws {
         let dir = try TestSupport.makeTempDir()
         var keep = getenv("OTLP_TEST_KEEP") != nil  // keep the files for a look
@@ -195,15 +222,14 @@ final class OTLPEncoderTests: XCTestCase {
         let python = try TestSupport.venvPython()
         let checker = "\(TestSupport.repoRoot())/Tests/otlp/check_otlp.py"
         let cases = Self.cases()
-        let spans = cases.map(\.span)
+        let records = cases.map(\.record)
 
-        var proto: [UInt8] = []
-        OTLPProtobuf.encodeTraces(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
-                                  spans: spans, into: &proto)
+        let proto = SpanRecord.encodeProtobuf(records, resource: Self.resource, scopeName: Self.scopeName,
+                                              scopeVersion: Self.scopeVersion)
         var json: [UInt8] = []
-        OTLPJSON.encodeTraces(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
-                              spans: spans, into: &json)
-        XCTAssertGreaterThan(proto.count, 40_000)
+        SpanRecord.encodeJSON(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
+                              spans: records, into: &json)
+        XCTAssertGreaterThan(proto.count, 16_384)
         XCTAssertFalse(json.contains(UInt8(ascii: "\n")), "OTLP/JSON must be one line")
 
         try TestSupport.writeFile("\(dir)/traces.pb", proto)
@@ -226,7 +252,7 @@ final class OTLPEncoderTests: XCTestCase {
         // The checker must see a difference: one changed expectation, and one corrupted encoding.
         var wrongCases = cases
         wrongCases[1].wantFlags = 0x100
-        wrongCases[0].span.attributes[2].value = .int(Int64.min + 1)
+        wrongCases[0].record.attributes[2] = SpanAttribute("min", .int(Int64.min + 1))
         let wrong = Self.expected(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
                                   cases: wrongCases)
         try TestSupport.writeFile("\(dir)/wrong.json", Array(wrong.text.utf8))

@@ -3,6 +3,7 @@ import Synchronization
 
 /// One loop's histogram for one label set; used only on that loop's thread. The single-writer
 /// argument of `CounterHandle` applies to every cell; see `MetricExemplar` for the exemplars.
+/// `@unchecked Sendable` (raw pointers) under that rule: send it to its loop, write it only there.
 public struct HistogramHandle: @unchecked Sendable {
     @usableFromInline let cells: UnsafeMutablePointer<MetricCell>
     @usableFromInline let bounds: UnsafePointer<Double>

@@ -1,4 +1,3 @@
-import Tracing
 // The exporter thread's only way of waiting: poll(2) on a socket (or on nothing) bounded by a
 // deadline, and cut short by shutdown. Until shutdown is requested every poll also watches the
 // stop pipe; `requestStop` lowers the stop deadline and then signals it, so a wait in progress
@@ -7,7 +6,10 @@ import Tracing
 import Glibc
 import Reactor
 import Synchronization
+import Tracing
 
+/// `@unchecked Sendable`: the descriptors are fixed at init and the flags and stop deadline are
+/// atomics; any thread may nudge or request a stop, the exporter thread alone waits.
 final class ExportWaker: @unchecked Sendable {
     /// The read end of a pipe that becomes readable on shutdown, and its write end.
     private let stopPipeRead: Int32

@@ -1,4 +1,5 @@
 import Tracing
+
 /// What the exporter's value-draining form (`SpanExporter(drain:)`) can send: the loops'
 /// `SpanRecord`s, which encode to protobuf directly, and to OTLP/JSON through `ExportSpan`.
 public protocol ExportableSpan {

@@ -1,9 +1,9 @@
-import Tracing
 // The span exporter's configuration, read from the standard OpenTelemetry environment variables
 // (OTEL_EXPORTER_OTLP_*, OTEL_BSP_*, OTEL_SDK_DISABLED) plus CHAIN_SPAN_FILE. Invalid values fall
 // back to the defaults, as the OpenTelemetry SDK configuration spec asks.
 
 import Glibc
+import Tracing
 
 public struct ExporterConfig: Sendable {
     /// Where OTLP/HTTP requests go (plain http only). nil: spans go to `filePath` as OTLP/JSON lines.

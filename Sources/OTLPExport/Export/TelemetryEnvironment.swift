@@ -1,8 +1,9 @@
-import Tracing
 // The telemetry variables checked at start. `ExporterConfig.from` and `Sampler(environment:)`
 // fall back to defaults on a bad value, as the OpenTelemetry configuration spec allows; a
 // server that starts anyway and exports nowhere is worse than one that refuses to start, so
 // `chain serve` asks here first and stops on any problem.
+
+import Tracing
 
 public enum TelemetryEnvironment {
     /// One line per variable that is set (not blank) but cannot work, naming it and its value.

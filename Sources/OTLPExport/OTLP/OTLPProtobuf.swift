@@ -1,4 +1,3 @@
-import Tracing
 // OTLP/protobuf of an ExportTraceServiceRequest (POST /v1/traces, Content-Type:
 // application/x-protobuf): the field map, the resource's attributes, and decoding of the
 // response's partial_success.
@@ -34,6 +33,8 @@ import Tracing
 // members of AnyValue (they carry presence) and the always-present resource and scope messages.
 // Spans are encoded straight from their records (SpanRecord+Protobuf.swift); this file holds the
 // parts built from exporter values: the resource's attributes and the field sizes both share.
+
+import Tracing
 
 enum OTLPProtobuf {
     // MARK: sizes

@@ -1,4 +1,5 @@
 import Tracing
+
 /// OTLP protobuf straight from span records, without building `ExportSpan`s: no strings or
 /// arrays are created per span on the exporter thread. Field numbers and the canonical-encoding
 /// rules are in OTLPProtobuf.swift; OTLPEncoderTests decodes the output with the official

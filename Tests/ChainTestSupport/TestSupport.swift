@@ -18,15 +18,15 @@ public enum TestSupport {
         return !v.isEmpty && v != "false" && v != "0"
     }
 
-    /// Starts `argv` (argv[0] a path) in its own process group, stdin /dev/null, stdout and stderr to files.
-    public static func spawn(_ argv: [String], stdout: String, stderr: String) throws -> pid_t {
+    /// Starts `argv` (argv[0] a path) in its own process group, stdin from `stdin`, stdout and stderr to files.
+    public static func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String, stderr: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         var attr = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
@@ -61,8 +61,19 @@ public enum TestSupport {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
-    public static func run(_ argv: [String], stdout: String, stderr: String, timeout: Double) throws -> Int32 {
-        try wait(spawn(argv, stdout: stdout, stderr: stderr), timeout: timeout, what: argv.joined(separator: " "))
+    public static func run(_ argv: [String], stdin: String = "/dev/null", stdout: String, stderr: String,
+                           timeout: Double) throws -> Int32 {
+        try wait(spawn(argv, stdin: stdin, stdout: stdout, stderr: stderr), timeout: timeout, what: argv.joined(separator: " "))
+    }
+
+    /// Runs `argv` with `input` as its stdin; its exit status (128 + signal when killed) and its
+    /// stdout followed by its stderr.
+    public static func run(_ argv: [String], input: [UInt8], timeout: Double = 60) throws -> (status: Int32, output: String) {
+        let dir = try makeTempDir()
+        defer { removeTree(dir) }
+        try writeFile("\(dir)/stdin", input)
+        let status = try run(argv, stdin: "\(dir)/stdin", stdout: "\(dir)/stdout", stderr: "\(dir)/stderr", timeout: timeout)
+        return (status, readText("\(dir)/stdout") + readText("\(dir)/stderr"))
     }
 
     public static func monotonicSeconds() -> Double {

@@ -1,4 +1,5 @@
 import Glibc
+import ChainTestSupport
 import XCTest
 @testable import Metrics
 
@@ -32,27 +33,24 @@ final class MetricsPromtoolTests: XCTestCase {
 
     func testTextFormatPassesPromtool() throws {
         guard MetricsTestSupport.isExecutable(Self.promtool) else {
-            if getenv("CI") != nil { return XCTFail("promtool missing at \(Self.promtool) with CI set") }
+            if TestSupport.isCI { return XCTFail("promtool missing at \(Self.promtool) with CI set") }
             throw XCTSkip("promtool not installed (apt-get install prometheus)")
         }
         for registry in [Self.serviceRegistry(), MetricsRenderTests.smallRegistry()] {
             var text: [UInt8] = []
             registry.renderPrometheus(into: &text)
-            let path = MetricsChildProcess.temporaryFile(text)
-            defer { unlink(path) }
-            let result = MetricsChildProcess.run(Self.promtool, ["check", "metrics"], stdinPath: path)
-            XCTAssertEqual(result?.exitCode, 0, result?.output ?? "promtool did not start")
-            XCTAssertEqual(result?.output ?? "", "", "promtool reported problems")
+            let result = try TestSupport.run([Self.promtool, "check", "metrics"], input: text)
+            XCTAssertEqual(result.status, 0, result.output)
+            XCTAssertEqual(result.output, "", "promtool reported problems")
         }
     }
 
     func testPromtoolRejectsBrokenText() throws {
         // Proves the check above can fail: a counter without _total breaks the lint.
         guard MetricsTestSupport.isExecutable(Self.promtool) else { throw XCTSkip("no promtool") }
-        let path = MetricsChildProcess.temporaryFile(Array("# HELP x X.\n# TYPE x counter\nx 1\n".utf8))
-        defer { unlink(path) }
-        let result = MetricsChildProcess.run(Self.promtool, ["check", "metrics"], stdinPath: path)
-        XCTAssertNotEqual(result?.exitCode, 0)
-        XCTAssertTrue(result?.output.contains("_total") ?? false, result?.output ?? "")
+        let result = try TestSupport.run([Self.promtool, "check", "metrics"],
+                                         input: Array("# HELP x X.\n# TYPE x counter\nx 1\n".utf8))
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("_total"), result.output)
     }
 }

@@ -26,13 +26,6 @@ enum MetricsTestSupport {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// The repository (or scratch package) root: this file is `Tests/MetricsTests/<name>`.
-    static func packageRoot(file: String = #filePath) -> String {
-        var parts = file.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }
-
     static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 }
 

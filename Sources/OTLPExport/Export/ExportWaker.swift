@@ -1,7 +1,8 @@
-// The exporter thread's only way of waiting: poll(2) on a socket (or on nothing) bounded by a
-// deadline, and cut short by shutdown. Until shutdown is requested every poll also watches the
-// stop pipe; `requestStop` lowers the stop deadline and then signals it, so a wait in progress
-// (a sleep between batches, a backoff, a slow collector) re-checks its deadline at once.
+// The exporter's one way of waiting (on its thread, and in `chain trace`'s fetch through the same
+// client): poll(2) on a socket (or on nothing) bounded by a deadline and cut short by shutdown.
+// Until shutdown is requested every poll also watches the stop pipe; `requestStop` lowers the
+// stop deadline and then signals it, so a wait in progress (a sleep between batches, a backoff,
+// a slow collector) re-checks its deadline at once.
 
 import Glibc
 import Reactor

@@ -3,6 +3,7 @@ public typealias MetricSamples = [(labelValues: [String], value: Double)]
 
 /// A family whose values live elsewhere (the exporter's atomics, a ring's occupancy, /proc)
 /// and are read by a closure at scrape time, on the scraping thread.
+/// `@unchecked Sendable`: immutable after init, and `read` is itself `@Sendable`.
 final class ComputedMetricFamily: @unchecked Sendable {
     enum Kind {
         case gauge

@@ -2,6 +2,8 @@ import Synchronization
 
 /// A counter family whose series are sharded per event loop. Declare it once at start-up;
 /// resolve a handle per (loop, label set) and keep it.
+/// `@unchecked Sendable`: immutable after init; the series tables and arenas it holds lock
+/// their own state.
 public final class CounterFamily: @unchecked Sendable {
     public let name: String
     public let help: String
@@ -48,6 +50,8 @@ public final class CounterFamily: @unchecked Sendable {
 /// cell read twice never goes backwards, so a scrape may see a value a few increments old but
 /// never a wrong or decreasing one. Nothing else is published through the cell, so no
 /// acquire/release ordering is needed.
+/// `@unchecked Sendable` (it holds a raw pointer) under that rule: send it to its loop, write
+/// it only there.
 public struct CounterHandle: @unchecked Sendable {
     @usableFromInline let cell: UnsafeMutablePointer<MetricCell>
 

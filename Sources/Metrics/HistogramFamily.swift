@@ -4,6 +4,8 @@
 /// `[0 ... b]` per-bucket counts, not cumulative (the last is `+Inf`), so an observation is one
 /// store; `[b + 1]` the sum's bit pattern; then one exemplar slot of `MetricExemplar.words`
 /// cells per bucket. `b` is the number of finite bounds.
+/// `@unchecked Sendable`: immutable after init (`bounds` is filled there and only read after);
+/// the series tables and arenas lock their own state.
 public final class HistogramFamily: @unchecked Sendable {
     public let name: String
     public let help: String

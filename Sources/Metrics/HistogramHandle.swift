@@ -1,7 +1,9 @@
+import Reactor
 import Synchronization
 
 /// One loop's histogram for one label set; used only on that loop's thread. The single-writer
 /// argument of `CounterHandle` applies to every cell; see `MetricExemplar` for the exemplars.
+/// `@unchecked Sendable` (raw pointers) under that rule: send it to its loop, write it only there.
 public struct HistogramHandle: @unchecked Sendable {
     @usableFromInline let cells: UnsafeMutablePointer<MetricCell>
     @usableFromInline let bounds: UnsafePointer<Double>
@@ -37,7 +39,7 @@ public struct HistogramHandle: @unchecked Sendable {
     @usableFromInline
     func recordExemplar(bucket: Int, traceID: (UInt64, UInt64), value: Double, unixNanos: UInt64) {
         let slot = cells + boundCount + 2 + bucket * MetricExemplar.words
-        let stamp = unixNanos != 0 ? unixNanos : MetricClock.realtimeNanos()
+        let stamp = unixNanos != 0 ? unixNanos : wallNanos()
         MetricExemplar(traceHi: traceID.0, traceLo: traceID.1, value: value, unixNanos: stamp)
             .write(to: slot)
     }

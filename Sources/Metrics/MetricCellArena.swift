@@ -8,6 +8,8 @@ public typealias MetricCell = Atomic<UInt64>
 /// writes lives in that loop's chunks, so two loops never write to the same cache line (no
 /// false sharing between loops). Cells are never freed before the registry itself: a handle is
 /// a bare pointer into a chunk, so the increment path holds no reference count.
+/// `@unchecked Sendable`: the chunk list is behind `chunks`' mutex; each cell handed out is
+/// written by its loop only (see `CounterHandle`).
 final class MetricCellArena: @unchecked Sendable {
     private struct Chunks {
         var all: [UnsafeMutableRawPointer] = []

@@ -1,4 +1,4 @@
-/// The metric names of the contract (API.md, "Metrics") and of the span pipeline, so every
+/// The metric names of the contract (API.md, "Metrics") and of the services' runtime, so every
 /// service and the dashboards spell them the same way.
 public enum MetricNames {
     public static let httpServerRequestDuration = "http_server_request_duration_seconds"
@@ -28,18 +28,6 @@ public enum MetricNames {
     /// replayed (the stored answer), mismatch (422), in_flight (409).
     public static let idempotencyRequests = "chain_idempotency_requests_total"
     public static let idempotencyRequestLabels = ["service", "outcome"]
-
-    public static let spansStarted = "chain_spans_started_total"
-    /// Spans refused because a loop's ring (or open-span table) was full.
-    public static let spansDropped = "chain_spans_dropped_total"
-    public static let spansExported = "chain_spans_exported_total"
-    /// Spans given up after retries.
-    public static let spansExportFailed = "chain_spans_export_failed_total"
-    /// Failed export attempts.
-    public static let spanExportFailures = "chain_span_export_failures_total"
-    /// Spans waiting in each loop's ring.
-    public static let spanRingOccupancy = "chain_span_ring_occupancy"
-    public static let spanExportDuration = "chain_span_export_duration_seconds"
 }
 
 extension MetricsRegistry {

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// One label set's cells on one loop.
+/// One label set's cells on one loop. `@unchecked Sendable`: `cells` points into an arena that
+/// outlives the table, and only that loop writes them.
 struct MetricSeries: @unchecked Sendable {
     let labelValues: [String]
     let cells: UnsafeMutablePointer<MetricCell>
@@ -9,6 +10,7 @@ struct MetricSeries: @unchecked Sendable {
 /// The series of one family on one loop. The lock is taken only when a handle is resolved
 /// (start-up, or the first time a loop meets a new label set) and when a scrape lists the
 /// series; increments go straight to the cells and never touch it.
+/// `@unchecked Sendable`: all its state is behind `state`'s mutex.
 final class MetricSeriesTable: @unchecked Sendable {
     private struct State {
         var index: [[String]: Int] = [:]

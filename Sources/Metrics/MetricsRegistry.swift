@@ -5,6 +5,7 @@ import Synchronization
 ///
 /// Handles point into cells the registry owns; keep the registry alive as long as any handle
 /// (in the server it lives for the whole process).
+/// `@unchecked Sendable`: the family list is behind a mutex; everything else is immutable after init.
 public final class MetricsRegistry: @unchecked Sendable {
     public let loopCount: Int
     private let arenas: [MetricCellArena]

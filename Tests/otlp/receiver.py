@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A scriptable OTLP/HTTP trace receiver for the span exporter tests (Tests/TelemetryTests/Exporter*).
+"""A scriptable OTLP/HTTP trace receiver for the span exporter tests (Tests/OTLPExportTests/Exporter*).
 
 Usage:
   receiver.py serve --out FILE [--port 0] [--script JSON] [--default JSON]

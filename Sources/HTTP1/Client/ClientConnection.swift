@@ -11,11 +11,7 @@ final class ClientConnection: IOHandler {
     var state: State
     var input: IOBuffer?
     var output: IOBuffer?
-    var parser: ResponseParser
-    var head = ResponseHead()
-    let headers: HeaderTable
-    var chunked: ChunkedDecoder
-    var headParsed = false
+    var reader: ResponseReader
     var completion: ClientCompletion?
     var requestWasHEAD = false
     var pending: PendingRequest?   // waiting for the connect to finish
@@ -25,9 +21,7 @@ final class ClientConnection: IOHandler {
         self.client = client
         self.fd = fd
         state = connected ? .idle : .connecting
-        parser = ResponseParser(limits: client.config.limits)
-        headers = HeaderTable(capacity: client.config.limits.maxHeaderCount)
-        chunked = ChunkedDecoder(maxBody: client.config.limits.maxBody, maxFramingBytes: client.config.limits.maxChunkFraming)
+        reader = ResponseReader(limits: client.config.limits)
     }
 
     var loop: EventLoop { client.loop }
@@ -69,9 +63,7 @@ final class ClientConnection: IOHandler {
         state = .active
         completion = p.completion
         requestWasHEAD = p.request.method == .HEAD
-        headParsed = false
-        parser.reset()
-        chunked.reset()
+        reader.reset()
         let out = output ?? loop.buffers.take()
         output = out
         RequestWriter.write(p.request, host: client.hostHeader, into: out)

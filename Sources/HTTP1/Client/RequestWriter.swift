@@ -1,24 +1,37 @@
 import Reactor
 
-/// Serializes a client request: always framed by Content-Length, keep-alive by default.
-enum RequestWriter {
+/// Serializes a client request: framed by Content-Length (written whenever there is a body or
+/// the method carries one), keep-alive by default.
+public enum RequestWriter {
     static func write(_ req: ClientRequest, host: String, into out: IOBuffer) {
-        out.append(req.method == .other ? "GET" : req.method.name)
+        req.headers.extra.withUnsafeBytes { lines in
+            req.body.withUnsafeBytes { body in
+                write(method: req.method, path: req.path, host: host, contentType: req.contentType,
+                      headerLines: lines, body: body, into: out)
+            }
+        }
+    }
+
+    /// `headerLines`: complete field lines ("Name: value\r\n"), checked by whoever built them
+    /// (`ResponseHeaders.add`, or the exporter's environment parsing); `path` is origin-form.
+    public static func write(method: HTTPMethod, path: String, host: String, contentType: StaticString?,
+                             headerLines: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, into out: IOBuffer) {
+        out.append(method == .other ? "GET" : method.name)
         out.append(byte: UInt8(ascii: " "))
-        out.append(req.path)
+        out.append(path)
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(host)
-        if let ct = req.contentType {
+        if let ct = contentType {
             out.append("\r\nContent-Type: ")
             out.append(ct)
         }
-        if !req.body.isEmpty || req.method == .POST || req.method == .PUT || req.method == .PATCH {
+        if !body.isEmpty || method == .POST || method == .PUT || method == .PATCH {
             out.append("\r\nContent-Length: ")
-            out.append(decimal: req.body.count)
+            out.append(decimal: body.count)
         }
         out.append("\r\n")
-        req.headers.extra.withUnsafeBytes { out.append($0) }
+        out.append(headerLines)
         out.append("\r\n")
-        req.body.withUnsafeBytes { out.append($0) }
+        out.append(body)
     }
 }

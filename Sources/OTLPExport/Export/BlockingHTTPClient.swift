@@ -1,7 +1,7 @@
-import Tracing
 // A small blocking HTTP/1.1 client for the exporter thread only (never a loop thread): one
-// keep-alive connection, every step (resolve excepted) bounded by poll(2) and a deadline, responses
-// parsed with HTTP1's ResponseParser (Content-Length, chunked, or until close).
+// keep-alive connection, every step (resolve excepted) bounded by a deadline through the
+// exporter's one wait primitive (`ExportWaker.wait`). Requests are written by HTTP1's
+// RequestWriter and responses read by its ResponseReader, so framing matches the loop client's.
 
 import Glibc
 import HTTP1
@@ -40,26 +40,29 @@ final class BlockingHTTPClient {
     let host: String
     let port: Int
     let hostHeader: String
-    let waker: ExportWaker?
-    /// Larger response bodies fail the request (a collector answers with a few bytes).
-    let maxResponseBody: Int
+    /// Bounds every wait; the exporter's own, so shutdown cuts a slow collector short.
+    let waker: ExportWaker
     private(set) var fd: Int32 = -1
     /// Connections opened so far (tests check keep-alive with it).
     private(set) var connectionsOpened = 0
 
-    private var parser = ResponseParser()
-    private let headerTable: HeaderTable
-    private var input = [UInt8](repeating: 0, count: 16384)
-    private var requestHead: [UInt8] = []
+    private var reader: ResponseReader
+    private let input = IOBuffer(capacity: 16384)
+    private let output = IOBuffer(capacity: 16384)
+    private var headerLines: [UInt8] = []
 
-    init(host: String, port: Int, waker: ExportWaker?, maxResponseBody: Int = 1 << 20) {
+    /// `maxResponseBody`: larger response bodies fail the request (a collector answers with a
+    /// few bytes). A command-line fetch gets a waker of its own, never stopped: only the deadline
+    /// ends its waits.
+    init(host: String, port: Int, waker: ExportWaker = ExportWaker(), maxResponseBody: Int = 1 << 20) {
         self.host = host
         self.port = port
         let h = host.contains(":") ? "[\(host)]" : host
         hostHeader = port == 80 ? h : "\(h):\(port)"
         self.waker = waker
-        self.maxResponseBody = maxResponseBody
-        headerTable = HeaderTable(capacity: parser.limits.maxHeaderCount)
+        var limits = HTTPLimits()
+        limits.maxBody = maxResponseBody
+        reader = ResponseReader(limits: limits)
     }
 
     deinit { close() }
@@ -71,13 +74,20 @@ final class BlockingHTTPClient {
         }
     }
 
-    /// Sends one request and reads its response, all before `deadline` (monotonic ns). A reused
-    /// keep-alive connection that turns out to be closed (the request cannot be written, or the
-    /// connection ends before any response byte) is replaced once by a fresh one.
-    func request(method: String, path: String, headers: [(String, String)], body: [UInt8],
+    /// Sends one request and reads its response, all before `deadline` (monotonic ns). `headers`
+    /// must be valid field lines' names and values (EnvParse.headerList checks the configured
+    /// ones). A reused keep-alive connection that turns out to be closed (the request cannot be
+    /// written, or the connection ends before any response byte) is replaced once by a fresh one.
+    func request(method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8],
                  deadline: UInt64) -> Result<Response, Failure> {
         if fd >= 0 && idleConnectionIsDead() { close() }
-        buildHead(method: method, path: path, headers: headers, bodyLength: body.count)
+        headerLines.removeAll(keepingCapacity: true)
+        for (name, value) in headers {
+            headerLines.append(contentsOf: name.utf8)
+            headerLines.append(contentsOf: ": ".utf8)
+            headerLines.append(contentsOf: value.utf8)
+            headerLines.append(contentsOf: "\r\n".utf8)
+        }
         var fresh = false
         while true {
             if fd < 0 {
@@ -85,7 +95,7 @@ final class BlockingHTTPClient {
                 fresh = true
             }
             var received = false
-            let result = exchange(body: body, deadline: deadline, received: &received)
+            let result = exchange(method: method, path: path, body: body, deadline: deadline, received: &received)
             switch result {
             case .success(let (response, reusable)):
                 if !reusable { close() }
@@ -114,7 +124,7 @@ final class BlockingHTTPClient {
         case .connected(let s):
             fd = s
         case .inProgress(let s):
-            switch wait(s, Int16(POLLOUT), deadline) {
+            switch waker.wait(fd: s, events: Int16(POLLOUT), until: deadline) {
             case .ready:
                 let e = Socket.connectError(s)
                 if e != 0 {
@@ -135,168 +145,67 @@ final class BlockingHTTPClient {
     }
 
     /// An idle keep-alive connection that is readable was closed by the peer (or sent junk).
+    /// A probe, not a wait: poll(2) with a zero timeout.
     private func idleConnectionIsDead() -> Bool {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, 0) != 0
     }
 
-    private func wait(_ s: Int32, _ events: Int16, _ deadline: UInt64) -> ExportWaker.WaitResult {
-        if let w = waker { return w.wait(fd: s, events: events, until: deadline) }
-        // Without a waker (tests): the same poll loop, no stop signal.
-        while true {
-            let now = monotonicNanos()
-            if now >= deadline { return .timedOut }
-            var p = pollfd(fd: s, events: events, revents: 0)
-            let ms = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
-            let r = poll(&p, 1, ms)
-            if r < 0 {
-                if errno == EINTR { continue }
-                return .failed(errno)
-            }
-            if r > 0 { return .ready(p.revents) }
-        }
-    }
-
-    // MARK: write
-
-    private func buildHead(method: String, path: String, headers: [(String, String)], bodyLength: Int) {
-        requestHead.removeAll(keepingCapacity: true)
-        func add(_ s: String) { requestHead.append(contentsOf: s.utf8) }
-        add("\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\n")
-        for (name, value) in headers {
-            add(name); add(": "); add(value); add("\r\n")
-        }
-        add("Content-Length: \(bodyLength)\r\n\r\n")
-    }
-
-    private func sendAll(_ bytes: UnsafeRawBufferPointer, more: Bool, deadline: UInt64) -> Failure? {
-        var off = 0
-        let flags = Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0)
-        while off < bytes.count {
-            let n = send(fd, bytes.baseAddress! + off, bytes.count - off, flags)
-            if n > 0 {
-                off += n
-                continue
-            }
-            let e = errno
-            if n < 0 && e == EINTR { continue }
-            guard n < 0 && (e == EAGAIN || e == EWOULDBLOCK) else { return .io("send", n < 0 ? e : EPIPE) }
-            switch wait(fd, Int16(POLLOUT), deadline) {
-            case .ready: continue
-            case .timedOut, .stopped: return .timeout("write")
-            case .failed(let e): return .io("poll", e)
-            }
-        }
-        return nil
-    }
-
-    // MARK: read
+    // MARK: exchange
 
     /// Writes the request and reads one response. `received`: some response bytes arrived.
-    private func exchange(body: [UInt8], deadline: UInt64, received: inout Bool)
-        -> Result<(Response, reusable: Bool), Failure>
-    {
-        if let f = requestHead.withUnsafeBytes({ sendAll($0, more: !body.isEmpty, deadline: deadline) }) {
-            return .failure(f)
+    private func exchange(method: HTTPMethod, path: String, body: [UInt8], deadline: UInt64,
+                          received: inout Bool) -> Result<(Response, reusable: Bool), Failure> {
+        output.clear()
+        headerLines.withUnsafeBytes { lines in
+            body.withUnsafeBytes { b in
+                RequestWriter.write(method: method, path: path, host: hostHeader, contentType: nil,
+                                    headerLines: lines, body: b, into: output)
+            }
         }
-        if !body.isEmpty, let f = body.withUnsafeBytes({ sendAll($0, more: false, deadline: deadline) }) {
-            return .failure(f)
-        }
-
-        parser.reset()
-        var filled = 0
-        var head = ResponseHead()
-        var headDone = false
-        var chunked = ChunkedDecoder(maxBody: maxResponseBody)
-        var eof = false
-        while true {
-            if !headDone && filled > 0 {
-                let status = input.withUnsafeBytes {
-                    parser.parseHead(UnsafeRawBufferPointer(rebasing: $0[0 ..< filled]), head: &head, headers: headerTable)
-                }
-                switch status {
-                case .incomplete:
-                    break
-                case .error(let e):
-                    return .failure(.malformed("\(e.message)"))
-                case .complete:
-                    if head.status < 200 {
-                        // 1xx interim response: drop it and parse what follows.
-                        let rest = filled - head.headLength
-                        input.withUnsafeMutableBytes { raw in
-                            raw.baseAddress!.copyMemory(from: raw.baseAddress! + head.headLength, byteCount: rest)
-                        }
-                        filled = rest
-                        parser.reset()
-                        continue
-                    }
-                    headDone = true
-                }
-            }
-            if headDone {
-                let bodyStart = head.headLength
-                switch head.framing(requestMethodWasHEAD: false) {
-                case .none:
-                    return .success((response(head, bodyStart ..< bodyStart), head.keepAlive && filled == bodyStart))
-                case .contentLength(let n):
-                    guard n <= Int64(maxResponseBody) else { return .failure(.malformed("body too large")) }
-                    let end = bodyStart + Int(n)
-                    if filled >= end {
-                        return .success((response(head, bodyStart ..< end), head.keepAlive && filled == end))
-                    }
-                case .chunked:
-                    let status = input.withUnsafeMutableBytes {
-                        chunked.decode(UnsafeMutableRawBufferPointer(rebasing: $0[bodyStart ..< filled]))
-                    }
-                    switch status {
-                    case .incomplete: break
-                    case .error(let e): return .failure(.malformed("\(e.message)"))
-                    case .complete:
-                        let r = response(head, bodyStart ..< bodyStart + chunked.decodedCount)
-                        return .success((r, head.keepAlive && filled == bodyStart + chunked.consumed))
-                    }
-                case .untilClose:
-                    if filled - bodyStart > maxResponseBody { return .failure(.malformed("body too large")) }
-                    if eof { return .success((response(head, bodyStart ..< filled), false)) }
-                }
-            }
-            if eof { return .failure(.closed) }
-
-            // Read more.
-            if filled == input.count {
-                guard input.count < parser.limits.maxHeaderBytes + maxResponseBody + 65536 else {
-                    return .failure(.malformed("response too large"))
-                }
-                input.append(contentsOf: repeatElement(0, count: input.count))
-            }
-            let n = input.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, $0.count - filled, 0) }
-            if n > 0 {
-                filled += n
-                received = true
-                continue
-            }
-            if n == 0 {
-                eof = true
-                continue
-            }
+        while !output.isEmpty {
+            if output.write(to: fd) >= 0 { continue }
             let e = errno
             if e == EINTR { continue }
-            guard e == EAGAIN || e == EWOULDBLOCK else { return .failure(.io("recv", e)) }
-            switch wait(fd, Int16(POLLIN), deadline) {
+            guard e == EAGAIN || e == EWOULDBLOCK else { return .failure(.io("send", e)) }
+            switch waker.wait(fd: fd, events: Int16(POLLOUT), until: deadline) {
             case .ready: continue
-            case .timedOut, .stopped: return .failure(.timeout("read"))
+            case .timedOut, .stopped: return .failure(.timeout("write"))
             case .failed(let e): return .failure(.io("poll", e))
             }
         }
+
+        input.clear()
+        reader.reset()
+        while true {
+            if input.writableCount == 0 { input.reserve(16384) }
+            let n = input.read(from: fd)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                guard e == EAGAIN || e == EWOULDBLOCK else { return .failure(.io("recv", e)) }
+                switch waker.wait(fd: fd, events: Int16(POLLIN), until: deadline) {
+                case .ready: continue
+                case .timedOut, .stopped: return .failure(.timeout("read"))
+                case .failed(let e): return .failure(.io("poll", e))
+                }
+            }
+            if n > 0 { received = true }
+            switch reader.advance(input, eof: n == 0, requestWasHEAD: method == .HEAD) {
+            case .incomplete: continue
+            case .closedEarly: return .failure(.closed)
+            case .invalid(let code): return .failure(.malformed("\(ParseError(code).message)"))
+            case .complete(let body, _, let reusable): return .success((response(body), reusable))
+            }
+        }
     }
 
-    private func response(_ head: ResponseHead, _ body: Range<Int>) -> Response {
-        input.withUnsafeBytes { raw in
-            func header(_ name: StaticString) -> String? {
-                headerTable.find(name, in: raw).map { String(decoding: $0.bytes(in: raw), as: UTF8.self) }
-            }
-            return Response(status: Int(head.status), retryAfter: header("retry-after"),
-                            contentType: header("content-type"), body: Array(raw[body]))
+    private func response(_ body: Range<Int>) -> Response {
+        let raw = UnsafeRawBufferPointer(input.readable)
+        func header(_ name: StaticString) -> String? {
+            reader.headers.find(name, in: raw).map { String(decoding: $0.bytes(in: raw), as: UTF8.self) }
         }
+        return Response(status: Int(reader.head.status), retryAfter: header("retry-after"),
+                        contentType: header("content-type"), body: Array(raw[body]))
     }
 }

@@ -1,7 +1,7 @@
-import Tracing
 // Small parsers for the environment variables of ExporterConfig and resourceFromEnvironment.
 
 import Glibc
+import Tracing
 
 enum EnvParse {
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }

@@ -1,28 +1,31 @@
-import Tracing
-// The exporter thread's only way of waiting: poll(2) on a socket (or on nothing) bounded by a
-// deadline, and cut short by shutdown. Until shutdown is requested every poll also watches an
-// pipe; `requestStop` lowers the stop deadline and then signals it, so a wait in progress
-// (a sleep between batches, a backoff, a slow collector) re-checks its deadline at once.
+// The exporter's one way of waiting (on its thread, and in `chain trace`'s fetch through the same
+// client): poll(2) on a socket (or on nothing) bounded by a deadline and cut short by shutdown.
+// Until shutdown is requested every poll also watches the stop pipe; `requestStop` lowers the
+// stop deadline and then signals it, so a wait in progress (a sleep between batches, a backoff,
+// a slow collector) re-checks its deadline at once.
 
 import Glibc
 import Reactor
 import Synchronization
+import Tracing
 
+/// `@unchecked Sendable`: the descriptors are fixed at init and the flags and stop deadline are
+/// atomics; any thread may nudge or request a stop, the exporter thread alone waits.
 final class ExportWaker: @unchecked Sendable {
     /// The read end of a pipe that becomes readable on shutdown, and its write end.
-    let eventFD: Int32
-    private let writeFD: Int32
+    private let stopPipeRead: Int32
+    private let stopPipeWrite: Int32
     private let stopping = Atomic<Bool>(false)
     private let stopDeadlineNanos = Atomic<UInt64>(UInt64.max)
     /// A second pipe the loops write to when a ring fills faster than the schedule delay
     /// drains it; `nudged` keeps it to one byte per wake-up.
-    private let nudgeRead: Int32
-    private let nudgeWrite: Int32
+    private let nudgePipeRead: Int32
+    private let nudgePipeWrite: Int32
     private let nudged = Atomic<Bool>(false)
 
     init() {
-        (eventFD, writeFD) = Self.nonBlockingPipe()
-        (nudgeRead, nudgeWrite) = Self.nonBlockingPipe()
+        (stopPipeRead, stopPipeWrite) = Self.nonBlockingPipe()
+        (nudgePipeRead, nudgePipeWrite) = Self.nonBlockingPipe()
     }
 
     /// (read end, write end), both non-blocking and close-on-exec; (-1, -1) if pipe(2) failed.
@@ -37,23 +40,23 @@ final class ExportWaker: @unchecked Sendable {
     }
 
     deinit {
-        for fd in [eventFD, writeFD, nudgeRead, nudgeWrite] where fd >= 0 { close(fd) }
+        for fd in [stopPipeRead, stopPipeWrite, nudgePipeRead, nudgePipeWrite] where fd >= 0 { close(fd) }
     }
 
     /// Wakes a sleep between batches early (any thread; at most one write per wake-up).
     func nudge() {
         if nudged.exchange(true, ordering: .acquiringAndReleasing) { return }
         var one: UInt8 = 1
-        if nudgeWrite >= 0 { _ = write(nudgeWrite, &one, 1) }
+        if nudgePipeWrite >= 0 { _ = write(nudgePipeWrite, &one, 1) }
     }
 
     /// Sleeps until `deadline`, a nudge, or shutdown; true when shutdown cut it short.
     @discardableResult
     func sleepBetweenBatches(until deadline: UInt64) -> Bool {
-        let r = wait(fd: nudgeRead, events: Int16(POLLIN), until: deadline, returnOnStop: true)
+        let r = wait(fd: nudgePipeRead, events: Int16(POLLIN), until: deadline, returnOnStop: true)
         if case .ready = r {
             var buf: (UInt64, UInt64) = (0, 0)
-            _ = withUnsafeMutableBytes(of: &buf) { read(nudgeRead, $0.baseAddress, $0.count) }
+            _ = withUnsafeMutableBytes(of: &buf) { read(nudgePipeRead, $0.baseAddress, $0.count) }
             nudged.store(false, ordering: .releasing)
         }
         return r == .stopped
@@ -67,7 +70,7 @@ final class ExportWaker: @unchecked Sendable {
         stopDeadlineNanos.store(deadline, ordering: .releasing)
         stopping.store(true, ordering: .releasing)
         var one: UInt8 = 1
-        if writeFD >= 0 { _ = write(writeFD, &one, 1) }
+        if stopPipeWrite >= 0 { _ = write(stopPipeWrite, &one, 1) }
     }
 
     enum WaitResult: Equatable {
@@ -99,8 +102,8 @@ final class ExportWaker: @unchecked Sendable {
                 n += 1
             }
             let wakeIndex = n
-            if !stopped && eventFD >= 0 {
-                fds[n] = pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)
+            if !stopped && stopPipeRead >= 0 {
+                fds[n] = pollfd(fd: stopPipeRead, events: Int16(POLLIN), revents: 0)
                 n += 1
             }
             let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t(n), ms) }

@@ -1,23 +1,12 @@
 import Tracing
-/// What the exporter can send: `ExportSpan` values (tests, other producers) or the loops' raw
-/// `SpanRecord`s, which encode to protobuf directly.
+
+/// What the exporter's value-draining form (`SpanExporter(drain:)`) can send: the loops'
+/// `SpanRecord`s, which encode to protobuf directly, and to OTLP/JSON through `ExportSpan`.
 public protocol ExportableSpan {
     static func encodeProtobuf(resource: ExportResource, scopeName: String, scopeVersion: String,
                                spans: [Self], into out: inout [UInt8])
     static func encodeJSON(resource: ExportResource, scopeName: String, scopeVersion: String,
                            spans: [Self], into out: inout [UInt8])
-}
-
-extension ExportSpan: ExportableSpan {
-    public static func encodeProtobuf(resource: ExportResource, scopeName: String, scopeVersion: String,
-                                      spans: [ExportSpan], into out: inout [UInt8]) {
-        OTLPProtobuf.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion, spans: spans, into: &out)
-    }
-
-    public static func encodeJSON(resource: ExportResource, scopeName: String, scopeVersion: String,
-                                  spans: [ExportSpan], into out: inout [UInt8]) {
-        OTLPJSON.encodeTraces(resource: resource, scopeName: scopeName, scopeVersion: scopeVersion, spans: spans, into: &out)
-    }
 }
 
 extension SpanRecord: ExportableSpan {

@@ -1,9 +1,9 @@
-import Tracing
 // The span exporter's configuration, read from the standard OpenTelemetry environment variables
 // (OTEL_EXPORTER_OTLP_*, OTEL_BSP_*, OTEL_SDK_DISABLED) plus CHAIN_SPAN_FILE. Invalid values fall
 // back to the defaults, as the OpenTelemetry SDK configuration spec asks.
 
 import Glibc
+import Tracing
 
 public struct ExporterConfig: Sendable {
     /// Where OTLP/HTTP requests go (plain http only). nil: spans go to `filePath` as OTLP/JSON lines.
@@ -14,10 +14,9 @@ public struct ExporterConfig: Sendable {
     public var timeoutNanos: UInt64
     /// gzip request bodies (OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=gzip).
     public var gzip: Bool
-    /// Spans per request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), at most `maxQueueSize`.
+    /// Spans per request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE). The batch queue is the loops' span rings,
+    /// sized by CHAIN_SPAN_RING_SIZE, so OTEL_BSP_MAX_QUEUE_SIZE is not read.
     public var maxBatch: Int
-    /// OTEL_BSP_MAX_QUEUE_SIZE: not used by the exporter; for whoever sizes the span rings.
-    public var maxQueueSize: Int
     /// How often the rings are polled when they hold less than a full batch (OTEL_BSP_SCHEDULE_DELAY, ms).
     public var scheduleDelayNanos: UInt64
     /// Total time for one batch, retries included (OTEL_BSP_EXPORT_TIMEOUT, ms).
@@ -31,7 +30,6 @@ public struct ExporterConfig: Sendable {
 
     public static let defaultTimeoutNanos: UInt64 = 10_000 * 1_000_000
     public static let defaultMaxBatch = 512
-    public static let defaultMaxQueueSize = 2048
     public static let defaultScheduleDelayNanos: UInt64 = 200 * 1_000_000
     public static let defaultExportTimeoutNanos: UInt64 = 30_000 * 1_000_000
     public static let defaultMaxRetries = 5
@@ -43,7 +41,6 @@ public struct ExporterConfig: Sendable {
         timeoutNanos: UInt64 = ExporterConfig.defaultTimeoutNanos,
         gzip: Bool = false,
         maxBatch: Int = ExporterConfig.defaultMaxBatch,
-        maxQueueSize: Int = ExporterConfig.defaultMaxQueueSize,
         scheduleDelayNanos: UInt64 = ExporterConfig.defaultScheduleDelayNanos,
         exportTimeoutNanos: UInt64 = ExporterConfig.defaultExportTimeoutNanos,
         maxRetries: Int = ExporterConfig.defaultMaxRetries,
@@ -55,7 +52,6 @@ public struct ExporterConfig: Sendable {
         self.timeoutNanos = timeoutNanos
         self.gzip = gzip
         self.maxBatch = maxBatch
-        self.maxQueueSize = maxQueueSize
         self.scheduleDelayNanos = scheduleDelayNanos
         self.exportTimeoutNanos = exportTimeoutNanos
         self.maxRetries = maxRetries
@@ -104,13 +100,9 @@ public struct ExporterConfig: Sendable {
             if l == "gzip" { c.gzip = true; break }
             if l == "none" { c.gzip = false; break }
         }
-        if let v = value("OTEL_BSP_MAX_QUEUE_SIZE"), let n = EnvParse.positiveInt(v) {
-            c.maxQueueSize = n
-        }
         if let v = value("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), let n = EnvParse.positiveInt(v) {
             c.maxBatch = n
         }
-        c.maxBatch = min(c.maxBatch, c.maxQueueSize)  // the spec: batch size <= queue size
         if let v = value("OTEL_BSP_SCHEDULE_DELAY"), let ns = EnvParse.milliseconds(v, allowZero: true) {
             c.scheduleDelayNanos = max(ns, 1_000_000)  // 0 would spin: poll at most every millisecond
         }

@@ -1,7 +1,7 @@
-import Tracing
 // gzip (RFC 1952) request bodies with zlib, for OTEL_EXPORTER_OTLP_COMPRESSION=gzip.
 
 import CZlib
+import Tracing
 
 /// A reusable deflate stream in gzip framing; one per exporter thread (not thread-safe).
 final class GzipCompressor {

@@ -1,7 +1,8 @@
-import Tracing
 // When a failed export is tried again: exponential backoff from 100 ms, doubling, capped at 5 s,
 // with full jitter (a uniform delay in [0, cap]); a server's Retry-After replaces the computed delay.
 // Retried: 429, 502, 503, 504 and connection errors or timeouts. Not retried: any other status.
+
+import Tracing
 
 public struct RetryPolicy: Sendable {
     public var initialBackoffNanos: UInt64 = 100_000_000

@@ -1,7 +1,11 @@
 import Tracing
+
 /// The exporter's source of spans in a process: the loops' rings of `SpanRecord`s, encoded where
 /// they lie. A batch is peeked from the rings in turn, encoded straight from the slots into one
 /// request, and only then released to the producers, so no record is copied on its way out.
+///
+/// `@unchecked Sendable`: built on one thread, then used by the exporter thread alone (`take`
+/// and its scratch `runs`/`taken`), which is the rings' one consumer.
 public final class RingSpanSource: @unchecked Sendable {
     let rings: [SPSCRing<SpanRecord>]
     let resource: ExportResource

@@ -1,4 +1,3 @@
-import Tracing
 // The span exporter thread: one per process. Through `take` it moves batches of finished spans
 // out of their source (the loops' rings: RingSpanSource encodes them in their slots) as OTLP
 // ExportTraceServiceRequests, and POSTs them to the collector (or appends them as OTLP/JSON to a
@@ -11,12 +10,17 @@ import Tracing
 // Shutdown: keeps draining and sending until the rings are empty or the deadline passes.
 
 import Glibc
+import HTTP1
 import Reactor
 import Synchronization
+import Tracing
 
 /// How the exporter wants a batch encoded: protobuf for OTLP/HTTP, JSON for the span file.
 public enum SpanEncoding: Sendable { case protobuf, json }
 
+/// `@unchecked Sendable`: the counters are atomics, `state`'s exchange lets one caller start and
+/// one shut down (the owner calls them in that order, so `thread` is never raced), and the
+/// "exporter-thread state" below is touched by the exporter thread alone.
 public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     /// Moves up to `max` finished spans out of their source into `out`, appended as one OTLP
     /// ExportTraceServiceRequest in `encoding`; returns how many. Called on the exporter thread.
@@ -213,7 +217,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             let now = monotonicNanos()
             let attemptDeadline = min(batchDeadline, now &+ min(config.timeoutNanos, UInt64.max - now))
             requests.add(1, ordering: .relaxed)
-            let result = client.request(method: "POST", path: endpoint.path, headers: headers,
+            let result = client.request(method: .POST, path: endpoint.path, headers: headers,
                                         body: useGzip ? compressed : encoded, deadline: attemptDeadline)
             let delay: UInt64
             let what: String

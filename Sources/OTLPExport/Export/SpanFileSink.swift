@@ -1,9 +1,9 @@
-import Tracing
 // Where spans go when no OTLP endpoint is configured: one OTLP/JSON ExportTraceServiceRequest per
 // line, appended with one write(2) on an O_APPEND descriptor (the format of the collector's file
 // exporter), so several processes can share the file without interleaving lines.
 
 import Glibc
+import Tracing
 
 final class SpanFileSink {
     let path: String

@@ -1,8 +1,9 @@
-import Tracing
 // The telemetry variables checked at start. `ExporterConfig.from` and `Sampler(environment:)`
 // fall back to defaults on a bad value, as the OpenTelemetry configuration spec allows; a
 // server that starts anyway and exports nowhere is worse than one that refuses to start, so
 // `chain serve` asks here first and stops on any problem.
+
+import Tracing
 
 public enum TelemetryEnvironment {
     /// One line per variable that is set (not blank) but cannot work, naming it and its value.
@@ -43,7 +44,6 @@ public enum TelemetryEnvironment {
                 }
             }
         }
-        check("OTEL_BSP_MAX_QUEUE_SIZE", "expected a whole number above 0") { EnvParse.positiveInt($0) != nil }
         check("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "expected a whole number above 0") { EnvParse.positiveInt($0) != nil }
         check("OTEL_BSP_SCHEDULE_DELAY", "expected a whole number of milliseconds") { EnvParse.milliseconds($0, allowZero: true) != nil }
         check("OTEL_BSP_EXPORT_TIMEOUT", "expected a whole number of milliseconds above 0") { EnvParse.milliseconds($0, allowZero: false) != nil }

@@ -1,10 +1,11 @@
-import Tracing
 // OTLP/JSON encoding of an ExportTraceServiceRequest (POST /v1/traces, Content-Type: application/json),
 // per the OTLP specification's JSON Protobuf Encoding: the proto3 JSON mapping with lowerCamelCase
 // field names, except that trace_id / span_id / parent_span_id are lowercase hex (not base64), and
 // enums are integers. 64-bit integers (int64, fixed64) are decimal strings; uint32/fixed32 are numbers;
 // doubles are numbers, or "NaN" / "Infinity" / "-Infinity". Default values are omitted as in the
 // protobuf encoder. One line, no trailing newline. Field numbers and names: see OTLPProtobuf.swift.
+
+import Tracing
 
 public enum OTLPJSON {
     /// Appends one ExportTraceServiceRequest as OTLP/JSON to `out`.

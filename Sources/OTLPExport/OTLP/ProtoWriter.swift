@@ -1,4 +1,3 @@
-import Tracing
 // Hand-written protobuf wire format (https://protobuf.dev/programming-guides/encoding/):
 // varint, fixed32/fixed64 little-endian, length-delimited fields. No swift-protobuf, no Foundation.
 //
@@ -6,6 +5,8 @@ import Tracing
 // every nested message, grows the output once by the total, then writes through a raw pointer.
 // Every write checks its bounds (one compare per field, not per byte), so a size mismatch traps
 // instead of writing out of bounds; encodeTraces also checks that the cursor ends exactly at the end.
+
+import Tracing
 
 /// Protobuf wire types.
 enum ProtoWireType: UInt8 {

@@ -1,8 +1,9 @@
 import Tracing
+
 /// OTLP protobuf straight from span records, without building `ExportSpan`s: no strings or
-/// arrays are created per span on the exporter thread. Field by field the same choices as
-/// `OTLPProtobuf.writeSpan` (defaults omitted, AnyValue members always written, flags last), so
-/// both paths produce identical bytes (tested).
+/// arrays are created per span on the exporter thread. Field numbers and the canonical-encoding
+/// rules are in OTLPProtobuf.swift; OTLPEncoderTests decodes the output with the official
+/// opentelemetry-proto package.
 extension SpanRecord {
     static func encodeTraces(resource: ExportResource, scopeName: String, scopeVersion: String,
                              records: UnsafeBufferPointer<SpanRecord>, into out: inout [UInt8]) {

@@ -10,6 +10,10 @@ import Synchronization
 /// acquiring load of `head` therefore never reuses a slot still being read. Each index is
 /// written by one side only, so no read-modify-write is needed. Indices grow without wrapping
 /// (Int is 64-bit) and are masked into the power-of-two capacity.
+///
+/// `@unchecked Sendable`: shared between exactly two threads under the contract above; the
+/// producer alone calls `reserve`/`publish` (and owns `cachedHead`), the consumer alone calls
+/// `drain`/`peek`/`release`.
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public let capacity: Int
     private let mask: Int
@@ -35,24 +39,8 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     deinit { slots.deallocate() }
 
-    /// Producer side: appends `record`, or returns false (and counts a drop) when full.
-    @inline(__always)
-    public func push(_ record: borrowing Element) -> Bool {
-        let t = tail.load(ordering: .relaxed)          // only we write tail
-        if t - cachedHead == capacity {
-            cachedHead = head.load(ordering: .acquiring)
-            if t - cachedHead == capacity {
-                dropped.add(1, ordering: .relaxed)
-                return false
-            }
-        }
-        (slots + (t & mask)).initialize(to: copy record)
-        tail.store(t + 1, ordering: .releasing)
-        return true
-    }
-
     /// Producer side: a pointer to the next free slot to fill in place, or nil when full;
-    /// call `publish()` when done. Saves a copy for large records.
+    /// call `publish()` when done. Filling the slot in place saves copying a large record.
     @inline(__always)
     public func reserve() -> UnsafeMutablePointer<Element>? {
         let t = tail.load(ordering: .relaxed)

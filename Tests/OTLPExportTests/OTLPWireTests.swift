@@ -74,22 +74,27 @@ final class OTLPWireTests: XCTestCase {
         span: ExportSpan(
             traceID: (0x0102_0304_0506_0708, 0x090A_0B0C_0D0E_0F10), spanID: 0x1112_1314_1516_1718,
             parentSpanID: 0, flags: 1, parentIsRemote: false, name: "n", kind: .server,
-            startUnixNano: 1, endUnixNano: 2)
+            startUnixNano: 1, endUnixNano: 2),
+        record: SpanRecord.make(trace: (0x0102_0304_0506_0708, 0x090A_0B0C_0D0E_0F10), spanID: 0x1112_1314_1516_1718,
+                                flags: 1, name: "n", kind: .server, start: 1, end: 2)
     )
 
+    /// The bytes of `small.record` as one ScopeSpans.spans entry.
+    static let smallSpanBytes: [UInt8] = [
+        0x0A, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,  // trace_id
+        0x12, 0x08, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,          // span_id
+        0x2A, 0x01, 0x6E,                                                    // name "n"
+        0x30, 0x02,                                                          // kind SERVER
+        0x39, 1, 0, 0, 0, 0, 0, 0, 0,                                        // start 1
+        0x41, 2, 0, 0, 0, 0, 0, 0, 0,                                        // end 2
+        0x85, 0x01, 0x01, 0x01, 0x00, 0x00,                                  // flags 0x101
+    ]
+
     func testProtobufKnownBytes() {
-        var out: [UInt8] = [0xAA]  // encodeTraces appends
-        OTLPProtobuf.encodeTraces(resource: Self.small.resource, scopeName: "s", scopeVersion: "1",
-                                  spans: [Self.small.span], into: &out)
-        let span: [UInt8] = [
-            0x0A, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,  // trace_id
-            0x12, 0x08, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,          // span_id
-            0x2A, 0x01, 0x6E,                                                    // name "n"
-            0x30, 0x02,                                                          // kind SERVER
-            0x39, 1, 0, 0, 0, 0, 0, 0, 0,                                        // start 1
-            0x41, 2, 0, 0, 0, 0, 0, 0, 0,                                        // end 2
-            0x85, 0x01, 0x01, 0x01, 0x00, 0x00,                                  // flags 0x101
-        ]
+        var out: [UInt8] = [0xAA]  // encodeProtobuf appends
+        SpanRecord.encodeProtobuf(resource: Self.small.resource, scopeName: "s", scopeVersion: "1",
+                                  spans: [Self.small.record], into: &out)
+        let span = Self.smallSpanBytes
         XCTAssertEqual(span.count, 57)
         let scopeSpans: [UInt8] = [0x0A, 0x06, 0x0A, 0x01, 0x73, 0x12, 0x01, 0x31, 0x12, 57] + span
         let resource: [UInt8] = [0x0A, 0x08, 0x0A, 0x01, 0x6B, 0x12, 0x03, 0x0A, 0x01, 0x76]
@@ -99,12 +104,11 @@ final class OTLPWireTests: XCTestCase {
     }
 
     func testProtobufLengthPrefixes() {
-        // A 20,000-byte attribute: 3-byte lengths on KeyValue, AnyValue, Span and all containers.
-        var span = Self.small.span
-        span.attributes = [Attribute("x", String(repeating: "y", count: 20_000))]
+        // 400 spans: 3-byte lengths on the request's ResourceSpans and its ScopeSpans.
         var out: [UInt8] = []
-        OTLPProtobuf.encodeTraces(resource: ExportResource(attributes: []), scopeName: "", scopeVersion: "",
-                                  spans: [span], into: &out)
+        SpanRecord.encodeProtobuf(resource: ExportResource(attributes: []), scopeName: "", scopeVersion: "",
+                                  spans: Array(repeating: Self.small.record, count: 400), into: &out)
+        XCTAssertEqual(out.count, 4 + 2 + 4 + 2 + 400 * (2 + Self.smallSpanBytes.count))
         // Request: tag, 3-byte length, then ResourceSpans: resource (empty), scope_spans...
         XCTAssertEqual(out[0], 0x0A)
         let total = out.withUnsafeBytes { raw -> UInt64? in
@@ -117,12 +121,9 @@ final class OTLPWireTests: XCTestCase {
         XCTAssertEqual(Array(out[6 ..< 7]), [0x12])        // ResourceSpans.scope_spans
         XCTAssertEqual(Array(out[10 ..< 12]), [0x0A, 0x00])  // ScopeSpans.scope, empty
         XCTAssertEqual(out[12], 0x12)                       // ScopeSpans.spans
-        // The string's bytes appear intact, right before the flags at the end.
-        XCTAssertEqual(Array(out.suffix(6)), [0x85, 0x01, 0x01, 0x01, 0x00, 0x00])
-        XCTAssertEqual(Array(out[(out.count - 6 - 20_000) ..< (out.count - 6)]),
-                       [UInt8](repeating: UInt8(ascii: "y"), count: 20_000))
-        XCTAssertEqual(Array(out[(out.count - 6 - 20_000 - 4) ..< (out.count - 6 - 20_000)]),
-                       [0x0A, 0xA0, 0x9C, 0x01])  // AnyValue.string_value, length 20000
+        // Every span is written whole, the last one right at the end.
+        XCTAssertEqual(Array(out.suffix(Self.smallSpanBytes.count)), Self.smallSpanBytes)
+        XCTAssertEqual(Array(out[12 ..< 14 + Self.smallSpanBytes.count]), [0x12, 57] + Self.smallSpanBytes)
     }
 
     func testJSONKnownText() {
@@ -175,7 +176,7 @@ final class OTLPWireTests: XCTestCase {
 
     func testEmptyBatch() {
         var proto: [UInt8] = []
-        OTLPProtobuf.encodeTraces(resource: ExportResource(attributes: []), scopeName: "", scopeVersion: "",
+        SpanRecord.encodeProtobuf(resource: ExportResource(attributes: []), scopeName: "", scopeVersion: "",
                                   spans: [], into: &proto)
         XCTAssertEqual(proto, [0x0A, 0x06, 0x0A, 0x00, 0x12, 0x02, 0x0A, 0x00])
         var json: [UInt8] = []

@@ -2,6 +2,7 @@
 // gzip and the small parsers: no child processes.
 
 import Glibc
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -19,7 +20,6 @@ final class ExporterConfigTests: XCTestCase {
         XCTAssertEqual(c.timeoutNanos, 10_000_000_000)
         XCTAssertFalse(c.gzip)
         XCTAssertEqual(c.maxBatch, 512)
-        XCTAssertEqual(c.maxQueueSize, 2048)
         XCTAssertEqual(c.scheduleDelayNanos, 200_000_000)
         XCTAssertEqual(c.exportTimeoutNanos, 30_000_000_000)
         XCTAssertEqual(c.maxRetries, 5)
@@ -103,10 +103,10 @@ final class ExporterConfigTests: XCTestCase {
             XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": bad]).maxBatch, 512, bad)
             XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": bad == "0" ? "-1" : bad]).scheduleDelayNanos, 200_000_000, bad)
             XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": bad]).exportTimeoutNanos, 30_000_000_000, bad)
-            XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": bad]).maxQueueSize, 2048, bad)
         }
-        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "50", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 50)
-        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "4096", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "3000"]).maxBatch, 3000)
+        // The queue is the span rings (CHAIN_SPAN_RING_SIZE): OTEL_BSP_MAX_QUEUE_SIZE bounds nothing.
+        XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "50", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 100)
+        XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "3000"]).maxBatch, 3000)
         XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "1000"]).scheduleDelayNanos, 1_000_000_000)
         XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "0"]).scheduleDelayNanos, 1_000_000)  // never a spin
         XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": "5000"]).exportTimeoutNanos, 5_000_000_000)
@@ -213,23 +213,23 @@ final class ExporterConfigTests: XCTestCase {
         func response(_ body: [UInt8], _ ct: String?) -> BlockingHTTPClient.Response {
             .init(status: 200, retryAfter: nil, contentType: ct, body: body)
         }
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([], nil)), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([], nil)), 0)
         // partial_success { rejected_spans: 7, error_message: "x" }
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([0x0A, 0x05, 0x08, 0x07, 0x12, 0x01, 0x78], "application/x-protobuf")), 7)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response([0xFF], "application/x-protobuf")), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([0x0A, 0x05, 0x08, 0x07, 0x12, 0x01, 0x78], "application/x-protobuf")), 7)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response([0xFF], "application/x-protobuf")), 0)
         let json = Array(#"{"partialSuccess": {"rejectedSpans": "12", "errorMessage": "no"}}"#.utf8)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response(json, "application/json; charset=utf-8")), 12)
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(response(Array("{}".utf8), "application/json")), 0)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response(json, "application/json; charset=utf-8")), 12)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(response(Array("{}".utf8), "application/json")), 0)
     }
 
     func testParentDirectoriesAreCreated() throws {
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         let sink = SpanFileSink(path: "\(dir)/a/b//c/spans.jsonl")
         XCTAssertNil(sink.append(Array("one\n".utf8)))
         XCTAssertNil(sink.append(Array("two\n".utf8)))
         sink.close()
-        XCTAssertEqual(ExporterTestSupport.readText("\(dir)/a/b/c/spans.jsonl"), "one\ntwo\n")
+        XCTAssertEqual(TestSupport.readText("\(dir)/a/b/c/spans.jsonl"), "one\ntwo\n")
         let blocked = SpanFileSink(path: "\(dir)/a/b/c/spans.jsonl/x.jsonl")  // a file in the way
         XCTAssertNotNil(blocked.append(Array("x\n".utf8)))
     }
@@ -241,7 +241,7 @@ final class ExporterConfigTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 3))
         let e = q.exporter(c)
         try e.start()
-        e.shutdown(deadline: ExporterTestSupport.monotonicNanos() + 1_000_000_000)
+        e.shutdown(deadline: TestSupport.monotonicNanos() + 1_000_000_000)
         XCTAssertEqual(q.count, 3)
         XCTAssertEqual(e.spansExported, 0)
     }

@@ -1,8 +1,7 @@
 import Glibc
+import ChainTestSupport
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 /// OpenMetrics output read back: by the strict line parser here, and by the Python reference
 /// parser when a venv with prometheus_client exists (`.venv-metrics`, optional).
@@ -58,13 +57,9 @@ final class MetricsOpenMetricsTests: XCTestCase {
 
     func testPythonReferenceParser() throws {
         // The telemetry venv (scripts/otlp-venv.sh, Tests/otlp/requirements.txt) has prometheus-client.
-        let dir = try OTLPTestSupport.makeTempDir()
-        defer { OTLPTestSupport.removeTree(dir) }
-        let python = try OTLPTestSupport.venvPython(dir: dir)
+        let python = try TestSupport.venvPython()
         var text: [UInt8] = []
         MetricsRenderTests.smallRegistry().renderOpenMetrics(into: &text)
-        let path = MetricsChildProcess.temporaryFile(text)
-        defer { unlink(path) }
         let script = """
             import sys
             from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -72,9 +67,9 @@ final class MetricsOpenMetricsTests: XCTestCase {
                 ex = sorted(s.exemplar.labels["trace_id"] for s in f.samples if s.exemplar)
                 print(f.name, f.type, len(f.samples), ",".join(ex))
             """
-        let result = MetricsChildProcess.run(python, ["-c", script], stdinPath: path)
-        XCTAssertEqual(result?.exitCode, 0, result?.output ?? "python did not start")
-        XCTAssertEqual(result?.output, """
+        let result = try TestSupport.run([python, "-c", script], input: text)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.output, """
             http_requests counter 2 \n\
             request_duration_seconds histogram 6 0000000000000abc0000000000000def,4bf92f3577b34da6a3ce929d0e0e4736
             span_ring_occupancy gauge 2 \n\

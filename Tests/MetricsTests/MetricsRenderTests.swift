@@ -1,7 +1,5 @@
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 final class MetricsRenderTests: XCTestCase {
     /// Two loops, every kind of family; values are binary fractions so sums are exact.

@@ -1,4 +1,4 @@
-import Tracing
+import HTTP1
 import Reactor
 
 /// A blocking GET for command-line tools (`chain trace --tempo`), built on the exporter's
@@ -6,9 +6,9 @@ import Reactor
 public enum BlockingGET {
     public static func fetch(host: String, port: Int, path: String, timeoutNanos: UInt64 = 10_000_000_000,
                              maxBody: Int = 64 << 20) -> Result<(status: Int, body: [UInt8]), GETError> {
-        let client = BlockingHTTPClient(host: host, port: port, waker: nil, maxResponseBody: maxBody)
+        let client = BlockingHTTPClient(host: host, port: port, maxResponseBody: maxBody)
         defer { client.close() }
-        switch client.request(method: "GET", path: path, headers: [("Accept", "application/json")], body: [],
+        switch client.request(method: .GET, path: path, headers: [("Accept", "application/json")], body: [],
                               deadline: monotonicNanos() &+ timeoutNanos) {
         case .success(let r): return .success((r.status, r.body))
         case .failure(let f): return .failure(GETError(description: f.description))

@@ -120,43 +120,6 @@ final class TracerTests: XCTestCase {
     }
 }
 
-final class SpanRecordProtobufTests: XCTestCase {
-    /// The direct encoder must produce exactly the bytes of the ExportSpan path, which the
-    /// official protobuf definitions check in OTLPEncoderTests.
-    func testDirectEncodingMatchesTheExportSpanPath() throws {
-        let t = Tracer(sampler: Sampler(), enabled: true)
-        var parent = try XCTUnwrap(TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
-        parent.traceState = try XCTUnwrap(TraceState("congo=t61rcWkgMzE"))
-        let a = t.start("POST /process", kind: .server, parent: parent, at: 1_700_000_000_000_000_000)
-        t.setAttribute(a, "http.request.method", .literal("POST"))
-        t.setAttribute(a, "user.id", .int(-42))
-        t.setAttribute(a, "ratio", .double(0.25))
-        t.setAttribute(a, "ok", .bool(true))
-        t.setAttribute(a, "empty", .text(InlineText("")))
-        t.setAttribute(a, "name", .text(InlineText("Ünïcode ✓ \"quoted\"\n")))
-        let b = t.start("INSERT orders", kind: .client, parent: a.context)
-        t.addEvent(b, "item", [SpanAttribute("sku", .text(InlineText("SKU-1-0"))), SpanAttribute("q", .int(0))], at: 5)
-        t.recordError(b, type: "PGError", message: "duplicate key value violates unique constraint")
-        t.end(b, at: 1_700_000_000_000_500_000)
-        for i in 0..<14 { t.setAttribute(a, "extra", .int(Int64(i))) }
-        for _ in 0..<5 { t.addEvent(a, "e") }
-        t.end(a, at: 1_700_000_000_001_000_000)
-        let c = t.start("root", kind: .internal, parent: nil, at: 7)
-        t.end(c, at: 9)
-
-        var records: [SpanRecord] = []
-        _ = t.ring.drain { records.append($0.pointee) }
-        XCTAssertEqual(records.count, 3)
-        let resource = ExportResource(attributes: [Attribute("service.name", "order-service"), Attribute("process.pid", Int64(7))])
-        var direct: [UInt8] = [], viaExport: [UInt8] = []
-        SpanRecord.encodeProtobuf(resource: resource, scopeName: "chain", scopeVersion: "0.1.0", spans: records, into: &direct)
-        ExportSpan.encodeProtobuf(resource: resource, scopeName: "chain", scopeVersion: "0.1.0",
-                                  spans: records.map { $0.exported() }, into: &viaExport)
-        XCTAssertGreaterThan(direct.count, 300)
-        XCTAssertEqual(direct, viaExport)
-    }
-}
-
 final class SpanRecordLayoutTests: XCTestCase {
     func testRecordSizeStaysBounded() {
         print("SpanRecord size \(MemoryLayout<SpanRecord>.size), attribute \(MemoryLayout<SpanAttribute>.stride), event \(MemoryLayout<SpanEventRecord>.stride)")

@@ -1,8 +1,6 @@
 import Glibc
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 final class MetricsProcessTests: XCTestCase {
     private func sample() -> [String: Double] {

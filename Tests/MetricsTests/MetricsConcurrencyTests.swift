@@ -1,9 +1,7 @@
 import Glibc
 import Synchronization
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 private final class Progress: Sendable {
     let finishedWriters = Atomic<Int>(0)

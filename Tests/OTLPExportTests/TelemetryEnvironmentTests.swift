@@ -1,5 +1,6 @@
 import Glibc
 import Reactor
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -35,7 +36,7 @@ final class TelemetryEnvironmentTests: XCTestCase {
         let p = TelemetryEnvironment.problems([
             "OTEL_EXPORTER_OTLP_TIMEOUT": "10s", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "zstd",
             "OTEL_EXPORTER_OTLP_HEADERS": "novalue", "OTEL_BSP_SCHEDULE_DELAY": "-1",
-            "OTEL_BSP_EXPORT_TIMEOUT": "0", "OTEL_BSP_MAX_QUEUE_SIZE": "many",
+            "OTEL_BSP_EXPORT_TIMEOUT": "0", "OTEL_BSP_MAX_QUEUE_SIZE": "many",  // not read: no problem
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "0", "CHAIN_SPAN_RING_SIZE": "1e4",
             "OTEL_RESOURCE_ATTRIBUTES": "a=%zz", "OTEL_TRACES_SAMPLER": "traceidratio",
             "OTEL_TRACES_SAMPLER_ARG": "2",
@@ -43,7 +44,7 @@ final class TelemetryEnvironmentTests: XCTestCase {
         let named = p.map { String($0.prefix { $0 != "=" }) }
         XCTAssertEqual(Set(named), ["OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                                     "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT",
-                                    "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "CHAIN_SPAN_RING_SIZE",
+                                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "CHAIN_SPAN_RING_SIZE",
                                     "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER_ARG"], "\(p)")
         XCTAssertEqual(p.count, named.count)
     }
@@ -66,16 +67,16 @@ final class TelemetryEnvironmentTests: XCTestCase {
 /// else serves, with the reason on standard error and a non-zero exit.
 final class ChainStartupRefusalTests: XCTestCase {
     private func refusal(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stderr: String) {
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         let pid = try ChainProcess.spawn(["serve", "--host", "127.0.0.1", "--loops", "1"] + args,
                                          env: env.merging(["CHAIN_SPAN_FILE": "\(dir)/spans.jsonl"]) { a, _ in a }, dir: dir)
-        let status = try ExporterTestSupport.wait(pid, timeout: 20, what: "chain serve \(args)")
-        return (status, ExporterTestSupport.readText("\(dir)/chain.err"))
+        let status = try TestSupport.wait(pid, timeout: 20, what: "chain serve \(args)")
+        return (status, TestSupport.readText("\(dir)/chain.err"))
     }
 
     func testEndpointThatIsNoURLStopsTheStart() throws {
-        let port = ExporterTestSupport.closedPort()
+        let port = TestSupport.closedPort()
         let r = try refusal(["--port", "\(port)"], env: ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318", "OTEL_TRACES_SAMPLER": "sometimes"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertLessThan(r.status, 128, "an exit, not a signal")

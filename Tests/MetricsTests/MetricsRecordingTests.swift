@@ -1,7 +1,5 @@
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 final class MetricsRecordingTests: XCTestCase {
     private func histogram(_ r: MetricsRegistry) -> HistogramFamily {

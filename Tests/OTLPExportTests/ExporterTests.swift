@@ -3,13 +3,15 @@
 
 import Foundation
 import Glibc
+import HTTP1
+import ChainTestSupport
 import XCTest
 @testable import Tracing
 @testable import Metrics
 @testable import OTLPExport
 
 final class ExporterTests: XCTestCase {
-    func now() -> UInt64 { ExporterTestSupport.monotonicNanos() }
+    func now() -> UInt64 { TestSupport.monotonicNanos() }
 
     func testSpansArriveDecoded() throws {
         let rx = try ExporterReceiver()
@@ -17,14 +19,11 @@ final class ExporterTests: XCTestCase {
         var c = ExporterTestSupport.config(port: rx.port)
         c.headers = [("X-Api-Key", "secret value"), ("user-agent", "custom/1")]
         let q = ExporterSpanQueue()
-        var s0 = ExporterTestSupport.span(0, name: "POST /process", attributes: [
-            Attribute("http.request.method", "POST"), Attribute("http.response.status_code", 200),
-            Attribute("ratio", 0.5), Attribute("cache.hit", true),
-        ])
-        s0.events = [ExportEvent(name: "item", timeUnixNano: 1_700_000_000_000_000_500, attributes: [Attribute("sku", "SKU-1")])]
-        s0.status = .error
-        s0.statusMessage = "boom"
-        s0.kind = .client
+        let s0 = ExporterTestSupport.span(0, name: "POST /process", kind: .client, attributes: [
+            SpanAttribute("http.request.method", .literal("POST")), SpanAttribute("http.response.status_code", .int(200)),
+            SpanAttribute("ratio", .double(0.5)), SpanAttribute("cache.hit", .bool(true)),
+        ], events: [SpanEventSpec(name: "item", time: 1_700_000_000_000_000_500, attributes: [SpanAttribute("sku", .text(InlineText("SKU-1")))])],
+        status: .error, statusMessage: "boom")
         q.push([s0, ExporterTestSupport.span(1)])
         let e = q.exporter(c, resource: resourceFromEnvironment([:], serviceName: "order-service", serviceVersion: "2.0"))
         try e.start()
@@ -231,14 +230,13 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual((r["headers"] as? [String: String])?["user-agent"], "chain-otlp/\(telemetrySDKVersion)")
         XCTAssertEqual(r["content_type"] as? String, "application/x-protobuf")
         XCTAssertEqual(ExporterReceiver.spans(records).last?["name"] as? String, "span-299")
-        var plain: [UInt8] = []
-        OTLPProtobuf.encodeTraces(resource: ExporterTestSupport.resource(), scopeName: "chain.test", scopeVersion: "0.9",
-                                  spans: ExporterTestSupport.spans(0 ..< 300), into: &plain)
+        let plain = SpanRecord.encodeProtobuf(ExporterTestSupport.spans(0 ..< 300), resource: ExporterTestSupport.resource(),
+                                              scopeName: "chain.test", scopeVersion: "0.9")
         XCTAssertLessThan(try XCTUnwrap(r["body_bytes"] as? Int), plain.count / 3, "compressed")
     }
 
     func testReceiverDownDropsAndCountsWithoutBlockingTheProducer() throws {
-        var c = ExporterTestSupport.config(port: ExporterTestSupport.closedPort())
+        var c = ExporterTestSupport.config(port: TestSupport.closedPort())
         c.maxRetries = 2
         c.maxBatch = 50
         c.scheduleDelayNanos = 10_000_000
@@ -316,10 +314,10 @@ final class ExporterTests: XCTestCase {
              {"status": 200, "chunked": true}]
             """)
         defer { rx.stop() }
-        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port, waker: nil)
+        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port)
         let body = Array("not protobuf".utf8)
         func post() -> BlockingHTTPClient.Response? {
-            let r = client.request(method: "POST", path: "/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
+            let r = client.request(method: .POST, path: "/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
                                    body: body, deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else {
                 XCTFail("\(r)")
@@ -330,7 +328,7 @@ final class ExporterTests: XCTestCase {
         let r1 = try XCTUnwrap(post())
         XCTAssertEqual(r1.status, 200)
         XCTAssertEqual(r1.contentType, "application/x-protobuf")
-        XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(r1), 2)
+        XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(r1), 2)
         XCTAssertEqual(try XCTUnwrap(post()).status, 200)
         let r3 = try XCTUnwrap(post())
         XCTAssertEqual(r3.status, 503)
@@ -343,8 +341,8 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(Set(ports[0 ..< 3]).count, 1)
         XCTAssertNotEqual(ports[3], ports[0])
 
-        let refused = BlockingHTTPClient(host: "127.0.0.1", port: ExporterTestSupport.closedPort(), waker: nil)
-        let r = refused.request(method: "POST", path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
+        let refused = BlockingHTTPClient(host: "127.0.0.1", port: TestSupport.closedPort())
+        let r = refused.request(method: .POST, path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
         XCTAssertEqual(r.exporterFailure, .connect(ECONNREFUSED))
     }
 
@@ -355,49 +353,50 @@ final class ExporterTests: XCTestCase {
              {"status": 200}]
             """)
         defer { rx.stop() }
-        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port, waker: nil)
+        let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port)
         for round in 0 ..< 2 {
-            let r = client.request(method: "POST", path: "/v1/traces", headers: [], body: [1, 2, 3],
+            let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [1, 2, 3],
                                    deadline: now() + 5_000_000_000)
             guard case .success(let resp) = r else { return XCTFail("round \(round): \(r)") }
             XCTAssertEqual(resp.status, 200)
-            if round == 1 { XCTAssertEqual(SpanExporter<ExportSpan>.rejectedSpans(resp), 5, "body read until close") }
+            if round == 1 { XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(resp), 5, "body read until close") }
         }
         XCTAssertEqual(client.connectionsOpened, 2, "the silently closed connection was replaced")
         XCTAssertEqual(client.fd, -1, "a close-delimited body ends the connection")
         // Right after a silent close the client may still write into the dead connection: it then
         // retries once on a new one, without the caller seeing an error.
-        let r = client.request(method: "POST", path: "/v1/traces", headers: [], body: [4], deadline: now() + 5_000_000_000)
+        let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [4], deadline: now() + 5_000_000_000)
         XCTAssertEqual(try XCTUnwrap(try? r.get()).status, 200)
         XCTAssertEqual(rx.records().count, 3)
     }
 
     func testFileSinkWritesOTLPJSONLines() throws {
-        let python = try ExporterTestSupport.venvPython()
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let python = try TestSupport.venvPython()
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         var c = ExporterConfig.from(environment: ["CHAIN_SPAN_FILE": "\(dir)/run/nested/spans.jsonl"])
         XCTAssertNil(c.endpoint)
         c.maxBatch = 4
         c.scheduleDelayNanos = 10_000_000
         let q = ExporterSpanQueue()
-        var first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [Attribute("order.item_count", 3), Attribute("user.tier", "gold \"vip\"\n")])
-        first.events = [ExportEvent(name: "exception", timeUnixNano: 5, attributes: [Attribute("exception.message", "ü ✓")])]
+        let first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [
+            SpanAttribute("order.item_count", .int(3)), SpanAttribute("user.tier", .text(InlineText("gold \"vip\"\n"))),
+        ], events: [SpanEventSpec(name: "exception", time: 5, attributes: [SpanAttribute("exception.message", .text(InlineText("ü ✓")))])])
         q.push([first] + ExporterTestSupport.spans(1 ..< 6))
         let e = q.exporter(c)
         try e.start()
         e.shutdown(deadline: now() + 5_000_000_000)
         XCTAssertEqual(e.spansExported, 6)
         let file = "\(dir)/run/nested/spans.jsonl"
-        let text = ExporterTestSupport.readText(file)
+        let text = TestSupport.readText(file)
         XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 3, "two lines and the final newline")
 
         let out = "\(dir)/parsed.jsonl", err = "\(dir)/parsed.err"
-        let status = try ExporterTestSupport.run(
-            [python, "\(ExporterTestSupport.repoRoot())/Tests/otlp/receiver.py", "parse-jsonl", file],
+        let status = try TestSupport.run(
+            [python, "\(TestSupport.repoRoot())/Tests/otlp/receiver.py", "parse-jsonl", file],
             stdout: out, stderr: err, timeout: 60)
-        XCTAssertEqual(status, 0, ExporterTestSupport.readText(err))
-        let records = ExporterTestSupport.readText(out).split(separator: "\n").compactMap {
+        XCTAssertEqual(status, 0, TestSupport.readText(err))
+        let records = TestSupport.readText(out).split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [4, 2])
@@ -416,7 +415,7 @@ final class ExporterTests: XCTestCase {
         let e2 = q.exporter(c)
         try e2.start()
         e2.shutdown(deadline: now() + 5_000_000_000)
-        XCTAssertEqual(ExporterTestSupport.readText(file).split(separator: "\n").count, 3)
+        XCTAssertEqual(TestSupport.readText(file).split(separator: "\n").count, 3)
     }
 }
 

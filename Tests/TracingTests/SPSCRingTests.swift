@@ -17,7 +17,7 @@ final class SPSCRingTests: XCTestCase {
         XCTAssertEqual(ring.capacity, 8)
         var next = 0, expect = 0
         for _ in 0..<100 {
-            for _ in 0..<5 { XCTAssertTrue(ring.push(Record(seq: next, check: next * 7 + 3))); next += 1 }
+            for _ in 0..<5 { XCTAssertTrue(ring.produce(Record(seq: next, check: next * 7 + 3))); next += 1 }
             _ = ring.drain(max: 5) { p in
                 XCTAssertEqual(p.pointee.seq, expect)
                 expect += 1
@@ -30,13 +30,13 @@ final class SPSCRingTests: XCTestCase {
     func testFullRingDropsAndCountsExactly() {
         let ring = SPSCRing<Record>(capacity: 16)
         var accepted = 0
-        for i in 0..<40 where ring.push(Record(seq: i, check: i * 7 + 3)) { accepted += 1 }
+        for i in 0..<40 where ring.produce(Record(seq: i, check: i * 7 + 3)) { accepted += 1 }
         XCTAssertEqual(accepted, 16)
         XCTAssertEqual(ring.droppedCount, 24)
         var seen: [Int] = []
         _ = ring.drain { seen.append($0.pointee.seq) }
         XCTAssertEqual(seen, Array(0..<16), "the oldest records are kept, the newest dropped")
-        XCTAssertTrue(ring.push(Record(seq: 99, check: 99 * 7 + 3)), "space again after a drain")
+        XCTAssertTrue(ring.produce(Record(seq: 99, check: 99 * 7 + 3)), "space again after a drain")
     }
 
     /// A producer thread and a consumer thread: while the consumer keeps up nothing is lost or
@@ -48,7 +48,7 @@ final class SPSCRingTests: XCTestCase {
         let producer = try OSThread.spawn(name: "producer") {
             var i = 0
             while i < total {
-                if ring.push(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
+                if ring.produce(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
             }
             producerDone.store(true, ordering: .releasing)
         }
@@ -72,15 +72,15 @@ final class SPSCRingTests: XCTestCase {
     /// release, and a full ring stays full (drops) while peeked records are not released.
     func testPeekReadsInPlaceAcrossTheWrapUntilRelease() {
         let ring = SPSCRing<Record>(capacity: 8)
-        for i in 0..<6 { XCTAssertTrue(ring.push(Record(seq: i, check: i * 7 + 3))) }
+        for i in 0..<6 { XCTAssertTrue(ring.produce(Record(seq: i, check: i * 7 + 3))) }
         _ = ring.drain(max: 5) { _ in }                       // head at 5: the next 8 records wrap
-        for i in 6..<13 { XCTAssertTrue(ring.push(Record(seq: i, check: i * 7 + 3))) }
-        XCTAssertFalse(ring.push(Record(seq: 99, check: 0)), "full: 8 records waiting")
+        for i in 6..<13 { XCTAssertTrue(ring.produce(Record(seq: i, check: i * 7 + 3))) }
+        XCTAssertFalse(ring.produce(Record(seq: 99, check: 0)), "full: 8 records waiting")
         let (a, b) = ring.peek(max: 6)
         XCTAssertEqual(a.map(\.seq), [5, 6, 7])                  // slots 5..7
         XCTAssertEqual(b.map(\.seq), [8, 9, 10])                 // slots 0..2
         XCTAssertEqual(ring.count, 8, "peek frees nothing")
-        XCTAssertFalse(ring.push(Record(seq: 99, check: 0)), "still full while peeked")
+        XCTAssertFalse(ring.produce(Record(seq: 99, check: 0)), "still full while peeked")
         ring.release(a.count + b.count)
         XCTAssertEqual(ring.count, 2)
         let (c, d) = ring.peek()
@@ -99,7 +99,7 @@ final class SPSCRingTests: XCTestCase {
         let producer = try OSThread.spawn(name: "producer") {
             var i = 0
             while i < total {
-                if ring.push(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
+                if ring.produce(Record(seq: i, check: i * 7 + 3)) { i += 1 } else { sched_yield() }
             }
         }
         var expect = 0, bad = 0
@@ -126,7 +126,7 @@ final class SPSCRingTests: XCTestCase {
         let attempts = 200_000
         let accepted = Atomic<Int>(0)
         let producer = try OSThread.spawn(name: "producer") {
-            for i in 0..<attempts where ring.push(Record(seq: i, check: i * 7 + 3)) {
+            for i in 0..<attempts where ring.produce(Record(seq: i, check: i * 7 + 3)) {
                 accepted.add(1, ordering: .relaxed)
             }
         }
@@ -150,5 +150,15 @@ final class SPSCRingTests: XCTestCase {
         XCTAssertEqual(received, accepted.load(ordering: .relaxed))
         XCTAssertEqual(received + ring.droppedCount, attempts)
         XCTAssertGreaterThan(ring.droppedCount, 0, "a slow consumer must cause drops here")
+    }
+}
+
+extension SPSCRing {
+    /// One record through the producer API the tracer uses: fill the reserved slot, publish it.
+    fileprivate func produce(_ record: Element) -> Bool {
+        guard let slot = reserve() else { return false }
+        slot.pointee = record
+        publish()
+        return true
     }
 }

@@ -1,7 +1,5 @@
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 final class MetricsAcceptTests: XCTestCase {
     private func wants(_ header: String?) -> Bool {

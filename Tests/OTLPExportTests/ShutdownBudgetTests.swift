@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Reactor
 import Synchronization
+import ChainTestSupport
 import XCTest
 
 /// SIGTERM to `chain serve`: the requests in flight and the span flush share one
@@ -43,36 +44,36 @@ final class ShutdownBudgetTests: XCTestCase {
     /// Starts chain with a 1.5 s request in flight (POST /test calling the slow upstream), sends
     /// SIGTERM, and measures until the process is gone.
     private func runWithInFlightRequest(timeout: Int, env: [String: String], healthRequests: Int = 0) throws -> Run {
-        let dir = try ExporterTestSupport.makeTempDir()
-        defer { ExporterTestSupport.removeTree(dir) }
+        let dir = try TestSupport.makeTempDir()
+        defer { TestSupport.removeTree(dir) }
         let upstream = try SlowUpstream(delay: 1.5)
-        let port = ExporterTestSupport.closedPort()
+        let port = TestSupport.closedPort()
         let pid = try ChainProcess.spawn(["serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "1",
                                           "--shutdown-timeout", "\(timeout)", "--enable-test-endpoints"],
                                          env: env.merging(["CHAIN_SPAN_FILE": "\(dir)/spans.jsonl"]) { a, _ in a }, dir: dir)
         var reaped = false
         defer { if !reaped { kill(-pid, SIGKILL); var s: Int32 = 0; _ = waitpid(pid, &s, 0) } }
         guard ChainProcess.waitForListener(port, pid: pid) else {
-            throw ExporterTestSupport.Failure(description: "chain did not listen: \(ExporterTestSupport.readText("\(dir)/chain.err"))")
+            throw TestSupport.Failure(description: "chain did not listen: \(TestSupport.readText("\(dir)/chain.err"))")
         }
         for _ in 0..<healthRequests {
-            guard let fd = ChainProcess.connectLoopback(port) else { throw ExporterTestSupport.Failure(description: "connect") }
+            guard let fd = ChainProcess.connectLoopback(port) else { throw TestSupport.Failure(description: "connect") }
             ChainProcess.send(fd, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             XCTAssertTrue(ChainProcess.readAll(fd).hasPrefix("HTTP/1.1 200"))
             close(fd)
         }
-        guard let client = ChainProcess.connectLoopback(port) else { throw ExporterTestSupport.Failure(description: "connect") }
+        guard let client = ChainProcess.connectLoopback(port) else { throw TestSupport.Failure(description: "connect") }
         defer { close(client) }
         let body = "[{\"url\":\"http://127.0.0.1:\(upstream.port)/\",\"arguments\":{}}]"
         ChainProcess.send(client, "POST /test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertTrue(exporterEventually(timeout: 5) { upstream.arrived.load(ordering: .acquiring) }, "the request is in flight")
-        let signalled = ExporterTestSupport.monotonicSeconds()
+        let signalled = TestSupport.monotonicSeconds()
         kill(pid, SIGTERM)
         let reply = ChainProcess.readAll(client)
-        let status = try ExporterTestSupport.wait(pid, timeout: Double(timeout) + 15, what: "chain after SIGTERM")
+        let status = try TestSupport.wait(pid, timeout: Double(timeout) + 15, what: "chain after SIGTERM")
         reaped = true
-        return Run(exitStatus: status, secondsAfterSignal: ExporterTestSupport.monotonicSeconds() - signalled,
-                   reply: reply, stderr: ExporterTestSupport.readText("\(dir)/chain.err"))
+        return Run(exitStatus: status, secondsAfterSignal: TestSupport.monotonicSeconds() - signalled,
+                   reply: reply, stderr: TestSupport.readText("\(dir)/chain.err"))
     }
 
     /// The collector takes connections and never answers: the flush may only use what the

@@ -1,8 +1,6 @@
 import Glibc
 import XCTest
-@testable import Tracing
 @testable import Metrics
-@testable import OTLPExport
 
 /// Helpers for the metrics tests: real threads, child processes, exposition parsing.
 enum MetricsTestSupport {
@@ -26,13 +24,6 @@ enum MetricsTestSupport {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// The repository (or scratch package) root: this file is `Tests/TelemetryTests/<name>`.
-    static func packageRoot(file: String = #filePath) -> String {
-        var parts = file.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
     }
 
     static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }

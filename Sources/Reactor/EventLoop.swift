@@ -21,10 +21,6 @@ public final class EventLoop {
     private let wakeFD: Int32
     private var running = false
     private var threadID: pthread_t?     // guarded by remoteLock
-    private nonisolated(unsafe) var ownerThread: pthread_t? = nil
-    private var jobs: [UnownedJob] = []
-    private var spareJobs: [UnownedJob] = []
-    public private(set) lazy var executor = LoopExecutor(loop: self)
 
     struct RemoteQueue {
         var tasks: [() -> Void] = []
@@ -106,20 +102,11 @@ public final class EventLoop {
         remoteLock.withLock { threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
-    /// Same as `inLoopThread` without the lock: `ownerThread` is written once, before `run`
-    /// dispatches anything, so a reader on the loop thread always sees it.
-    var inLoopThreadFast: Bool {
-        ownerThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
-    }
-
-    func enqueueJob(_ job: UnownedJob) { jobs.append(job) }
-
     // MARK: running
 
     /// Runs the loop on the calling thread until `stop()`.
     public func run() {
         remoteLock.withLock { threadID = pthread_self() }
-        ownerThread = pthread_self()
         running = true
         while running { runOnce() }
         drainTasks()
@@ -134,7 +121,7 @@ public final class EventLoop {
             publishedCtlFailures.store(poller.ctlFailures, ordering: .relaxed)
         }
         // A refused descriptor is reported this iteration, not after a full sleep.
-        let idle = localTasks.isEmpty && jobs.isEmpty && poller.refused.isEmpty
+        let idle = localTasks.isEmpty && poller.refused.isEmpty
         let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
         now = monotonicNanos()
@@ -179,12 +166,6 @@ public final class EventLoop {
             swap(&localTasks, &spareTasks)   // two arrays trade places: no allocation per batch
             for t in spareTasks { t() }
             spareTasks.removeAll(keepingCapacity: true)
-        }
-        if !jobs.isEmpty {
-            swap(&jobs, &spareJobs)
-            let exec = executor.asUnownedTaskExecutor()
-            for j in spareJobs { j.runSynchronously(on: exec) }
-            spareJobs.removeAll(keepingCapacity: true)
         }
     }
 

@@ -7,7 +7,7 @@ enum HealthHandlers {
     static let dbOK: StaticString = "{\"status\":\"ok\",\"checks\":{\"database\":\"ok\"}}"
     static let dbDown: StaticString = "{\"status\":\"unavailable\",\"checks\":{\"database\":\"unavailable\"}}"
 
-    static func register(on router: Router, style: Serve.HandlerStyle, database: Database?) {
+    static func register(on router: Router, database: Database?) {
         if let database {
             router.add(.GET, "/health", admission: .always) { _, r in
                 guard let pool = database.pool(r.loop) else { return r.respond(status: 503, body: dbDown) }
@@ -17,12 +17,6 @@ enum HealthHandlers {
             }
             return
         }
-        switch style {
-        case .callback:
-            router.add(.GET, "/health", admission: .always) { _, r in r.respond(status: 200, body: body) }
-        case .async:
-            let bytes = Array(UnsafeBufferPointer(start: body.utf8Start, count: body.utf8CodeUnitCount))
-            router.addAsync(.GET, "/health", admission: .always) { _ in Response(status: 200, body: bytes) }
-        }
+        router.add(.GET, "/health", admission: .always) { _, r in r.respond(status: 200, body: body) }
     }
 }

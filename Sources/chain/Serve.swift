@@ -10,14 +10,11 @@ import OTLPExport
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve HTTP on the event loops.")
 
-    enum HandlerStyle: String, ExpressibleByArgument { case callback, async }
 
     @Option(help: "Address to listen on.") var host = "0.0.0.0"
     @Option(help: "Port to listen on (PORT in the environment is the default).")
     var port: Int = Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080
     @Option(help: "Event loops (threads); default one per core.") var loops: Int = LoopGroup.coreCount
-    @Option(help: "How handlers are written: callback (the default) or async (a task per request; for comparison).")
-    var handlerStyle: HandlerStyle = .callback
     @Option(help: "Seconds to finish in-flight requests on SIGTERM/SIGINT.") var shutdownTimeout: Int = 10
     @Option(help: "Keep-alive idle timeout, seconds.") var keepAliveTimeout: Int = 60
     @Option(help: "Header read timeout, seconds.") var headerTimeout: Int = 10
@@ -31,8 +28,6 @@ struct Serve: ParsableCommand {
     var service: ServiceChoice?
     @Option(help: "Where the next service of the chain listens (NEXT_SERVICE_URL by default; user -> order -> audit).")
     var nextServiceURL: String = getenv("NEXT_SERVICE_URL").map { String(cString: $0) } ?? ""
-    @Option(help: "reuseport: a listener per loop (default); handoff: loop 0 accepts and deals connections out.")
-    var accept: ServerConfig.AcceptMode = .reusePort
     @Option(help: "Admission control: open connections per loop above which accepting pauses.")
     var maxConnections = ServerConfig().maxConnections
     @Option(help: "Admission control: requests being handled per loop above which a new one is answered 503 with Retry-After at once (health and metrics are never refused).")
@@ -56,7 +51,7 @@ struct Serve: ParsableCommand {
             : try Database(url: databaseURL, connectionsPerLoop: dbConnections, loops: loops)
         let env = processEnvironment()
         let telemetry = TelemetrySetup(loops: loops, serviceName: env["OTEL_SERVICE_NAME"] ?? serviceName, environment: env)
-        HealthHandlers.register(on: router, style: handlerStyle, database: database)
+        HealthHandlers.register(on: router, database: database)
         MetricsHandler.register(on: router, registry: telemetry.metrics)
         if enableTestEndpoints { registerTestEndpoint(router, telemetry) }
         let server = HTTPServer(config: config, router: router)
@@ -70,7 +65,7 @@ struct Serve: ParsableCommand {
             database?.start(on: loop)
             server.start(on: loop)
         }
-        log("chain listening on \(host):\(server.port) with \(group.loops.count) loops (\(handlerStyle) handlers)")
+        log("chain listening on \(host):\(server.port) with \(group.loops.count) loops")
         Lifecycle.runUntilSignal(group: group, servers: [server], timeout: UInt64(shutdownTimeout) * 1_000_000_000) { deadline in
             telemetry.shutdown(deadline: deadline)
         }
@@ -98,4 +93,3 @@ func log(_ s: String) {
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
-extension ServerConfig.AcceptMode: ExpressibleByArgument {}

@@ -64,7 +64,6 @@ extension Serve {
         config.host = host
         config.keepAliveTimeout = UInt64(keepAliveTimeout) * 1_000_000_000
         config.headerTimeout = UInt64(headerTimeout) * 1_000_000_000
-        config.acceptMode = accept
         config.maxConnections = maxConnections
         config.maxInFlight = maxInFlight
         return config

@@ -151,10 +151,4 @@ final class ServerLiveTests: XCTestCase {
         }
         XCTAssertEqual(c.readResponse()?.body, "abc")
     }
-
-    func testAsyncHandler() throws {
-        let c = try RawClient(port: server.port)
-        c.send("GET /async HTTP/1.1\r\nHost: x\r\n\r\n")
-        XCTAssertEqual(c.readResponse()?.body, "{\"route\":\"/async\"}")
-    }
 }

@@ -73,23 +73,6 @@ final class ServerTimeoutTests: XCTestCase {
         XCTAssertEqual(total, 1001)
     }
 
-    func testHandoffAcceptSpreadsConnectionsOverLoops() throws {
-        var config = TestServer.quickConfig()
-        config.acceptMode = .handoff
-        let server = try TestServer(config: config, loops: 2)
-        defer { _ = server.stop() }
-        // Until a loop has started, the acceptor keeps connections itself: wait for both.
-        let ready = monotonicNanos() + 2_000_000_000
-        while !server.group.loops.allSatisfy({ server.server.isStarted(on: $0) }) && monotonicNanos() < ready { usleep(1000) }
-        let clients = try (0..<6).map { _ in try RawClient(port: server.port) }
-        for (i, c) in clients.enumerated() {
-            c.send("GET /users/\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
-            XCTAssertEqual(c.readResponse()?.body, "{\"id\":\(i)}")
-        }
-        let perLoop = server.group.loops.map { server.server.connectionCount(on: $0) }
-        XCTAssertEqual(perLoop, [3, 3], "loop 0 accepts, the loops take turns")
-    }
-
     func testGracefulShutdownFinishesInFlightRequests() throws {
         let server = try TestServer()
         let slowBefore = TestServer.slowStarted.load(ordering: .relaxed)

@@ -162,10 +162,6 @@ final class TestServer {
             res.loop.schedule(afterNanos: 300_000_000) { res.respond(status: 200, body: "{\"slow\":true}") }
         }
         r.add(.GET, "/never") { _, _ in }
-        r.addAsync(.GET, "/async") { req in
-            await Task.yield()
-            return Response(status: 200, body: Array("{\"route\":\"\(req.route)\"}".utf8))
-        }
     }
 
     /// Graceful shutdown, as the CLI does it; returns true when every loop stopped in time.

@@ -46,21 +46,6 @@ final class EventLoopTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(elapsed, 29_000_000)
     }
 
-    func testAsyncTaskRunsOnLoopExecutor() throws {
-        let group = LoopGroup(count: 1)
-        let ok = Atomic<Int>(0)
-        try group.start { loop in
-            Task(executorPreference: loop.executor) {
-                if loop.inLoopThread { ok.add(1, ordering: .relaxed) }
-                await Task.yield()
-                if loop.inLoopThread { ok.add(1, ordering: .relaxed) }
-                loop.stop()
-            }
-        }
-        XCTAssertTrue(group.wait(until: monotonicNanos() + 3_000_000_000))
-        XCTAssertEqual(ok.load(ordering: .relaxed), 2)
-    }
-
     func testPipeReadinessIsDispatched() throws {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)

@@ -24,8 +24,7 @@ public final class HTTPServer: @unchecked Sendable {
     public func bind(loopCount: Int) throws {
         var port = config.port
         if port != 0 { try PortClaim.ensureUnused(SocketAddress.resolve(host: config.host, port: port)) }
-        let listenerCount = config.acceptMode == .reusePort ? loopCount : 1
-        for _ in 0..<listenerCount {
+        for _ in 0..<loopCount {
             let addr = try SocketAddress.resolve(host: config.host, port: port)
             let fd = try Socket.listen(addr, reusePort: true)
             if port == 0 { port = Socket.localPort(fd) }
@@ -38,19 +37,8 @@ public final class HTTPServer: @unchecked Sendable {
     public func start(on loop: EventLoop) {
         let fd = loop.index < listeners.count ? listeners[loop.index] : -1
         let ctx = ServerContext(loop: loop, config: config, router: router, listenFD: fd)
-        ctx.server = self
         ctx.observer = observerFactory?(loop)
         contexts.withLock { $0[loop.index] = ctx }
-    }
-
-    /// Handoff mode: the context that accepted `fd` on loop 0 passes it to the next loop.
-    private var nextLoop = 0
-    func handOff(_ fd: Int32, from ctx: ServerContext) {
-        let all = contexts.withLock { $0 }
-        nextLoop = (nextLoop + 1) % max(all.count, 1)
-        guard let target = all[nextLoop], target !== ctx else { return ctx.adopt(fd) }
-        nonisolated(unsafe) let t = target
-        target.loop.execute { t.adopt(fd) }
     }
 
     /// Graceful shutdown from any thread: every loop stops accepting, finishes what is in
@@ -74,7 +62,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// True once `start(on:)` ran on `loop` (handoff mode deals connections only to started loops).
+    /// True once `start(on:)` ran on `loop`: before that, its listener accepts nothing.
     public func isStarted(on loop: EventLoop) -> Bool {
         contexts.withLock { $0[loop.index] != nil }
     }

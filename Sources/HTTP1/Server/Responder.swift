@@ -27,8 +27,4 @@ public struct Responder {
         respond(status: status, contentType: contentType,
                 body: UnsafeRawBufferPointer(start: body.utf8Start, count: body.utf8CodeUnitCount))
     }
-
-    public func respond(_ r: Response) {
-        respond(status: r.status, contentType: r.contentType, body: r.body)
-    }
 }

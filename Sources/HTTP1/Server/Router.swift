@@ -1,24 +1,6 @@
-/// How a handler is written (see README, "Handlers"): a callback that answers through its
-/// `Responder` now or later, or an `async` function run as a task on the connection's loop.
+/// A handler answers through its `Responder`, at once or from a later callback on the same loop
+/// (see README, "Handlers").
 public typealias Handler = (Request, Responder) -> Void
-public typealias AsyncHandler = (Request) async -> Response
-
-enum HandlerKind {
-    case callback(Handler)
-    case async(AsyncHandler)
-}
-
-/// A response value for async handlers.
-public struct Response: Sendable {
-    public var status: UInt16
-    public var contentType: StaticString?
-    public var body: [UInt8]
-    public init(status: UInt16, contentType: StaticString? = "application/json", body: [UInt8]) {
-        self.status = status
-        self.contentType = contentType
-        self.body = body
-    }
-}
 
 /// Maps method + path to a handler. Patterns are split into segments once; matching walks the
 /// path bytes against them and records `{param}` segments as spans, allocating nothing.
@@ -36,7 +18,7 @@ public final class Router {
         let pattern: String
         let segments: [Segment]
         var admission = Admission.limited
-        var handlers = [HandlerKind?](repeating: nil, count: 10)   // by HTTPMethod.rawValue
+        var handlers = [Handler?](repeating: nil, count: 10)   // by HTTPMethod.rawValue
         var allow = ""                                              // the Allow header of a 405
     }
 
@@ -46,22 +28,13 @@ public final class Router {
 
     public func add(_ method: HTTPMethod, _ pattern: String, admission: Admission = .limited,
                     _ handler: @escaping Handler) {
-        add(method, pattern, admission, .callback(handler))
-    }
-
-    public func addAsync(_ method: HTTPMethod, _ pattern: String, admission: Admission = .limited,
-                         _ handler: @escaping AsyncHandler) {
-        add(method, pattern, admission, .async(handler))
-    }
-
-    private func add(_ method: HTTPMethod, _ pattern: String, _ admission: Admission, _ kind: HandlerKind) {
         precondition(method != .other, "routes need a known method")
         let index = entries.firstIndex { $0.pattern == pattern } ?? {
             entries.append(Entry(pattern: pattern, segments: Self.split(pattern)))
             return entries.count - 1
         }()
         if admission == .always { entries[index].admission = .always }
-        entries[index].handlers[Int(method.rawValue)] = kind
+        entries[index].handlers[Int(method.rawValue)] = handler
         entries[index].allow = Self.allowHeader(entries[index].handlers)
     }
 
@@ -71,7 +44,7 @@ public final class Router {
         }
     }
 
-    static func allowHeader(_ handlers: [HandlerKind?]) -> String {
+    static func allowHeader(_ handlers: [Handler?]) -> String {
         var names: [String] = []
         let all: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .DELETE, .OPTIONS, .PATCH, .TRACE, .CONNECT]
         for m in all where handlers[Int(m.rawValue)] != nil || (m == .HEAD && handlers[Int(HTTPMethod.GET.rawValue)] != nil) {
@@ -113,7 +86,7 @@ public final class Router {
     }
 
     /// The handler for `method` on entry `i`; HEAD falls back to GET (the body is then omitted).
-    func handler(_ i: Int, _ method: HTTPMethod) -> HandlerKind? {
+    func handler(_ i: Int, _ method: HTTPMethod) -> Handler? {
         if let h = entries[i].handlers[Int(method.rawValue)] { return h }
         if method == .HEAD { return entries[i].handlers[Int(HTTPMethod.GET.rawValue)] }
         return nil

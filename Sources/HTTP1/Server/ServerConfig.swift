@@ -28,12 +28,5 @@ public struct ServerConfig: Sendable {
     public var retryAfterSeconds = 1
     /// Pending output above which the connection stops reading and parsing (back-pressure).
     public var outputHighWater = 256 * 1024
-    /// How connections reach the loops: a listener per loop with SO_REUSEPORT (the kernel
-    /// hashes connections to loops), or one listener on loop 0 handing connections to the
-    /// loops in turn. Measured in Perf/RESULTS.md.
-    public var acceptMode = AcceptMode.reusePort
-
-    public enum AcceptMode: String, Sendable { case reusePort = "reuseport", handoff }
-
     public init() {}
 }

@@ -24,7 +24,7 @@ extension ServerConnection {
                               route: route, routeIndex: entry ?? -1, observation: observation)
         }
         guard let entry else { return respondError(404, "no route for this path") }
-        guard let kind = router.handler(entry, head.method) else {
+        guard let handler = router.handler(entry, head.method) else {
             var h = ResponseHeaders()
             h.add("Allow", router.entries[entry].allow)
             return respondError(405, "method not allowed for this path", headers: h)
@@ -35,15 +35,7 @@ extension ServerConnection {
             return respondError(503, "service is shedding load, retry later", headers: h)
         }
         lend()
-        let responder = Responder(connection: self, generation: generation)
-        switch kind {
-        case .callback(let h):
-            h(request, responder)
-        case .async(let h):
-            Task(executorPreference: loop.executor) {
-                responder.respond(await h(request))
-            }
-        }
+        handler(request, Responder(connection: self, generation: generation))
     }
 
     /// The handler gets views into `input` and a slot of the loop's in-flight budget, both

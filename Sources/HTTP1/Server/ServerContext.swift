@@ -24,7 +24,6 @@ public final class ServerContext: IOHandler {
     private var acceptPaused = false
     var shuttingDown = false
     var onDrained: (() -> Void)?
-    weak var server: HTTPServer?
     var observer: RequestObserver?
 
     init(loop: EventLoop, config: ServerConfig, router: Router, listenFD: Int32) {
@@ -49,7 +48,7 @@ public final class ServerContext: IOHandler {
                 default: return pauseAccepting(until: .timeout)
                 }
             }
-            if config.acceptMode == .handoff, let server { server.handOff(fd, from: self) } else { adopt(fd) }
+            adopt(fd)
         }
     }
 

@@ -17,7 +17,7 @@ enum RequestWriter {
             out.append(decimal: req.body.count)
         }
         out.append("\r\n")
-        req.headers.extra.withUnsafeBytes { out.append($0) }
+        req.headers.lines.withUnsafeBytes { out.append($0) }
         out.append("\r\n")
         req.body.withUnsafeBytes { out.append($0) }
     }

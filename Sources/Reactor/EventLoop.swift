@@ -82,7 +82,7 @@ public final class EventLoop {
     // MARK: tasks
 
     /// Runs `task` on this loop after the current iteration's events. Loop thread only.
-    public func defer_(_ task: @escaping () -> Void) { localTasks.append(task) }
+    public func runAfterEvents(_ task: @escaping () -> Void) { localTasks.append(task) }
 
     /// Runs `task` on this loop; safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {

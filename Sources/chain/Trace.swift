@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChainServices
 import Glibc
+import HTTP1
 import Tracing
 import Metrics
 import OTLPExport
@@ -31,10 +32,8 @@ struct Trace: ParsableCommand {
     /// Whole request documents: one per line of the file, or Tempo's single answer.
     private func documents(_ id: String) throws -> [JSONValue] {
         if let tempo {
-            guard tempo.hasPrefix("http://") else { throw ValidationError("--tempo takes http://host:port") }
-            let authority = tempo.dropFirst(7).prefix { $0 != "/" }
-            let parts = authority.split(separator: ":")
-            switch BlockingGET.fetch(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 80 : 80, path: "/api/traces/\(id)") {
+            guard let url = HTTPURL(tempo) else { throw ValidationError("--tempo takes http://host:port") }
+            switch BlockingGET.fetch(host: url.host, port: url.port, path: "/api/traces/\(id)") {
             case .failure(let e): throw ValidationError("Tempo: \(e)")
             case .success(let r) where r.status != 200: throw ValidationError("Tempo answered \(r.status)")
             case .success(let r): return [try JSONReader.parse(r.body)]

@@ -42,9 +42,9 @@ final class TraceContextTestEndpoint {
     }
 
     private func send(_ call: Call, parent: SpanContext?, _ done: @escaping () -> Void) {
-        guard let (host, port, path) = Self.split(call.url), let client = client(host, port) else { return done() }
+        guard let url = HTTPURL(call.url), let client = client(url) else { return done() }
         let span = tracing.tracer.start("POST", kind: .client, parent: parent)
-        var request = ClientRequest(method: .POST, path: path, contentType: "application/json", body: call.body)
+        var request = ClientRequest(method: .POST, path: url.requestTarget, contentType: "application/json", body: call.body)
         request.headers.add("traceparent", span.context.traceParent)
         if !span.context.traceState.isEmpty { request.headers.add("tracestate", span.context.traceState.headerValue) }
         client.send(request, deadline: loop.now &+ 5_000_000_000) { [tracing] result in
@@ -58,23 +58,12 @@ final class TraceContextTestEndpoint {
 
     /// A client per upstream on this loop. Test-only: resolves the host on the loop, which is
     /// fine for the harness's numeric or localhost URLs but not for production paths.
-    private func client(_ host: String, _ port: Int) -> HTTPClient? {
-        let key = "\(host):\(port)"
+    private func client(_ url: HTTPURL) -> HTTPClient? {
+        let key = url.hostHeader
         if let c = clients[key] { return c }
-        guard let addr = try? SocketAddress.resolve(host: host, port: port) else { return nil }
+        guard let addr = try? SocketAddress.resolve(host: url.host, port: url.port) else { return nil }
         let c = HTTPClient(loop: loop, address: addr, hostHeader: key)
         clients[key] = c
         return c
-    }
-
-    static func split(_ url: String) -> (String, Int, String)? {
-        guard url.hasPrefix("http://") else { return nil }
-        let rest = url.dropFirst(7)
-        let authority = rest.prefix { $0 != "/" }
-        let path = rest.dropFirst(authority.count)
-        let parts = authority.split(separator: ":")
-        guard let host = parts.first else { return nil }
-        let port = parts.count > 1 ? Int(parts[1]) ?? 80 : 80
-        return (String(host), port, path.isEmpty ? "/" : String(path))
     }
 }

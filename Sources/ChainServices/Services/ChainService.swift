@@ -31,9 +31,9 @@ public final class ChainService: @unchecked Sendable {
         pgConfig = c
         pgParams = try PGConnectParams.parse(databaseURL)
         if let nextURL {
-            guard let (host, port) = Self.hostPort(nextURL) else { throw ServiceConfigError(description: "next service URL must be http://host:port, got \(nextURL)") }
-            next = (try SocketAddress.resolve(host: host, port: port), "\(host):\(port)", port)
-            nextResolver = UpstreamResolver(host: host, port: port)
+            guard let url = HTTPURL(nextURL) else { throw ServiceConfigError(description: "next service URL must be http://host:port, got \(nextURL)") }
+            next = (try SocketAddress.resolve(host: url.host, port: url.port), url.hostHeader, url.port)
+            nextResolver = UpstreamResolver(host: url.host, port: url.port)
         } else {
             next = nil
             nextResolver = nil
@@ -101,13 +101,5 @@ public final class ChainService: @unchecked Sendable {
                 res.respond(status: ok ? 200 : 503, body: w.bytes)
             }
         }
-    }
-
-    static func hostPort(_ url: String) -> (String, Int)? {
-        guard url.hasPrefix("http://") else { return nil }
-        let authority = url.dropFirst(7).prefix { $0 != "/" }
-        let parts = authority.split(separator: ":")
-        guard let host = parts.first else { return nil }
-        return (String(host), parts.count > 1 ? Int(parts[1]) ?? 80 : 80)
     }
 }

@@ -1,3 +1,4 @@
+import HTTP1
 import Tracing
 // The span exporter's configuration, read from the standard OpenTelemetry environment variables
 // (OTEL_EXPORTER_OTLP_*, OTEL_BSP_*, OTEL_SDK_DISABLED) plus CHAIN_SPAN_FILE. Invalid values fall
@@ -78,9 +79,9 @@ public struct ExporterConfig: Sendable {
             value("OTEL_EXPORTER_OTLP_TRACES_" + suffix) ?? value("OTEL_EXPORTER_OTLP_" + suffix)
         }
 
-        if let v = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), let e = EnvParse.httpURL(v) {
+        if let v = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), let e = HTTPURL(v) {
             c.endpoint = (e.host, e.port, e.path.isEmpty ? "/" : e.path)
-        } else if let v = value("OTEL_EXPORTER_OTLP_ENDPOINT"), let e = EnvParse.httpURL(v) {
+        } else if let v = value("OTEL_EXPORTER_OTLP_ENDPOINT"), let e = HTTPURL(v) {
             var base = e.path, query = ""
             if let q = base.firstIndex(of: "?") {
                 query = String(base[q...])

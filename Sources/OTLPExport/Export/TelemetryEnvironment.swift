@@ -1,3 +1,4 @@
+import HTTP1
 import Tracing
 // The telemetry variables checked at start. `ExporterConfig.from` and `Sampler(environment:)`
 // fall back to defaults on a bad value, as the OpenTelemetry configuration spec allows; a
@@ -25,7 +26,7 @@ public enum TelemetryEnvironment {
             if EnvParse.lower(v).hasPrefix("https://") {
                 out.append("\(name)=\(v): https is not supported (the exporter speaks plain HTTP); "
                     + "send to a collector nearby over http://")
-            } else if EnvParse.httpURL(v) == nil {
+            } else if HTTPURL(v) == nil {
                 out.append("\(name)=\(v): not a URL of the form http://host[:port][/path]")
             }
         }

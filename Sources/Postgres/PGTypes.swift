@@ -81,8 +81,6 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
 public typealias PGCompletion = (Result<PGRows, PGError>) -> Void
 
 public struct PGConfig: Sendable {
-    /// libpq connection string or URI (DATABASE_URL).
-    public var url: String
     public var connectionsPerLoop = 2
     public var connectTimeout: UInt64 = 5_000_000_000
     public var reconnectMin: UInt64 = 50_000_000
@@ -109,5 +107,5 @@ public struct PGConfig: Sendable {
     /// `statement_timeout`, `lock_timeout` and `idle_in_transaction_session_timeout` (ms) set on
     /// every connection of the pool (startup `options`); nil leaves the server's defaults.
     public var serverTimeouts: (statement: Int, lock: Int, idleInTransaction: Int)?
-    public init(url: String) { self.url = url }
+    public init() {}
 }

@@ -22,7 +22,7 @@ struct BenchDB: ParsableCommand {
 
     func run() throws {
         let params = try PGConnectParams.parse(url)
-        var config = PGConfig(url: url)
+        var config = PGConfig()
         config.connectionsPerLoop = connections
         config.syncEachQuery = syncEachQuery
         let statements = [

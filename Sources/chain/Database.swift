@@ -14,7 +14,7 @@ final class Database: @unchecked Sendable {
     private let pools: Mutex<[Int: PGPool]> = Mutex([:])
 
     init(url: String, connectionsPerLoop: Int, loops: Int) throws {
-        var c = PGConfig(url: url)
+        var c = PGConfig()
         c.connectionsPerLoop = connectionsPerLoop
         config = c
         params = try PGConnectParams.parse(url)   // resolves the host here, not on a loop

@@ -7,11 +7,11 @@ import XCTest
 /// No server is needed: the pool points at a port where nothing listens, so nothing gets ready.
 final class PGPoolAdmissionTests: XCTestCase {
     private func withUnreadyPool(maxWaiting: Int, _ body: @escaping @Sendable (PGPool, EventLoop) -> Void) throws {
-        var config = PGConfig(url: "postgresql://postgres@127.0.0.1:9/chain")
+        var config = PGConfig()
         config.connectionsPerLoop = 1
         config.maxWaiting = maxWaiting
         config.reconnectMin = 1_000_000_000
-        let params = try PGConnectParams.parse(config.url)
+        let params = try PGConnectParams.parse("postgresql://postgres@127.0.0.1:9/chain")
         let group = LoopGroup(count: 1)
         let c = config
         try group.start { loop in

@@ -38,7 +38,7 @@ final class PoolHarness {
     var loop: EventLoop { group.loops[0] }
 
     init(url: String, connections: Int = 2, tweak: (inout PGConfig) -> Void = { _ in }) throws {
-        var config = PGConfig(url: url)
+        var config = PGConfig()
         config.connectionsPerLoop = connections
         config.reconnectMin = 20_000_000
         config.reconnectMax = 200_000_000

@@ -92,7 +92,7 @@ final class PostgresFaultTests: XCTestCase {
         let server = HTTPServer(config: config, router: router)
         let group = LoopGroup(count: 1)
         try server.bind(loopCount: 1)
-        let pgConfig = PGConfig(url: url)
+        let pgConfig = PGConfig()
         // Made here so that this thread can watch the pool (readable from any thread).
         let stats = PGPoolStats(configured: max(1, pgConfig.connectionsPerLoop))
         try group.start { loop in

@@ -24,7 +24,7 @@ public final class ChainService: @unchecked Sendable {
     public init(name: ServiceName, loopCount: Int, databaseURL: String, connectionsPerLoop: Int,
                 nextURL: String?, metrics: ServiceMetrics?, tracer: @escaping (EventLoop) -> Tracer) throws {
         self.name = name
-        var c = PGConfig(url: databaseURL)
+        var c = PGConfig()
         c.connectionsPerLoop = connectionsPerLoop
         c.serverTimeouts = (Budget.statementTimeoutMs, Budget.lockTimeoutMs, Budget.idleInTransactionMs)
         c.minWriteBudget = Budget.minWrite

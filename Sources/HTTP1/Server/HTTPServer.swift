@@ -4,6 +4,9 @@ import Synchronization
 
 /// An HTTP/1.1 server spread over a loop group: one SO_REUSEPORT listener per loop, so the
 /// kernel balances connections and no thread hands them off.
+/// Sendable by hand: `listeners`, `port` and `observerFactory` are written before the loops
+/// start (`bind`, set-up) and only read after; `contexts` is behind its Mutex, and each context
+/// is used only by tasks run on its own loop.
 public final class HTTPServer: @unchecked Sendable {
     public let config: ServerConfig
     public let router: Router
@@ -45,6 +48,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// flight, and `drained(loop)` runs on each loop when its last connection is gone.
     public func shutdown(_ group: LoopGroup, drained: @escaping @Sendable (EventLoop) -> Void) {
         for loop in group.loops {
+            // Both are used only inside the task, on `loop`'s own thread.
             nonisolated(unsafe) let ctx = contexts.withLock { $0[loop.index] }
             nonisolated(unsafe) let l = loop
             loop.execute {
@@ -57,7 +61,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Closes every remaining connection (after the shutdown deadline).
     public func forceClose(_ group: LoopGroup) {
         for loop in group.loops {
-            nonisolated(unsafe) let ctx = contexts.withLock { $0[loop.index] }
+            nonisolated(unsafe) let ctx = contexts.withLock { $0[loop.index] }   // used on its loop only
             loop.execute { ctx?.forceClose() }
         }
     }

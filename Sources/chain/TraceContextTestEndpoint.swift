@@ -1,3 +1,4 @@
+import ChainServices
 import HTTP1
 import Reactor
 import Tracing
@@ -21,24 +22,38 @@ final class TraceContextTestEndpoint {
     struct Call { var url = ""; var body: [UInt8] = [] }
 
     func handle(_ req: Request, _ res: Responder) {
-        var calls: [Int: Call] = [:]
-        let ok = JSONSkim.eachObjectMember(req.body) { i, key, range in
-            let raw = Array(UnsafeRawBufferPointer(rebasing: req.body[range]))
-            if key == "url", raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") {
-                calls[i, default: Call()].url = String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
-            }
-            if key == "arguments" { calls[i, default: Call()].body = raw }
+        guard let calls = Self.calls(in: req.body) else {
+            return res.respond(status: 400, body: "{\"error\":{\"code\":\"invalid_json\",\"message\":\"expected an array of {url, arguments}\"}}")
         }
-        guard ok else { return res.respond(status: 400, body: "{\"error\":{\"code\":\"invalid_json\",\"message\":\"expected an array of {url, arguments}\"}}") }
         let parent = tracing.span(for: req)?.context
         var pending = calls.count
         if pending == 0 { return res.respond(status: 200, body: "{}") }
-        for (_, call) in calls.sorted(by: { $0.key < $1.key }) {
+        for call in calls {
             send(call, parent: parent) {
                 pending -= 1
                 if pending == 0 { res.respond(status: 200, body: "{}") }
             }
         }
+    }
+
+    /// The calls of an `[{"url": ..., "arguments": ...}, ...]` body, in order; nil when it is not
+    /// an array of objects. An object with neither member is no call.
+    static func calls(in body: UnsafeRawBufferPointer) -> [Call]? {
+        guard case .array(let items)? = try? JSONReader.parse(body) else { return nil }
+        var calls: [Call] = []
+        for item in items {
+            guard item.isObject else { return nil }
+            let url = item["url"], arguments = item["arguments"]
+            if url == nil && arguments == nil { continue }
+            var call = Call(url: url?.stringValue ?? "")
+            if let arguments {
+                var w = JSONWriter()
+                w.value(arguments)
+                call.body = w.bytes
+            }
+            calls.append(call)
+        }
+        return calls
     }
 
     private func send(_ call: Call, parent: SpanContext?, _ done: @escaping () -> Void) {

@@ -8,9 +8,6 @@ public struct Responder {
 
     public var loop: EventLoop { connection.context.loop }
 
-    /// False once this request has been answered, timed out, or its connection closed.
-    public var isPending: Bool { connection.isPending(generation) }
-
     public func respond(status: UInt16, contentType: StaticString? = "application/json",
                         body: UnsafeRawBufferPointer, headers: ExtraHeaders? = nil) {
         connection.answered(generation, status: status, contentType: contentType, body: body,

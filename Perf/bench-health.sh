@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of GET /health: chain (callback handlers), chain (async handlers) and
+# Side-by-side benchmark of GET /health: chain and
 # Debian's nginx answering the same body with `return 200`, in one run, on 127.0.0.1 only.
 #
 #   Perf/bench-health.sh                       # 3 rounds x 10 s, 64 connections
@@ -92,19 +92,8 @@ start_bg chain "$BIN" serve --port "${PORT[chain]}" --loops "$LOOPS" --host 127.
 check_target chain "${PORT[chain]}" || die "chain did not start"
 TARGETS+=(chain)
 
-PORT[async]=$(free_port)
-while [[ "${PORT[async]}" == "${PORT[chain]}" ]]; do PORT[async]=$(free_port); done
-start_bg async "$BIN" serve --port "${PORT[async]}" --loops "$LOOPS" --host 127.0.0.1 \
-    --handler-style async
-if check_target async "${PORT[async]}"; then
-    TARGETS+=(async)
-else
-    warn "chain --handler-style async did not start: skipping that column"
-    stop_pidfile "$TMP/async.pid" 5 || true
-fi
-
 PORT[nginx]=$(free_port)
-while [[ "${PORT[nginx]}" == "${PORT[chain]}" || "${PORT[nginx]}" == "${PORT[async]}" ]]; do
+while [[ "${PORT[nginx]}" == "${PORT[chain]}" ]]; do
     PORT[nginx]=$(free_port)
 done
 mkdir -p "$TMP/nginx/logs" "$TMP/nginx/tmp"
@@ -188,7 +177,6 @@ done
 label() {
     case $1 in
         chain) echo "chain" ;;
-        async) echo "chain async" ;;
         nginx) echo "nginx" ;;
     esac
 }
@@ -198,9 +186,6 @@ values() { # values ARRAY TARGET: that target's numbers over the rounds
     local i
     for ((i = 1; i <= ROUNDS; i++)); do printf '%s\n' "${arr[$2,$i]}"; done
 }
-
-has_async=''
-[[ " ${TARGETS[*]} " == *" async "* ]] && has_async=1
 
 table() {
     local t r row line
@@ -217,10 +202,6 @@ table() {
     done
     line+=' chain/nginx |'
     row+='---:|'
-    if [[ -n "$has_async" ]]; then
-        line+=' async/nginx |'
-        row+='---:|'
-    fi
     printf '%s\n%s\n' "$line" "$row"
 
     for ((r = 1; r <= ROUNDS; r++)); do
@@ -229,7 +210,6 @@ table() {
             line+=" $(fmt_rps "${RPS[$t,$r]}") | $(fmt_ms "${P50[$t,$r]}") | $(fmt_ms "${P99[$t,$r]}") |"
         done
         line+=" $(ratio "${RPS[chain,$r]}" "${RPS[nginx,$r]}") |"
-        [[ -n "$has_async" ]] && line+=" $(ratio "${RPS[async,$r]}" "${RPS[nginx,$r]}") |"
         printf '%s\n' "$line"
     done
 
@@ -242,7 +222,6 @@ table() {
         line+=" **$(fmt_rps "${MED[$t]}")** | $(fmt_ms "$m50") | $(fmt_ms "$m99") |"
     done
     line+=" **$(ratio "${MED[chain]}" "${MED[nginx]}")** |"
-    [[ -n "$has_async" ]] && line+=" **$(ratio "${MED[async]}" "${MED[nginx]}")** |"
     printf '%s\n' "$line"
 
     printf '\nServer CPU time per request (µs, median over rounds; user+system of the server process and its workers):\n\n'
@@ -256,9 +235,6 @@ table() {
     done
     printf '%s\n' "$line"
 
-    if [[ -z "$has_async" ]]; then
-        printf '\n(%s was not accepted by this build: column skipped.)\n' "\`--handler-style async\`"
-    fi
     if ((${#notes[@]})); then
         printf '\nErrors seen (results of those runs are suspect):\n'
         printf -- '- %s\n' "${notes[@]}"

@@ -11,6 +11,12 @@ public struct PGConnectParams: Sendable {
     /// again when the server moved.
     public private(set) var resolvedFromHost = false
 
+    /// The host name and port `hostaddr` was looked up from, when it was.
+    public var resolvedHost: (host: String, port: Int)? {
+        guard resolvedFromHost, let host = get("host") else { return nil }
+        return (host, Int(get("port") ?? "5432") ?? 5432)
+    }
+
     public static func parse(_ url: String, applicationName: String = "chain") throws -> PGConnectParams {
         var err: UnsafeMutablePointer<CChar>?
         guard let opts = PQconninfoParse(url, &err) else {
@@ -47,16 +53,6 @@ public struct PGConnectParams: Sendable {
 
     public func get(_ k: String) -> String? { pairs.first { $0.0 == k }?.1 }
 
-    /// The same parameters with `host` looked up again (blocking: call it off the loops), or nil
-    /// when the address did not come from a lookup.
-    public func resolvedAgain() throws -> PGConnectParams? {
-        guard resolvedFromHost else { return nil }
-        var p = self
-        p.pairs.removeAll { $0.0 == "hostaddr" }
-        try p.resolveHost()
-        return p
-    }
-
     public mutating func set(_ k: String, _ v: String) {
         if let i = pairs.firstIndex(where: { $0.0 == k }) { pairs[i].1 = v } else { pairs.append((k, v)) }
     }
@@ -65,11 +61,7 @@ public struct PGConnectParams: Sendable {
         guard get("hostaddr") == nil, let host = get("host"), !host.isEmpty,
               !host.hasPrefix("/"), !host.contains(",") else { return }
         let port = Int(get("port") ?? "5432") ?? 5432
-        let addr = try SocketAddress.resolve(host: host, port: port)
-        let text = addr.description
-        // "1.2.3.4:5432" or "[::1]:5432": keep the address part.
-        let hostPart = text.hasPrefix("[") ? String(text.dropFirst().prefix { $0 != "]" }) : String(text.prefix { $0 != ":" })
-        set("hostaddr", hostPart)
+        set("hostaddr", try SocketAddress.resolve(host: host, port: port).numericHost)
         resolvedFromHost = true
     }
 }

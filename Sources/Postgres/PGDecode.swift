@@ -47,10 +47,10 @@ public enum PGDecode {
         var offset: Int64 = 0
         if i < b.count && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) {
             let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
-            guard i + 3 <= b.count, let oh = num(i + 1, 2) else { return nil }
-            var om: Int64 = 0
-            if i + 6 <= b.count && b[i + 3] == UInt8(ascii: ":") { om = num(i + 4, 2) ?? 0 }
-            offset = sign * (oh * 3600 + om * 60)
+            guard i + 3 <= b.count, let offsetHours = num(i + 1, 2) else { return nil }
+            var offsetMinutes: Int64 = 0
+            if i + 6 <= b.count && b[i + 3] == UInt8(ascii: ":") { offsetMinutes = num(i + 4, 2) ?? 0 }
+            offset = sign * (offsetHours * 3600 + offsetMinutes * 60)
         }
         let days = daysFromCivil(y, mo, d)
         let secs = days * 86400 + h * 3600 + mi * 60 + s - offset

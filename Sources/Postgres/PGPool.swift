@@ -10,8 +10,8 @@ public final class PGPool {
     let statements: [PGStatement]
     private(set) var params: PGConnectParams
     private(set) var cParams: CConnectParams
-    private var resolving = false
-    private var lastResolve: Instant?
+    /// Looks the host name up again after a failed connect; nil when the user gave `hostaddr`.
+    private var resolver: UpstreamResolver?
     private var connections: [PGConnection] = []
     private var ready: [PGConnection] = []
     private var waiting: [PGQuery] = []
@@ -39,6 +39,11 @@ public final class PGPool {
         self.params = params
         cParams = CConnectParams(params)
         self.stats = stats ?? PGPoolStats(configured: max(1, config.connectionsPerLoop))
+        if let (host, port) = params.resolvedHost {
+            let resolver = UpstreamResolver(host: host, port: port)
+            resolver.subscribe(on: loop) { [weak self] in self?.hostResolved($0) }
+            self.resolver = resolver
+        }
     }
 
     /// Opens the connections (on the loop's thread).
@@ -101,34 +106,17 @@ public final class PGPool {
     func connectionLost(_ c: PGConnection, wasReady: Bool) {
         if wasReady { ready.removeAll { $0 === c } }
         stats.setReady(ready.count)
-        if !wasReady { lookUpHostAgain() }
+        // A connect failed: the server may have come back on another address.
+        if !wasReady && !closed { resolver?.refresh() }
     }
 
-    /// A connect failed: the server may have come back on another address (a recreated
-    /// container). Looks its host name up again on a short-lived thread (getaddrinfo blocks),
-    /// at most once a second; later connects use the answer. Loop thread only.
-    private func lookUpHostAgain() {
-        guard params.resolvedFromHost, !resolving, !closed,
-              lastResolve.map({ self.loop.now - $0 >= .seconds(1) }) ?? true else { return }
-        resolving = true
-        lastResolve = loop.now
-        let current = params, loop = self.loop
-        nonisolated(unsafe) let pool = self
-        do {
-            try OSThread.spawn(name: "pg-resolve") {
-                let fresh = try? current.resolvedAgain()
-                loop.execute {
-                    pool.resolving = false
-                    guard let fresh, fresh.get("hostaddr") != pool.params.get("hostaddr") else { return }
-                    pool.log("\(fresh.get("host") ?? "host") now resolves to \(fresh.get("hostaddr") ?? "?")")
-                    pool.params = fresh
-                    pool.cParams = CConnectParams(fresh)   // libpq copies them at each connect start
-                }
-            }.detach()
-        } catch {
-            resolving = false   // no thread to spare: keep the old address, try again next failure
-            log("look-up of the database host skipped: \(error)")
-        }
+    /// A lookup after a failed connect answered: later connects go to `address` if it moved.
+    private func hostResolved(_ address: SocketAddress) {
+        let text = address.numericHost
+        guard !closed, text != params.get("hostaddr") else { return }
+        log("\(params.get("host") ?? "host") now resolves to \(text)")
+        params.set("hostaddr", text)
+        cParams = CConnectParams(params)   // libpq copies them at each connect start
     }
 
     private func expireWaiting() {

@@ -7,11 +7,6 @@ public struct PGRows {
 
     public var count: Int { result.map { Int(PQntuples($0)) } ?? 0 }
     public var columns: Int { result.map { Int(PQnfields($0)) } ?? 0 }
-    /// Rows affected by an INSERT/UPDATE/DELETE.
-    public var affected: Int {
-        guard let r = result, let s = PQcmdTuples(r) else { return 0 }
-        return Int(String(cString: s)) ?? 0
-    }
 
     public func isNull(_ row: Int, _ col: Int) -> Bool {
         PQgetisnull(result, Int32(row), Int32(col)) != 0

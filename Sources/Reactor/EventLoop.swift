@@ -21,7 +21,6 @@ public final class EventLoop {
     private let wakeFD: Int32
     private var running = false
     private var threadID: pthread_t?     // guarded by remoteLock
-    private nonisolated(unsafe) var ownerThread: pthread_t? = nil
 
     struct RemoteQueue {
         var tasks: [() -> Void] = []
@@ -83,7 +82,7 @@ public final class EventLoop {
     // MARK: tasks
 
     /// Runs `task` on this loop after the current iteration's events. Loop thread only.
-    public func defer_(_ task: @escaping () -> Void) { localTasks.append(task) }
+    public func runAfterEvents(_ task: @escaping () -> Void) { localTasks.append(task) }
 
     /// Runs `task` on this loop; safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
@@ -103,18 +102,11 @@ public final class EventLoop {
         remoteLock.withLock { threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
-    /// Same as `inLoopThread` without the lock: `ownerThread` is written once, before `run`
-    /// dispatches anything, so a reader on the loop thread always sees it.
-    var inLoopThreadFast: Bool {
-        ownerThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
-    }
-
     // MARK: running
 
     /// Runs the loop on the calling thread until `stop()`.
     public func run() {
         remoteLock.withLock { threadID = pthread_self() }
-        ownerThread = pthread_self()
         running = true
         while running { runOnce() }
         drainTasks()

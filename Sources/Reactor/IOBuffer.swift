@@ -10,7 +10,7 @@ public final class IOBuffer {
     public private(set) var base: UnsafeMutableRawPointer
     public private(set) var capacity: Int
     public var readIndex = 0
-    public var writeIndex = 0
+    private(set) var writeIndex = 0   // moved only by the buffer (append, read, compact, clear), so the invariant holds
 
     public init(capacity: Int) {
         self.capacity = capacity

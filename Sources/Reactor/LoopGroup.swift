@@ -2,6 +2,8 @@ import Glibc
 import Synchronization
 
 /// N event loops, one thread each. Everything a loop owns is created on it by `setUp`.
+/// Sendable by hand: `loops` never changes after init, `threads` is touched only by the thread
+/// that calls `start` and `join`, and `running` is atomic.
 public final class LoopGroup: @unchecked Sendable {
     public let loops: [EventLoop]
     private var threads: [OSThread] = []
@@ -27,7 +29,7 @@ public final class LoopGroup: @unchecked Sendable {
             } catch {
                 running.subtract(loops.count - threads.count, ordering: .relaxed)
                 for l in loops.prefix(threads.count) {
-                    nonisolated(unsafe) let l = l
+                    nonisolated(unsafe) let l = l   // only its own thread runs the task
                     l.execute { l.stop() }
                 }
                 for t in threads { t.join() }
@@ -37,7 +39,7 @@ public final class LoopGroup: @unchecked Sendable {
         }
     }
 
-    public var runningCount: Int { running.load(ordering: .acquiring) }
+    private var runningCount: Int { running.load(ordering: .acquiring) }
 
     /// Waits until every loop has returned from `run`, or the deadline passes.
     /// Returns true when all loops finished.

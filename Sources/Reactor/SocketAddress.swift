@@ -39,14 +39,18 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
     }
 
-    public var description: String {
+    /// The address without port or brackets ("127.0.0.1", "::1"), as libpq's `hostaddr` takes it.
+    public var numericHost: String {
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         withUnsafeBytes(of: storage) { raw in
             let off = family == AF_INET ? 4 : 8
             _ = inet_ntop(family, raw.baseAddress! + off, &buf, socklen_t(buf.count))
         }
-        let host = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public var description: String {
+        family == AF_INET6 ? "[\(numericHost)]:\(port)" : "\(numericHost):\(port)"
     }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {

@@ -2,6 +2,8 @@ import CSystem
 import Glibc
 
 /// A bare pthread running a closure: loops and the exporter each get one.
+/// Sendable by hand: `body` and `name` are read only by the new thread, `handle` only by the
+/// thread that spawned it (join, detach).
 public final class OSThread: @unchecked Sendable {
     private var handle = pthread_t()
     private let body: () -> Void

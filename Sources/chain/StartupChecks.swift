@@ -1,6 +1,9 @@
 import ArgumentParser
 import ChainRuntime
 import Glibc
+import HTTP1
+import Tracing
+import Metrics
 import OTLPExport
 
 /// Configuration of `chain serve` that cannot work stops it before anything starts, with every
@@ -26,13 +29,7 @@ enum StartupChecks {
 
     /// `http://host[:port][/]`, the form the chain's clients take: no path, user or query.
     static func isHostPortURL(_ url: String) -> Bool {
-        guard url.hasPrefix("http://") else { return false }
-        var authority = url.dropFirst(7)
-        if authority.hasSuffix("/") { authority = authority.dropLast() }
-        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
-        guard let host = parts.first, !host.isEmpty, parts.count <= 2,
-              host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else { return false }
-        guard parts.count == 2 else { return true }
-        return Int(parts[1]).map { (1...65535).contains($0) } ?? false
+        guard let parsed = HTTPURL(url) else { return false }
+        return parsed.path.isEmpty || parsed.path == "/"
     }
 }

@@ -6,18 +6,18 @@ import XCTest
 /// Header-building APIs refuse what would end a line early (CR, LF, NUL): a value built from
 /// input must never smuggle a header, a request or a response onto the wire.
 final class HeaderSafetyTests: XCTestCase {
-    func testResponseHeadersRefuseControlBytes() {
-        var h = ResponseHeaders()
+    func testExtraHeadersRefuseControlBytes() {
+        var h = ExtraHeaders()
         XCTAssertTrue(h.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         XCTAssertTrue(h.add("x-tab", "a\tb  c"), "HTAB and SP are field content")
         XCTAssertTrue(h.add("x-obs", "caf\u{e9}"), "obs-text is allowed")
-        let good = h.extra
+        let good = h.lines
         for bad in ["a\r\nSet-Cookie: x=1", "a\nb", "a\rb", "a\u{0}b", "\u{1}", "a\u{7f}"] {
             XCTAssertFalse(h.add("x-in", bad), "accepted \(bad.debugDescription)")
         }
         XCTAssertFalse(h.add("bad name", "v"))
         XCTAssertFalse(h.add("", "v"))
-        XCTAssertEqual(h.extra, good, "a refused header leaves nothing behind")
+        XCTAssertEqual(h.lines, good, "a refused header leaves nothing behind")
         XCTAssertEqual(String(decoding: good, as: UTF8.self),
                        "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx-tab: a\tb  c\r\nx-obs: caf\u{e9}\r\n")
     }

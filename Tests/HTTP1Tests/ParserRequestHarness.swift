@@ -82,7 +82,7 @@ enum RequestHarness {
         try expectEqual(head.headLength, headLength(c, e), "headLength")
         try checkSpans(head, table, head.headLength)
         try expectEqual(head.method, e.method, "method")
-        try expectEqual(text(head.methodSpan, b), e.methodText, "method text")
+        try expectEqual(text(head.methodRange, b), e.methodText, "method text")
         try expectEqual(text(head.target, b), e.target, "target")
         try expectEqual(head.form, e.form, "form")
         try expectEqual(text(head.path, b), e.path, "path")
@@ -104,7 +104,7 @@ enum RequestHarness {
 
     /// Every span a caller may use lies inside the head.
     static func checkSpans(_ head: RequestHead, _ table: HeaderTable, _ limit: Int) throws {
-        var spans = [head.methodSpan, head.target, head.path, head.query, head.authority, head.host]
+        var spans = [head.methodRange, head.target, head.path, head.query, head.authority, head.host]
         for i in 0..<table.count { spans += [table[i].name, table[i].value] }
         for s in spans where s.start < 0 || s.count < 0 || s.end > limit {
             throw Failure(message: "span \(s) outside head of \(limit) bytes")

@@ -61,7 +61,7 @@ final class ParserUnitTests: XCTestCase {
         raw.withUnsafeBytes { XCTAssertNil(table.find("host", in: $0)) }
     }
 
-    func testSpanHelpers() {
+    func testByteRangeHelpers() {
         let s = ByteRange(start: 2, count: 3)
         XCTAssertEqual(s.end, 5)
         XCTAssertEqual(s.range, 2..<5)
@@ -73,6 +73,12 @@ final class ParserUnitTests: XCTestCase {
             XCTAssertFalse(s.equals("hel", in: buf))
             XCTAssertTrue(s.equals("HeL", in: buf))
             XCTAssertEqual(Array(s.bytes(in: buf)), Array("HeL".utf8))
+        }
+        // Only A-Z fold: '^' (0x5E) and '~' (0x7E), '@' and '`' differ by the same bit as a case.
+        let tokens = bytes("x^@")
+        tokens.withUnsafeBytes { buf in
+            XCTAssertFalse(ByteRange(start: 0, count: 3).equalsIgnoringCase("x~`", in: buf))
+            XCTAssertTrue(ByteRange(start: 0, count: 3).equalsIgnoringCase("x^@", in: buf))
         }
     }
 

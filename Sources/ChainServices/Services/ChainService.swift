@@ -83,29 +83,18 @@ struct Upstream {
     let resolver: UpstreamResolver
 
     init(url: String) throws {
-        guard let (host, port) = ServiceURL.hostPort(url) else {
+        guard let parsed = HTTPURL(url) else {
             throw ServiceConfigError(description: "next service URL must be http://host:port, got \(url)")
         }
-        address = try SocketAddress.resolve(host: host, port: port)
-        hostHeader = "\(host):\(port)"
-        self.port = port
-        resolver = UpstreamResolver(host: host, port: port)
+        address = try SocketAddress.resolve(host: parsed.host, port: parsed.port)
+        hostHeader = parsed.hostHeader
+        port = parsed.port
+        resolver = UpstreamResolver(host: parsed.host, port: parsed.port)
     }
 
     func client(on loop: EventLoop) -> HTTPClient {
         let client = HTTPClient(loop: loop, address: address, hostHeader: hostHeader)
         resolver.watch(client)
         return client
-    }
-}
-
-enum ServiceURL {
-    /// "http://host:port" (a path after it is ignored); port 80 by default.
-    static func hostPort(_ url: String) -> (String, Int)? {
-        guard url.hasPrefix("http://") else { return nil }
-        let authority = url.dropFirst(7).prefix { $0 != "/" }
-        let parts = authority.split(separator: ":")
-        guard let host = parts.first else { return nil }
-        return (String(host), parts.count > 1 ? Int(parts[1]) ?? 80 : 80)
     }
 }

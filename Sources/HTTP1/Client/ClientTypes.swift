@@ -8,7 +8,7 @@ public struct ClientRequest {
     /// `HTTPClient.send` refuses any other with `ClientError.invalidRequest` and sends nothing, so
     /// a path built from input can never break the request line (CR, LF, NUL, spaces).
     public var path: String
-    public var headers = ResponseHeaders()
+    public var headers = ExtraHeaders()
     public var contentType: StaticString? = nil
     public var body: [UInt8] = []
     public init(method: HTTPMethod, path: String, contentType: StaticString? = nil, body: [UInt8] = []) {

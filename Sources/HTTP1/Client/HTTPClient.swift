@@ -74,7 +74,7 @@ public final class HTTPClient {
         if error.isBeforeSend && p.attempt == 0 && loop.now < p.deadline {
             var again = p
             again.attempt = 1
-            return loop.defer_ { self.dispatch(again) }
+            return loop.runAfterEvents { self.dispatch(again) }
         }
         p.completion(.failure(error))
     }

@@ -4,7 +4,7 @@ import Reactor
 /// the method carries one), keep-alive by default.
 public enum RequestWriter {
     static func write(_ req: ClientRequest, host: String, into out: IOBuffer) {
-        req.headers.extra.withUnsafeBytes { lines in
+        req.headers.lines.withUnsafeBytes { lines in
             req.body.withUnsafeBytes { body in
                 write(method: req.method, path: req.path, host: host, contentType: req.contentType,
                       headerLines: lines, body: body, into: out)
@@ -13,7 +13,7 @@ public enum RequestWriter {
     }
 
     /// `headerLines`: complete field lines ("Name: value\r\n"), checked by whoever built them
-    /// (`ResponseHeaders.add`, or the exporter's environment parsing); `path` is origin-form.
+    /// (`ExtraHeaders.add`, or the exporter's environment parsing); `path` is origin-form.
     public static func write(method: HTTPMethod, path: String, host: String, contentType: StaticString?,
                              headerLines: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, into out: IOBuffer) {
         out.append(method == .other ? "GET" : method.name)

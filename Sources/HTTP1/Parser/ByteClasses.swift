@@ -11,7 +11,8 @@ enum ByteClass {
     static let host: UInt8 = 1 << 4
 
     /// 256 entries, built once and never freed. A raw pointer instead of an Array because every
-    /// UInt8 index is in bounds by construction, so lookups need no bounds check.
+    /// UInt8 index is in bounds by construction, so lookups need no bounds check. Written only
+    /// by its initializer (which Swift runs once), so any thread may read it.
     nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
         let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         for b in 0..<256 { t[b] = classify(UInt8(b)) }

@@ -23,10 +23,10 @@ public struct ByteRange: Equatable, Sendable {
     @inlinable public var range: Range<Int> { Int(start)..<end }
     @inlinable public var isEmpty: Bool { count == 0 }
 
-    /// The bytes of this span; traps if the span does not lie inside `buffer`.
+    /// The bytes of this range; traps if the range does not lie inside `buffer`.
     @inlinable
     public func bytes(in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        precondition(start >= 0 && end <= buffer.count, "span outside buffer")
+        precondition(start >= 0 && end <= buffer.count, "byte range outside buffer")
         return UnsafeRawBufferPointer(rebasing: buffer[range])
     }
 

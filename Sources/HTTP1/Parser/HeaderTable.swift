@@ -10,7 +10,7 @@ public struct HeaderField: Sendable {
     }
 }
 
-/// Field spans of one head. Allocated once per connection and reused for every message,
+/// Field byte ranges of one head. Allocated once per connection and reused for every message,
 /// so parsing a request allocates nothing.
 public final class HeaderTable {
     /// Initialized for all `capacity` slots at init; only [0, count) hold fields of the current head.

@@ -1,5 +1,5 @@
 public enum HTTPMethod: UInt8, Sendable {
-    /// `other` is any other valid token; its bytes are in `RequestHead.methodSpan`.
+    /// `other` is any other valid token; its bytes are in `RequestHead.methodRange`.
     case GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE, CONNECT, other
 }
 
@@ -9,7 +9,7 @@ public enum TargetForm: UInt8, Sendable {
 
 public struct RequestHead: Sendable {
     public var method: HTTPMethod = .GET
-    public var methodSpan: ByteRange = .empty
+    public var methodRange: ByteRange = .empty
     public var target: ByteRange = .empty
     public var form: TargetForm = .origin
     /// origin: up to '?'; absolute: the URI's path, or a "/" byte of its "//" when the path is empty;

@@ -16,7 +16,7 @@ extension RequestHead: StartLine {
                 return .error(isSeparator(p[i]) ? .badRequestLine : .badMethod)
             }
             method = HTTPMethod.identify(p + start, i - start)
-            methodSpan = ByteRange(start, i)
+            methodRange = ByteRange(start, i)
             i += 1
             c.mark1 = i
             fallthrough

@@ -1,4 +1,4 @@
-/// Strict incremental parser of a request head (RFC 9112), zero-copy: results are spans into
+/// Strict incremental parser of a request head (RFC 9112), zero-copy: results are byte ranges into
 /// the caller's buffer. One per connection; after `.complete` or `.error` the next call starts a
 /// new message.
 public struct RequestParser {

@@ -45,7 +45,7 @@ extension RequestHead {
         if j < end && p[j] == UInt8(ascii: "/") {
             splitPathAndQuery(p, j, end)
         } else {
-            // Empty path means "/" (RFC 9110 4.2.3). A span cannot hold bytes that are not in the
+            // Empty path means "/" (RFC 9110 4.2.3). A byte range cannot hold bytes that are not in the
             // buffer, so it points at the second '/' of "://", which is one.
             path = ByteRange(i + 2, i + 3)
             if j < end { query = ByteRange(j + 1, end) }

@@ -20,23 +20,23 @@ final class DateCache {
         appendStatic("Date: ")
         appendStatic(Self.days[Int(tm.tm_wday)])
         appendStatic(", ")
-        append2(Int(tm.tm_mday))
+        appendTwoDigits(Int(tm.tm_mday))
         line.append(UInt8(ascii: " "))
         appendStatic(Self.months[Int(tm.tm_mon)])
         line.append(UInt8(ascii: " "))
         let year = Int(tm.tm_year) + 1900
-        append2(year / 100)
-        append2(year % 100)
+        appendTwoDigits(year / 100)
+        appendTwoDigits(year % 100)
         line.append(UInt8(ascii: " "))
-        append2(Int(tm.tm_hour)); line.append(UInt8(ascii: ":"))
-        append2(Int(tm.tm_min)); line.append(UInt8(ascii: ":"))
-        append2(Int(tm.tm_sec))
+        appendTwoDigits(Int(tm.tm_hour)); line.append(UInt8(ascii: ":"))
+        appendTwoDigits(Int(tm.tm_min)); line.append(UInt8(ascii: ":"))
+        appendTwoDigits(Int(tm.tm_sec))
         appendStatic(" GMT\r\n")
         // Valid until the next wall-clock second; a little early is harmless.
         validUntil = now + .nanoseconds(1_000_000_000 - wallNanos() % 1_000_000_000)
     }
 
-    private func append2(_ v: Int) {
+    private func appendTwoDigits(_ v: Int) {
         line.append(UInt8(ascii: "0") + UInt8(v / 10))
         line.append(UInt8(ascii: "0") + UInt8(v % 10))
     }

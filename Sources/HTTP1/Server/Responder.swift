@@ -8,17 +8,14 @@ public struct Responder {
 
     public var loop: EventLoop { connection.context.loop }
 
-    /// False once this request has been answered, timed out, or its connection closed.
-    public var isPending: Bool { connection.isPending(generation) }
-
     public func respond(status: UInt16, contentType: StaticString? = "application/json",
-                        body: UnsafeRawBufferPointer, headers: ResponseHeaders? = nil) {
+                        body: UnsafeRawBufferPointer, headers: ExtraHeaders? = nil) {
         connection.answered(generation, status: status, contentType: contentType, body: body,
                             extra: headers)
     }
 
     public func respond(status: UInt16, contentType: StaticString? = "application/json",
-                        body: [UInt8], headers: ResponseHeaders? = nil) {
+                        body: [UInt8], headers: ExtraHeaders? = nil) {
         body.withUnsafeBytes { respond(status: status, contentType: contentType, body: $0, headers: headers) }
     }
 

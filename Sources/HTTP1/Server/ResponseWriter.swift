@@ -1,30 +1,5 @@
 import Reactor
 
-/// What a handler answers. `body` is copied into the connection's output before `respond` returns.
-public struct ResponseHeaders {
-    /// Extra header lines, each "Name: value\r\n", already formatted (no per-header allocation).
-    /// Only `add` writes here, so every line is well formed.
-    public private(set) var extra: [UInt8] = []
-    public init() {}
-
-    /// Adds one header line, or refuses it and returns false when `name` is not a token or
-    /// `value` holds a byte a field value may not (RFC 9110 5.5: CR, LF, NUL and the other
-    /// controls except HTAB). A value may come from a request, so it must never be able to end
-    /// the line early and smuggle a header or a response in; refusing is the caller's signal,
-    /// never a crash.
-    @discardableResult
-    public mutating func add(_ name: StaticString, _ value: String) -> Bool {
-        let n = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        guard !n.isEmpty, n.allSatisfy({ ByteClass.table[Int($0)] & ByteClass.token != 0 }),
-              value.utf8.allSatisfy({ ByteClass.table[Int($0)] & ByteClass.fieldValue != 0 }) else { return false }
-        extra.append(contentsOf: n)
-        extra.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-        extra.append(contentsOf: value.utf8)
-        extra.append(contentsOf: [13, 10])
-        return true
-    }
-}
-
 /// Writes one framed response head (and body) into an output buffer. Every response carries
 /// Content-Length, so keep-alive never depends on close-delimited bodies.
 enum ResponseWriter {

@@ -2,7 +2,7 @@
 public typealias Handler = (Request, Responder) -> Void
 
 /// Maps method + path to a handler. Patterns are split into segments once; matching walks the
-/// path bytes against them and records `{param}` segments as spans, allocating nothing.
+/// path bytes against them and records `{param}` segments as byte ranges, allocating nothing.
 public final class Router {
     enum Segment {
         case literal([UInt8])
@@ -52,7 +52,7 @@ public final class Router {
         return names.joined(separator: ", ")
     }
 
-    /// The entry whose pattern matches `path` (spans relative to `pathStart` in the request).
+    /// The entry whose pattern matches `path` (byte ranges relative to `pathStart` in the request).
     func match(_ path: UnsafeRawBufferPointer, pathStart: Int32, params: inout RouteParams) -> Int? {
         for i in entries.indices {
             params = RouteParams()

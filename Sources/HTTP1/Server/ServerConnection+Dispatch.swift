@@ -25,14 +25,14 @@ extension ServerConnection {
         enter(.handling, until: deadline)
         guard let entry else { return respondError(404, "no route for this path") }
         guard let handler = router.handler(entry, head.method) else {
-            var h = ResponseHeaders()
+            var h = ExtraHeaders()
             h.add("Allow", router.entries[entry].allow)
             return respondError(405, "method not allowed for this path", headers: h)
         }
         if router.entries[entry].admission == .limited {
             guard deadline > now else { return respondError(504, "no time left before the caller's deadline") }
             guard context.admit() else {
-                var h = ResponseHeaders()
+                var h = ExtraHeaders()
                 h.add("Retry-After", String(context.config.retryAfterSeconds))
                 return respondError(503, "service is shedding load, retry later", headers: h)
             }
@@ -63,7 +63,7 @@ extension ServerConnection {
         context.inFlight += 1
     }
 
-    func respondError(_ status: UInt16, _ message: StaticString, headers: ResponseHeaders? = nil) {
+    func respondError(_ status: UInt16, _ message: StaticString, headers: ExtraHeaders? = nil) {
         let traceID = context.tracing?.traceID(summary == nil ? nil : span)
         ResponseWriter.errorBody(status: status, message: message, traceID: traceID, into: &context.scratch)
         let body = context.scratch
@@ -73,14 +73,14 @@ extension ServerConnection {
     }
 
     func respond(_ g: UInt32, status: UInt16, contentType: StaticString?,
-                 body: UnsafeRawBufferPointer, extra: ResponseHeaders?) {
+                 body: UnsafeRawBufferPointer, extra: ExtraHeaders?) {
         guard isPending(g) else { return }
         if !keepAlive { closeAfterWrite = true }
         let omitBody = head.method == .HEAD
         context.date.refresh(now: loop.now)
         output { out in
             if let extra {
-                extra.extra.withUnsafeBytes {
+                extra.lines.withUnsafeBytes {
                     ResponseWriter.write(into: out, status: status, contentType: contentType, body: body,
                                          extra: $0, keepAlive: keepAlive, omitBody: omitBody, date: context.date)
                 }

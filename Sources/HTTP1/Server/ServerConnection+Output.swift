@@ -113,7 +113,7 @@ extension ServerConnection {
 
     /// A handler's answer (through its `Responder`): its views into the input are released.
     func answered(_ g: UInt32, status: UInt16, contentType: StaticString?,
-                  body: UnsafeRawBufferPointer, extra: ResponseHeaders?) {
+                  body: UnsafeRawBufferPointer, extra: ExtraHeaders?) {
         if lentTo == g { returnLoan() }
         respond(g, status: status, contentType: contentType, body: body, extra: extra)
         if state == .closed, lentTo == nil, let b = input { loop.buffers.give(b); input = nil }

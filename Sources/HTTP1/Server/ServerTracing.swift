@@ -65,17 +65,8 @@ extension Request {
         var out: [UnsafeRawBufferPointer] = []
         for i in 0..<headers.count {
             let f = headers[i]
-            if bytes(f.name).equalsASCIILowercase(lowercaseName) { out.append(bytes(f.value)) }
+            if f.name.equalsIgnoringCase(lowercaseName, in: raw) { out.append(bytes(f.value)) }
         }
         return out
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    func equalsASCIILowercase(_ s: StaticString) -> Bool {
-        guard count == s.utf8CodeUnitCount else { return false }
-        let p = s.utf8Start
-        for i in 0..<count where self[i] | 0x20 != p[i] | 0x20 { return false }
-        return true
     }
 }

@@ -115,51 +115,6 @@ enum EnvParse {
         }
     }
 
-    /// `http://host[:port][/path][?query]` (scheme case-insensitive, IPv6 host in brackets, default
-    /// port 80). The path keeps the query; a fragment is dropped. nil for other schemes (https
-    /// needs TLS, which this client has not), userinfo, an empty host or a bad port.
-    static func httpURL(_ s: String) -> (host: String, port: Int, path: String)? {
-        let u = Array(s.utf8)
-        let scheme = Array("http://".utf8)
-        guard u.count > scheme.count,
-              lower(String(decoding: u[0 ..< scheme.count], as: UTF8.self)) == "http://" else { return nil }
-        var rest = Array(u[scheme.count...])
-        if let hash = rest.firstIndex(of: UInt8(ascii: "#")) { rest = Array(rest[..<hash]) }
-        let authEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.count
-        let authority = Array(rest[..<authEnd])
-        var path = String(decoding: rest[authEnd...], as: UTF8.self)
-        if path.hasPrefix("?") { path = "/" + path }
-        guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")) else { return nil }
-
-        var host: [UInt8]
-        var portText: [UInt8]? = nil
-        if authority[0] == UInt8(ascii: "[") {
-            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
-            host = Array(authority[1 ..< close])
-            let after = authority[(close + 1)...]
-            if !after.isEmpty {
-                guard after.first == UInt8(ascii: ":") else { return nil }
-                portText = Array(after.dropFirst())
-            }
-            guard !host.isEmpty, host.allSatisfy({ hexValue($0) != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
-            else { return nil }
-        } else {
-            if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {
-                host = Array(authority[..<colon])
-                portText = Array(authority[(colon + 1)...])
-            } else {
-                host = authority
-            }
-            guard !host.isEmpty, host.allSatisfy({ isTokenByte($0) && $0 != UInt8(ascii: "%") }) else { return nil }
-        }
-        var port = 80
-        if let p = portText {
-            guard let v = decimal(String(decoding: p, as: UTF8.self)), v >= 1, v <= 65535 else { return nil }
-            port = Int(v)
-        }
-        return (String(decoding: host, as: UTF8.self), port, path)
-    }
-
     /// A random UUID (version 4) as 36 lowercase characters: `service.instance.id`.
     static func randomInstanceID() -> String {
         var rng = SystemRandomNumberGenerator()

@@ -3,6 +3,7 @@
 // back to the defaults, as the OpenTelemetry SDK configuration spec asks.
 
 import Glibc
+import HTTP1
 import Tracing
 
 public struct ExporterConfig: Sendable {
@@ -74,9 +75,9 @@ public struct ExporterConfig: Sendable {
             value("OTEL_EXPORTER_OTLP_TRACES_" + suffix) ?? value("OTEL_EXPORTER_OTLP_" + suffix)
         }
 
-        if let v = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), let e = EnvParse.httpURL(v) {
+        if let v = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), let e = HTTPURL(v) {
             c.endpoint = (e.host, e.port, e.path.isEmpty ? "/" : e.path)
-        } else if let v = value("OTEL_EXPORTER_OTLP_ENDPOINT"), let e = EnvParse.httpURL(v) {
+        } else if let v = value("OTEL_EXPORTER_OTLP_ENDPOINT"), let e = HTTPURL(v) {
             var base = e.path, query = ""
             if let q = base.firstIndex(of: "?") {
                 query = String(base[q...])

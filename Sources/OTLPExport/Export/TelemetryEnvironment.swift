@@ -3,6 +3,7 @@
 // server that starts anyway and exports nowhere is worse than one that refuses to start, so
 // `chain serve` asks here first and stops on any problem.
 
+import HTTP1
 import Tracing
 
 public enum TelemetryEnvironment {
@@ -26,7 +27,7 @@ public enum TelemetryEnvironment {
             if EnvParse.lower(v).hasPrefix("https://") {
                 out.append("\(name)=\(v): https is not supported (the exporter speaks plain HTTP); "
                     + "send to a collector nearby over http://")
-            } else if EnvParse.httpURL(v) == nil {
+            } else if HTTPURL(v) == nil {
                 out.append("\(name)=\(v): not a URL of the form http://host[:port][/path]")
             }
         }

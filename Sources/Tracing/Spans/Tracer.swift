@@ -8,9 +8,6 @@ public struct Span {
     let slot: Int32
     let generation: UInt32
     public let isRecording: Bool
-
-    /// Packs the span into the 64-bit token a `RequestObserver` hands back.
-    public var token: UInt64 { slot < 0 ? 0 : UInt64(UInt32(bitPattern: slot) + 1) << 32 | UInt64(generation) }
 }
 
 /// Per-loop span recording. Open spans live in a fixed table of records; `end` moves a record
@@ -19,7 +16,7 @@ public struct Span {
 ///
 /// A full record table drops the span's record, never its context: the span then takes a
 /// context-only slot past the table (grown on first use, up to `overflowCapacity`), so the
-/// request still has its trace id to answer with and to propagate, and its observer still ends
+/// request still has its trace id to answer with and to propagate, and its server still ends
 /// it (the duration metric). Overload is exactly when the table fills, and exactly when that
 /// traffic must stay visible.
 public final class Tracer {
@@ -123,13 +120,10 @@ public final class Tracer {
         }
     }
 
-    /// The open span a token stands for (nil when it already ended).
-    public func span(token: UInt64) -> Span? {
-        guard token != 0 else { return nil }
-        let slot = Int32(bitPattern: UInt32(token >> 32) - 1)
-        let g = UInt32(truncatingIfNeeded: token)
-        guard slot >= 0, Int(slot) < generations.count, generations[Int(slot)] == g else { return nil }
-        return Span(context: contexts[Int(slot)], slot: slot, generation: g, isRecording: recording[Int(slot)])
+    /// Whether `span` is still open (a handle outlives its span harmlessly: every call with
+    /// an ended span's handle is ignored).
+    func isOpen(_ span: Span) -> Bool {
+        span.slot >= 0 && Int(span.slot) < generations.count && generations[Int(span.slot)] == span.generation
     }
 
     @inline(__always)

@@ -75,20 +75,20 @@ private func checkRequestInvariants(_ r: RequestResult, _ size: Int, _ limits: H
     let h = r.head
     precondition(h.headLength > 0 && h.headLength <= size && h.headLength <= limits.maxHeaderBytes)
     precondition(r.fields.count <= limits.maxHeaderCount)
-    var spans = [h.methodSpan, h.target, h.path, h.query, h.authority, h.host]
-    for f in r.fields { spans += [f.name, f.value] }
-    for s in spans { precondition(s.start >= 0 && s.count >= 0 && s.end <= h.headLength, "span outside head") }
+    var ranges = [h.methodRange, h.target, h.path, h.query, h.authority, h.host]
+    for f in r.fields { ranges += [f.name, f.value] }
+    for s in ranges { precondition(s.start >= 0 && s.count >= 0 && s.end <= h.headLength, "range outside head") }
     precondition(h.contentLength >= -1 && h.contentLength <= Int64(limits.maxBody))
     precondition(!h.chunked || h.contentLength == -1)
     precondition(h.versionMinor <= 1)
-    precondition(h.methodSpan.count > 0 && h.target.count > 0)
+    precondition(h.methodRange.count > 0 && h.target.count > 0)
 }
 
 private func sameRequest(_ x: RequestResult, _ y: RequestResult) -> Bool {
     guard x.status == y.status else { return false }
     guard x.status == .complete else { return true }
     let a = x.head, b = y.head
-    return a.method == b.method && a.methodSpan == b.methodSpan && a.target == b.target && a.form == b.form
+    return a.method == b.method && a.methodRange == b.methodRange && a.target == b.target && a.form == b.form
         && a.path == b.path && a.query == b.query && a.authority == b.authority && a.versionMinor == b.versionMinor
         && a.host == b.host && a.contentLength == b.contentLength && a.chunked == b.chunked
         && a.keepAlive == b.keepAlive && a.expectContinue == b.expectContinue && a.headLength == b.headLength

@@ -25,7 +25,7 @@ build() {   # build TARGET: compile the target's binary
     parser) swiftc -O -sanitize=fuzzer,address -parse-as-library \
                 Sources/HTTP1/Parser/*.swift Fuzz/ParserFuzz.swift -o "$out/parser-fuzz" ;;
     json)   swiftc -O -sanitize=fuzzer,address -parse-as-library \
-                Sources/ChainServices/Domain/*.swift Fuzz/JSONFuzz.swift -o "$out/json-fuzz" ;;
+                Sources/ChainServices/Domain/*.swift Sources/HTTP1/Server/ErrorCode.swift Fuzz/JSONFuzz.swift -o "$out/json-fuzz" ;;
     *) echo "fuzz.sh: unknown target $1 (parser, json)" >&2; exit 2 ;;
     esac
 }

@@ -1,4 +1,5 @@
 import XCTest
+import HTTP1
 @testable import ChainServices
 
 final class DomainProcessRequestTests: XCTestCase {

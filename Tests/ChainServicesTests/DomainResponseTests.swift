@@ -1,4 +1,5 @@
 import XCTest
+import HTTP1
 @testable import ChainServices
 
 final class DomainResponseTests: XCTestCase {
@@ -50,7 +51,8 @@ final class DomainResponseTests: XCTestCase {
         XCTAssertEqual(codes, ["invalid_json=400", "invalid_request=400", "user_not_found=404", "not_found=404",
                                "method_not_allowed=405", "payload_too_large=413", "upstream_error=502",
                                "unavailable=503", "upstream_timeout=504", "idempotency_in_flight=409",
-                               "idempotency_mismatch=422"])
+                               "idempotency_mismatch=422", "request_timeout=408", "uri_too_long=414",
+                               "headers_too_large=431", "not_implemented=501", "internal_error=500"])
         XCTAssertEqual(ErrorBody(json: try! JSONReader.parse(e.json(traceId: "x"))), e)
     }
 

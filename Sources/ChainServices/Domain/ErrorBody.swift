@@ -1,33 +1,10 @@
-// Error bodies: `{"error":{"code":"...","message":"..."},"trace_id":"..."}`.
+// Error bodies: `{"error":{"code":"...","message":"..."},"trace_id":"..."}`, with the codes of
+// HTTP1's `ErrorCode` (the one table of API.md's errors).
 
-public enum ErrorCode: String, Equatable, Sendable, CaseIterable {
-    case invalidJSON = "invalid_json"
-    case invalidRequest = "invalid_request"
-    case userNotFound = "user_not_found"
-    case notFound = "not_found"
-    case methodNotAllowed = "method_not_allowed"
-    case payloadTooLarge = "payload_too_large"
-    case upstreamError = "upstream_error"
-    case unavailable = "unavailable"
-    case upstreamTimeout = "upstream_timeout"
-    case idempotencyInFlight = "idempotency_in_flight"
-    case idempotencyMismatch = "idempotency_mismatch"
-
-    /// The HTTP status of this code (API.md "Errors").
-    public var httpStatus: Int {
-        switch self {
-        case .invalidJSON, .invalidRequest: return 400
-        case .userNotFound, .notFound: return 404
-        case .methodNotAllowed: return 405
-        case .payloadTooLarge: return 413
-        case .upstreamError: return 502
-        case .unavailable: return 503
-        case .upstreamTimeout: return 504
-        case .idempotencyInFlight: return 409
-        case .idempotencyMismatch: return 422
-        }
-    }
-}
+// The fuzz build (scripts/fuzz.sh json) compiles the domain with ErrorCode.swift as one module.
+#if canImport(HTTP1)
+import HTTP1
+#endif
 
 public struct ErrorBody: Equatable, Sendable, Error {
     public var code: ErrorCode

@@ -39,7 +39,7 @@ enum ResponseWriter {
             scratch.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
         }
         add("{\"error\":{\"code\":\"")
-        add(StatusText.errorCode(status))
+        scratch.append(contentsOf: ErrorCode(serverStatus: status).rawValue.utf8)
         add("\",\"message\":\"")
         add(message)   // messages are static ASCII without quotes or backslashes
         add("\"}")

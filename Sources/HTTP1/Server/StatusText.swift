@@ -22,21 +22,4 @@ enum StatusText {
         default: return ""
         }
     }
-
-    /// JSON error codes used for protocol-level errors (API.md, "Errors").
-    static func errorCode(_ status: UInt16) -> StaticString {
-        switch status {
-        case 400: return "invalid_request"
-        case 404: return "not_found"
-        case 405: return "method_not_allowed"
-        case 408: return "request_timeout"
-        case 413: return "payload_too_large"
-        case 414: return "uri_too_long"
-        case 431: return "headers_too_large"
-        case 501: return "not_implemented"
-        case 503: return "unavailable"
-        case 504: return "upstream_timeout"
-        default: return "internal_error"
-        }
-    }
 }

@@ -31,7 +31,12 @@ enum Lifecycle {
                 if left == 0 { loop.stop() }
             }
         }
-        if servers.isEmpty { for l in group.loops { nonisolated(unsafe) let l = l; l.execute { l.stop() } } }
+        if servers.isEmpty {
+            for l in group.loops {
+                nonisolated(unsafe) let l = l   // stop() runs on the loop's own thread
+                l.execute { l.stop() }
+            }
+        }
         if !group.wait(until: budget.drainDeadline) {
             log("shutdown: drain deadline passed, closing remaining connections")
             for s in servers { s.forceClose(group) }

@@ -27,7 +27,7 @@ struct BenchSpans: ParsableCommand {
     /// ns per span: start, three attributes, end (copy into the ring); a thread drains the ring.
     private func recordCost(_ tracer: Tracer) throws {
         let done = Lock()
-        nonisolated(unsafe) var stop = false
+        nonisolated(unsafe) var stop = false   // written and read under `done`
         let ring = tracer.ring
         let consumer = try OSThread.spawn(name: "drain") {
             while !done.withLock({ stop }) { if ring.drain({ _ in }) == 0 { sched_yield() } }

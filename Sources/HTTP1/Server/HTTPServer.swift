@@ -6,6 +6,10 @@ import Tracing
 /// An HTTP/1.1 server spread over a loop group: one SO_REUSEPORT listener per loop, so the
 /// kernel balances connections and no thread hands them off (a hand-off mode was measured and
 /// lost, Perf/RESULTS.md).
+///
+/// Sendable without a check: everything is set in init and never changes; each context is used
+/// only by tasks run on its own loop (`execute`), and what other threads read of it (the shed
+/// and accept-pause counters) is atomic.
 public final class HTTPServer: @unchecked Sendable {
     public let config: ServerConfig
     public let router: Router

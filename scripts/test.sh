@@ -13,6 +13,7 @@
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
+#   kubernetes  scripts/k8s-check.sh                  (infra/k8s rendered and validated without a cluster)
 # Stops at the first failing stage, exits non-zero, and always ends with "N passed, M failed".
 #
 # Environment: FUZZ_SECONDS (60), SWIFT_TEST_FLAGS (extra `swift test` flags), SKIP_PACKAGES=1.
@@ -182,6 +183,10 @@ stage_image() {
     bash scripts/image-check.sh
 }
 
+stage_kubernetes() {
+    bash scripts/k8s-check.sh
+}
+
 section "setup"
 log "repo: $CHAIN_ROOT   CI=${CI:-}   cores: $(nproc)"
 if [[ -n "${SKIP_PACKAGES:-}" ]]; then
@@ -217,3 +222,4 @@ fi
 run_stage "end-to-end" stage_e2e
 run_stage "stack" stage_stack
 run_stage "runtime image" stage_image
+run_stage "kubernetes" stage_kubernetes

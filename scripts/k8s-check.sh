@@ -30,6 +30,7 @@ trap 'rm -rf "$WORK"' EXIT
 # --- tools ----------------------------------------------------------------------------------
 KUBECTL=${KUBECTL:-$(command -v kubectl || true)}
 if [[ -z "$KUBECTL" ]]; then
+    [[ -z "${SKIP_PACKAGES:-}" ]] || { fail "setup: no kubectl and SKIP_PACKAGES set (apt-get install kubernetes-client)"; finish_checks; }
     need_packages kubernetes-client >&2 || { fail "setup: apt-get install kubernetes-client"; finish_checks; }
     KUBECTL=$(command -v kubectl)
 fi

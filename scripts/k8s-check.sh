@@ -5,6 +5,8 @@
 #   Tests/k8s/validate.py  every rendered object against the Kubernetes schemas of K8S_VERSION
 #                          (kubernetes-validate, strict) or, for CloudNativePG and ServiceMonitor
 #                          objects, against their CRD schemas (infra/k8s/schemas/)
+#   chart values           every key of infra/k8s/values/*.yaml exists in its chart's values at the
+#                          pinned version (Tests/k8s/chart_keys.py; Helm ignores unknown keys)
 #   checkov                security scan of each rendered overlay; the accepted findings and why
 #                          are infra/k8s/checkov-skips.txt; any other finding fails, and so does
 #                          a skip that no longer matches a finding
@@ -69,6 +71,20 @@ if grep -q '^FAIL' "$WORK/validate.txt"; then
 else
     pass "schemas: $(grep -c '^PASS' "$WORK/validate.txt") rendered objects valid (Kubernetes $K8S_VERSION strict, or their CRD schema)"
 fi
+
+# --- chart values -----------------------------------------------------------------------------
+# Helm ignores a misspelt key; each values file must name only keys of its chart's values at
+# the pinned version (infra/k8s/schemas/chart-values/, Tests/k8s/chart_keys.py).
+for v in infra/k8s/values/*.yaml; do
+    chart=$(basename "$v" .yaml)
+    keys=$(ls infra/k8s/schemas/chart-values/"$chart"-[0-9]*.json 2>/dev/null | head -n 1)
+    if [[ -z "$keys" ]]; then
+        fail "$v: no key tree of its chart in infra/k8s/schemas/chart-values/"
+        continue
+    fi
+    "$PY" Tests/k8s/chart_keys.py check "$keys" "$v" >"$WORK/keys.txt" 2>&1
+    cat "$WORK/keys.txt"; add_checks "$WORK/keys.txt"
+done
 
 # --- checkov --------------------------------------------------------------------------------
 mapfile -t skips < <(awk '!/^#/ && NF { print $1 }' infra/k8s/checkov-skips.txt)

@@ -8,7 +8,12 @@
 # Everything it started is stopped on exit (trap). Work files: a temporary directory, kept when
 # something failed (KEEP_WORK=1 keeps it always).
 #
-# Environment: SKIP_BUILD=1 (use the existing .build/release/chain), CHAIN_BIN.
+# Environment: SKIP_BUILD=1 (use the existing .build/release/chain), CHAIN_BIN, CHAIN_REPLICAS
+# (1; with N > 1 each service runs as N processes on ports of their own: the gateway lists them
+# all in its upstreams, the hops user -> order -> audit go through infra/nginx/service-proxy.conf
+# (one address per hop, round-robin over the replicas, as a Kubernetes Service), every check runs
+# unchanged, the kill and stop checks act on every replica of their service, and each replica's
+# own /metrics must show it served POST /process).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -74,8 +79,22 @@ for t in nginx prometheus psql curl; do
 done
 PY=$(scripts/otlp-venv.sh) || { fail "setup: scripts/otlp-venv.sh"; finish_checks; }
 
-PG_PORT=$(port); USER_PORT=$(port); ORDER_PORT=$(port); AUDIT_PORT=$(port)
-GW_PORT=$(port); PROM_PORT=$(port)
+REPLICAS=${CHAIN_REPLICAS:-1}
+[[ "$REPLICAS" =~ ^[1-9]$ ]] || { fail "setup: CHAIN_REPLICAS=$REPLICAS (1-9)"; finish_checks; }
+PG_PORT=$(port); GW_PORT=$(port); PROM_PORT=$(port)
+USER_PORTS=''; ORDER_PORTS=''; AUDIT_PORTS=''
+for ((r = 1; r <= REPLICAS; r++)); do
+    USER_PORTS+="${USER_PORTS:+ }$(port)"; ORDER_PORTS+="${ORDER_PORTS:+ }$(port)"; AUDIT_PORTS+="${AUDIT_PORTS:+ }$(port)"
+done
+USER_PORT=${USER_PORTS%% *}; ORDER_PORT=${ORDER_PORTS%% *}; AUDIT_PORT=${AUDIT_PORTS%% *}
+# Where each service finds the next one: the replica itself, or the hop's address on the proxy.
+ORDER_URL="http://127.0.0.1:$ORDER_PORT"; AUDIT_URL="http://127.0.0.1:$AUDIT_PORT"
+if ((REPLICAS > 1)); then
+    ORDER_VIP=$(port); AUDIT_VIP=$(port)
+    ORDER_URL="http://127.0.0.1:$ORDER_VIP"; AUDIT_URL="http://127.0.0.1:$AUDIT_VIP"
+fi
+# replica_name SVC R: user-service, user-service-2, ...
+replica_name() { if (($2 == 1)); then echo "$1-service"; else echo "$1-service-$2"; fi; }
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 PG_STARTED=1
@@ -104,33 +123,50 @@ else
 fi
 
 # --- the services ---------------------------------------------------------------------------
-start_service() {   # NAME PORT NEXT_URL
-    local svc=$1 p=$2 next=$3 args=()
+start_service() {   # NAME PORT NEXT_URL [REPLICA]
+    local svc=$1 p=$2 next=$3 r=${4:-1} args=()
     [[ -n "$next" ]] && args=(--next-service-url "$next")
-    bg "$svc-service" env -u OTEL_SERVICE_NAME -u CHAIN_SPAN_FILE \
+    bg "$(replica_name "$svc" "$r")" env -u OTEL_SERVICE_NAME -u CHAIN_SPAN_FILE \
         OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT" OTEL_BSP_SCHEDULE_DELAY=50 \
         "$BIN" serve --service "$svc" --host 127.0.0.1 --port "$p" --loops 1 \
         --database-url "$DB" "${args[@]}"
 }
-start_service audit "$AUDIT_PORT" ""
-start_service order "$ORDER_PORT" "http://127.0.0.1:$AUDIT_PORT"
-start_service user "$USER_PORT" "http://127.0.0.1:$ORDER_PORT"
-for s in user:$USER_PORT order:$ORDER_PORT audit:$AUDIT_PORT; do
-    n=${s%%:*}; p=${s##*:}; pidvar="PID_${n}_service"
-    if wait_http "http://127.0.0.1:$p/health" 30 "${!pidvar}" 2>>"$WORK/wait.log"; then
-        pass "setup: $n-service healthy on 127.0.0.1:$p"
-    else
-        fail "setup: $n-service not healthy ($(tail -n 3 "$WORK/$n-service.log" | tr '\n' ' '))"; finish_checks
-    fi
+read -r -a users <<<"$USER_PORTS"; read -r -a orders <<<"$ORDER_PORTS"; read -r -a audits <<<"$AUDIT_PORTS"
+for ((r = 1; r <= REPLICAS; r++)); do
+    start_service audit "${audits[r - 1]}" "" "$r"
+    start_service order "${orders[r - 1]}" "$AUDIT_URL" "$r"
+    start_service user "${users[r - 1]}" "$ORDER_URL" "$r"
 done
+# Every replica's name, port and pid, for the checks that kill or stop them and read their metrics.
+REPLICA_TABLE=''
+for ((r = 1; r <= REPLICAS; r++)); do
+    for s in user:${users[r - 1]} order:${orders[r - 1]} audit:${audits[r - 1]}; do
+        n=$(replica_name "${s%%:*}" "$r"); p=${s##*:}; pidvar="PID_${n//-/_}"
+        REPLICA_TABLE+="$n $p ${!pidvar}"$'\n'
+        if wait_http "http://127.0.0.1:$p/health" 30 "${!pidvar}" 2>>"$WORK/wait.log"; then
+            pass "setup: $n healthy on 127.0.0.1:$p"
+        else
+            fail "setup: $n not healthy ($(tail -n 3 "$WORK/$n.log" | tr '\n' ' '))"; finish_checks
+        fi
+    done
+done
+if ((REPLICAS > 1)); then
+    SPX="$WORK/service-proxy"
+    mkdir -p "$SPX/tmp"
+    render_nginx_conf infra/nginx/service-proxy.conf "$SPX/nginx.conf" "$SPX" 0 "$USER_PORTS" "$ORDER_PORTS" "$AUDIT_PORTS" "$ORDER_VIP" "$AUDIT_VIP"
+    bg service-proxy nginx -p "$SPX" -c "$SPX/nginx.conf" -e "$SPX/error.log" -g 'daemon off;'
+    if wait_http "$ORDER_URL/health" 15 "$PID_service_proxy" 2>>"$WORK/wait.log" \
+        && wait_http "$AUDIT_URL/health" 15 "$PID_service_proxy" 2>>"$WORK/wait.log"; then
+        pass "setup: service proxy (infra/nginx/service-proxy.conf): order-service at $ORDER_URL, audit-service at $AUDIT_URL, $REPLICAS replicas each"
+    else
+        fail "setup: service proxy ($(tail -n 3 "$SPX/error.log" "$WORK/service-proxy.log" | tr '\n' ' '))"; finish_checks
+    fi
+fi
 
 # --- nginx gateway --------------------------------------------------------------------------
 NGX="$WORK/nginx"
 mkdir -p "$NGX/tmp"
-sed -e "s|@RUN_DIR@|$NGX|g; s|@GATEWAY_PORT@|$GW_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
-    -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
-    infra/nginx/chain.conf >"$NGX/nginx.conf"
-cp infra/nginx/chain-routes.conf "$NGX/chain-routes.conf"
+render_nginx_conf infra/nginx/chain.conf "$NGX/nginx.conf" "$NGX" "$GW_PORT" "$USER_PORTS" "$ORDER_PORTS" "$AUDIT_PORTS"
 if nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$WORK/nginx-t.log" 2>&1; then
     pass "setup: nginx -t accepts the rendered infra/nginx/chain.conf"
 else
@@ -146,10 +182,7 @@ fi
 # --- Prometheus -----------------------------------------------------------------------------
 PROMDIR="$WORK/prometheus"
 mkdir -p "$PROMDIR/data"
-sed -e "s|127.0.0.1:5001|127.0.0.1:$USER_PORT|; s|127.0.0.1:5002|127.0.0.1:$ORDER_PORT|" \
-    -e "s|127.0.0.1:5003|127.0.0.1:$AUDIT_PORT|; s|scrape_interval: 5s|scrape_interval: 1s|" \
-    -e "s|scrape_timeout: 4s|scrape_timeout: 1s|" \
-    infra/prometheus/prometheus.yml >"$PROMDIR/prometheus.yml"
+render_prometheus_conf "$PROMDIR/prometheus.yml" "$USER_PORTS" "$ORDER_PORTS" "$AUDIT_PORTS" 1s
 if promtool check config "$PROMDIR/prometheus.yml" >"$WORK/promtool.log" 2>&1; then
     pass "setup: promtool check config"
 else
@@ -171,10 +204,11 @@ fi
 for _ in $(seq 60); do
     up=$(curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=count(up == 1)' 2>/dev/null |
         python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null)
-    [[ "$up" == 3 ]] && break
+    [[ "$up" == $((3 * REPLICAS)) ]] && break
     sleep 0.5
 done
-[[ "$up" == 3 ]] && pass "prometheus scrapes the three services" || fail "prometheus scrapes the three services (up: $up)"
+[[ "$up" == $((3 * REPLICAS)) ]] && pass "prometheus scrapes the three services ($REPLICAS replica(s) each)" \
+    || fail "prometheus scrapes the three services (up: $up of $((3 * REPLICAS)))"
 if BENCH_URL="http://127.0.0.1:$GW_PORT/api/v1/process" BENCH_DURATION=4s BENCH_WARMUP=1s BENCH_THREADS=1 \
     BENCH_CONNECTIONS=2 BENCH_WAIT=10 sh Perf/compose-bench.sh >"$WORK/bench.log" 2>&1 9>&-; then
     pass "load: Perf/compose-bench.sh through the gateway, no failed request ($(awk '/Requests\/sec/ {print $2}' "$WORK/bench.log") req/s)"
@@ -190,14 +224,14 @@ while ((SECONDS < deadline)); do
     scraped=$(curl -fsS "http://127.0.0.1:$PROM_PORT/api/v1/query" \
             --data-urlencode "query=count(timestamp(up) * up > $load_end)" 2>/dev/null |
         python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null)
-    [[ "$scraped" == 3 ]] && break
+    [[ "$scraped" == $((3 * REPLICAS)) ]] && break
     sleep 0.2
 done
-[[ "$scraped" == 3 ]] && pass "prometheus scraped the three services after the load" \
-    || fail "prometheus scraped the three services after the load (within 30 s: ${scraped:-0} of 3)"
-"$PY" Tests/stack/check_dashboards.py --prometheus "http://127.0.0.1:$PROM_PORT" \
-    --metrics "http://127.0.0.1:$USER_PORT/metrics" --metrics "http://127.0.0.1:$ORDER_PORT/metrics" \
-    --metrics "http://127.0.0.1:$AUDIT_PORT/metrics" grafana-dashboards/*.json >"$WORK/dashboards.txt" 2>&1
+[[ "$scraped" == $((3 * REPLICAS)) ]] && pass "prometheus scraped the three services after the load" \
+    || fail "prometheus scraped the three services after the load (within 30 s: ${scraped:-0} of $((3 * REPLICAS)))"
+metrics_args=()
+for p in $USER_PORTS $ORDER_PORTS $AUDIT_PORTS; do metrics_args+=(--metrics "http://127.0.0.1:$p/metrics"); done
+"$PY" Tests/stack/check_dashboards.py --prometheus "http://127.0.0.1:$PROM_PORT" "${metrics_args[@]}" grafana-dashboards/*.json >"$WORK/dashboards.txt" 2>&1
 cat "$WORK/dashboards.txt"
 if tail -n 1 "$WORK/dashboards.txt" | grep -qE '^[0-9]+ passed, [0-9]+ failed$'; then
     add_checks "$WORK/dashboards.txt"
@@ -208,7 +242,7 @@ fi
 # --- the checks -----------------------------------------------------------------------------
 E2E_GW="http://127.0.0.1:$GW_PORT" E2E_PROM="http://127.0.0.1:$PROM_PORT" E2E_SPANS="$SPANS" \
 E2E_PSQL="psql -X -q -tA -h 127.0.0.1 -p $PG_PORT -U postgres -d chain" \
-E2E_AUDIT_PID="$PID_audit_service" E2E_ORDER_PID="$PID_order_service" E2E_ORDER_PORT="$ORDER_PORT" \
+E2E_REPLICAS="$REPLICA_TABLE" \
 E2E_WORK="$WORK" E2E_COUNTS="$WORK/counts" \
     python3 - <<'PY'
 import json, os, random, shlex, signal, subprocess, time, urllib.error, urllib.parse, urllib.request
@@ -216,6 +250,9 @@ import json, os, random, shlex, signal, subprocess, time, urllib.error, urllib.p
 GW = os.environ["E2E_GW"]; PROM = os.environ["E2E_PROM"]; SPANS = os.environ["E2E_SPANS"]
 PSQL = shlex.split(os.environ["E2E_PSQL"])
 passed = failed = 0
+# Every replica of the services: (name, port, pid); one each unless CHAIN_REPLICAS > 1.
+REPLICAS = [(n, int(p), int(pid)) for n, p, pid in (l.split() for l in os.environ["E2E_REPLICAS"].splitlines() if l.strip())]
+replicas_of = lambda svc: [r for r in REPLICAS if r[0] == svc or r[0].startswith(svc + "-")]
 
 def check(name, ok, detail=""):
     global passed, failed
@@ -464,6 +501,18 @@ while time.time() < deadline:
 check("prometheus scraped http_server_request_duration_seconds_count of all three services",
       want <= seen, f"services seen {sorted(x for x in seen if x)} {err}")
 
+# ---- 4b. every replica served (CHAIN_REPLICAS > 1: the gateway's and the hops' round-robin) ----
+if len(REPLICAS) > 3:
+    import re
+    for name, port, _ in REPLICAS:
+        try:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        except Exception as e:
+            text = ""; check(f"{name}: /metrics on 127.0.0.1:{port}", False, str(e))
+        served = sum(float(m.group(1)) for m in re.finditer(
+            r'^http_server_request_duration_seconds_count\{[^}]*method="POST"[^}]*route="/process"[^}]*\} ([0-9.e+]+)$', text, re.M))
+        check(f"{name} (127.0.0.1:{port}) served POST /process: its own /metrics counts {served:.0f}", served > 0)
+
 # ---- 5. Idempotency-Key; order-service killed mid-chain ----
 import threading
 def rows_for(action):
@@ -484,7 +533,7 @@ expect_error("malformed Idempotency-Key -> 400 invalid_request", st, js, raw, 40
 # order-service dies after committing its order, while audit-service waits on a lock: the
 # client gets 504 (the outcome is unknown); the retry with the key after a restart completes the
 # chain without a second order.
-order_pid = int(os.environ["E2E_ORDER_PID"])
+order_replicas = replicas_of("order-service")   # every replica dies: the request is on one of them
 key = "e2e-kill-%016x" % random.getrandbits(64); act = "e2e_kill_%08x" % random.getrandbits(32)
 body = {"user_id": 1007, "action": act}
 holder = subprocess.Popen(PSQL + ["-c", "BEGIN; LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
@@ -501,43 +550,49 @@ deadline = time.time() + 5
 while time.time() < deadline and orders_of() != "1":
     time.sleep(0.01)
 order_committed = orders_of() == "1"
-with open(f"/proc/{order_pid}/cmdline", "rb") as f:
-    cmdline = [a.decode() for a in f.read().split(b"\0") if a]
-with open(f"/proc/{order_pid}/environ", "rb") as f:
-    environ = dict(kv.decode().split("=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
-os.kill(order_pid, signal.SIGKILL)
+saved = []
+for name, port, pid in order_replicas:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmdline = [a.decode() for a in f.read().split(b"\0") if a]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        environ = dict(kv.decode().split("=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+    saved.append((name, port, cmdline, environ))
+for _, _, pid in order_replicas:
+    os.kill(pid, signal.SIGKILL)
 t.join(30)
 holder.wait(30)
 st, _, js, raw = first.get("r", (0, None, None, b""))
 check("order-service killed after committing its order -> 504 upstream_timeout", order_committed and st == 504 and
       isinstance(js, dict) and js["error"]["code"] == "upstream_timeout", f"order committed {order_committed}, {st} {raw[:200]!r}")
-log = open(os.path.join(os.environ["E2E_WORK"], "order-service.log"), "ab")
-p = subprocess.Popen(cmdline, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-with open(os.path.join(os.environ["E2E_WORK"], "restarted.pids"), "a") as f:
-    f.write(f"{p.pid}\n")
-deadline = time.time() + 20; up = False
-while time.time() < deadline and not up:
-    try:
-        up = urllib.request.urlopen(f"http://127.0.0.1:{os.environ['E2E_ORDER_PORT']}/health", timeout=2).status == 200
-    except Exception:
-        time.sleep(0.1)
-check("order-service restarted", up)
+for name, port, cmdline, environ in saved:
+    log = open(os.path.join(os.environ["E2E_WORK"], f"{name}.log"), "ab")
+    p = subprocess.Popen(cmdline, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    with open(os.path.join(os.environ["E2E_WORK"], "restarted.pids"), "a") as f:
+        f.write(f"{p.pid}\n")
+    deadline = time.time() + 20; up = False
+    while time.time() < deadline and not up:
+        try:
+            up = urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200
+        except Exception:
+            time.sleep(0.1)
+    check(f"{name} restarted", up)
 st, _, js, raw = http("POST", "/api/v1/process", body, {"Idempotency-Key": key})
 check("the retry with the key after the restart -> 200", st == 200, f"{st} {raw[:300]!r}")
 check("killed mid-chain and retried: exactly one order and one audit row for the key", rows_for(act) == ("1", "1"), repr(rows_for(act)))
 
 # ---- 6. downstream down ----
-audit_pid = int(os.environ["E2E_AUDIT_PID"])
-os.kill(audit_pid, signal.SIGTERM)
-deadline = time.time() + 15
-while time.time() < deadline and os.path.exists(f"/proc/{audit_pid}"):
-    try:
-        with open(f"/proc/{audit_pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                break
-    except OSError:
-        break
-    time.sleep(0.1)
+for _, _, audit_pid in replicas_of("audit-service"):   # every replica: the service is down
+    os.kill(audit_pid, signal.SIGTERM)
+for _, _, audit_pid in replicas_of("audit-service"):
+    deadline = time.time() + 15
+    while time.time() < deadline and os.path.exists(f"/proc/{audit_pid}"):
+        try:
+            with open(f"/proc/{audit_pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except OSError:
+            break
+        time.sleep(0.1)
 st, _, js, raw = http("POST", "/api/v1/process", {"user_id": 1003, "action": "audit_down"})
 check("audit-service down -> 502 or 503", st in (502, 503), f"status {st}: {raw[:300]!r}")
 ok_body = isinstance(js, dict) and (js.get("error") or {}).get("code") in ("upstream_error", "unavailable") and is_hex(js.get("trace_id"), 32)

@@ -316,3 +316,41 @@ start_daemon() {
 # daemon_pidfile NAME / daemon_logfile NAME: where start_daemon keeps them.
 daemon_pidfile() { printf '%s\n' "$CHAIN_RUN_DIR/$1.pid"; }
 daemon_logfile() { printf '%s\n' "$CHAIN_RUN_DIR/logs/$1.log"; }
+
+# ---------------------------------------------------------------------------------------------
+# nginx templates of the local chain (infra/nginx/chain.conf, infra/nginx/service-proxy.conf).
+
+# render_nginx_conf TEMPLATE OUT RUN_DIR GATEWAY_PORT "USER_PORTS" "ORDER_PORTS" "AUDIT_PORTS" [ORDER_VIP AUDIT_VIP]
+# Writes TEMPLATE to OUT with its placeholders filled. A line naming `@USER_PORT@` (or ORDER,
+# AUDIT) is repeated once per port of the list: one upstream `server` line per replica
+# (CHAIN_REPLICAS). chain-routes.conf is copied beside OUT.
+render_nginx_conf() {
+    local template=$1 out=$2 run_dir=$3 gw=$4 users=$5 orders=$6 audits=$7 ovip=${8:-} avip=${9:-}
+    awk -v users="$users" -v orders="$orders" -v audits="$audits" '
+        function expand(line, ph, list,    n, i, a) {
+            n = split(list, a, " ")
+            for (i = 1; i <= n; i++) { l = line; gsub(ph, a[i], l); print l }
+        }
+        /^[ \t]*#/ { print; next }
+        /@USER_PORT@/ { expand($0, "@USER_PORT@", users); next }
+        /@ORDER_PORT@/ { expand($0, "@ORDER_PORT@", orders); next }
+        /@AUDIT_PORT@/ { expand($0, "@AUDIT_PORT@", audits); next }
+        { print }
+    ' "$template" | sed -e "s|@RUN_DIR@|$run_dir|g; s|@GATEWAY_PORT@|$gw|g" \
+        -e "s|@ORDER_VIP_PORT@|$ovip|g; s|@AUDIT_VIP_PORT@|$avip|g" >"$out"
+    cp "$CHAIN_ROOT/infra/nginx/chain-routes.conf" "$(dirname "$out")/chain-routes.conf"
+}
+
+# render_prometheus_conf OUT "USER_PORTS" "ORDER_PORTS" "AUDIT_PORTS" [SCRAPE_INTERVAL]
+# infra/prometheus/prometheus.yml with each service's target list set to 127.0.0.1:PORT of each
+# of its replicas (and, when given, a scrape interval and timeout of SCRAPE_INTERVAL).
+render_prometheus_conf() {
+    local out=$1 users=$2 orders=$3 audits=$4 every=${5:-} t
+    _targets() { local p s=''; for p in $1; do s+="${s:+\", \"}127.0.0.1:$p"; done; printf '%s' "$s"; }
+    t=$(sed -e "s|127.0.0.1:5001|$(_targets "$users")|; s|127.0.0.1:5002|$(_targets "$orders")|" \
+            -e "s|127.0.0.1:5003|$(_targets "$audits")|" "$CHAIN_ROOT/infra/prometheus/prometheus.yml")
+    if [[ -n "$every" ]]; then
+        t=$(sed -e "s|scrape_interval: 5s|scrape_interval: $every|; s|scrape_timeout: 4s|scrape_timeout: $every|" <<<"$t")
+    fi
+    printf '%s\n' "$t" >"$out"
+}

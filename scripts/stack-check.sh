@@ -11,7 +11,8 @@
 #   promtool check rules       every PromQL expression of the dashboards (Tests/stack/dashboard_rules.py)
 #   check_pg_roles.sh          the services' database role on a private PostgreSQL: what it may
 #                              do (SELECT, INSERT, the upsert) and what it may not
-#   nginx -t                   the local gateway (chain.conf) and the compose gateway
+#   nginx -t                   the local gateway (chain.conf), the replicas' service proxy
+#                              (service-proxy.conf) and the compose gateway
 #                              (gateway.compose.conf without its otel lines, which need the module,
 #                              without `resolve` on upstream servers, which Debian's nginx 1.22 lacks,
 #                              and with the services' names pointed at 127.0.0.1)
@@ -51,6 +52,13 @@ sed -e "s|@RUN_DIR@|$WORK/local|g; s|@GATEWAY_PORT@|18080|g; s|@USER_PORT@|5001|
 cp infra/nginx/chain-routes.conf "$WORK/local/"
 run "nginx -t: infra/nginx/chain.conf with chain-routes.conf" \
     nginx -t -p "$WORK/local" -c "$WORK/local/nginx.conf" -e "$WORK/local/error.log"
+
+# The replicas' service proxy (CHAIN_REPLICAS > 1), rendered as scripts/up.sh does.
+mkdir -p "$WORK/proxy/tmp"
+render_nginx_conf infra/nginx/service-proxy.conf "$WORK/proxy/nginx.conf" "$WORK/proxy" 0 "5001 5011" "5002 5012" \
+    "5003 5013" 15102 15103
+run "nginx -t: infra/nginx/service-proxy.conf (two replicas)" \
+    nginx -t -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log"
 
 # The compose gateway: everything but the otel module's lines, with a writable pid file.
 mkdir -p "$WORK/compose"

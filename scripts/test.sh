@@ -11,8 +11,10 @@
 #   newcomer    scripts/newcomer.sh                   (README's up.sh/curl/trace/down.sh on a fresh clone)
 #   w3c         scripts/w3c-trace-context.sh          (when the w3c/trace-context suite is found)
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
+#   replicas    CHAIN_REPLICAS=2 scripts/e2e.sh       (the same checks, two replicas of each service; each served)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
+#   kubernetes  scripts/k8s-check.sh                  (infra/k8s rendered and validated without a cluster)
 # Stops at the first failing stage, exits non-zero, and always ends with "N passed, M failed".
 #
 # Environment: FUZZ_SECONDS (60), SWIFT_TEST_FLAGS (extra `swift test` flags), SKIP_PACKAGES=1.
@@ -162,6 +164,13 @@ stage_e2e() {
     SKIP_BUILD=1 bash scripts/e2e.sh
 }
 
+stage_replicas() {
+    # Horizontal scaling on one machine: two processes of each service behind the gateway, the
+    # hops through infra/nginx/service-proxy.conf; every end-to-end check again, and each
+    # replica's own /metrics must show it served.
+    CHAIN_REPLICAS=2 SKIP_BUILD=1 bash scripts/e2e.sh
+}
+
 stage_smoke() {
     bash scripts/smoke.sh
 }
@@ -180,6 +189,10 @@ stage_stack() {
 
 stage_image() {
     bash scripts/image-check.sh
+}
+
+stage_kubernetes() {
+    bash scripts/k8s-check.sh
 }
 
 section "setup"
@@ -215,5 +228,7 @@ else
     skipped+=("w3c trace-context (no suite: set W3C_TRACE_CONTEXT_DIR to a w3c/trace-context checkout)")
 fi
 run_stage "end-to-end" stage_e2e
+run_stage "replicas" stage_replicas
 run_stage "stack" stage_stack
 run_stage "runtime image" stage_image
+run_stage "kubernetes" stage_kubernetes

@@ -10,6 +10,12 @@
 # services on 127.0.0.1:5001-5003, the nginx gateway (infra/nginx/chain.conf) on CHAIN_PORT,
 # Prometheus (infra/prometheus/prometheus.yml) on 127.0.0.1:PROMETHEUS_PORT.
 #
+# CHAIN_REPLICAS=N (1) runs N processes of each service: replica r on 5001-5003 + 10 x (r - 1)
+# (user 5001, 5011, ...), every replica in the gateway's upstreams, and the hops user -> order ->
+# audit through a service proxy (infra/nginx/service-proxy.conf: order-service on 127.0.0.1:5102,
+# audit-service on 127.0.0.1:5103, round-robin over the replicas, as a Kubernetes Service);
+# Prometheus then scrapes every replica (.run/prometheus.yml). Change it after ./scripts/down.sh.
+#
 # Environment: CHAIN_PORT (8080), PROMETHEUS_PORT (9090), PG_PORT (55432), SKIP_PACKAGES=1,
 # SKIP_BUILD=1, HEALTH_TIMEOUT (30 s), OTEL_EXPORTER_OTLP_ENDPOINT (passed to the services),
 # CHAIN_SERVE_FLAGS (more `chain serve` flags for the three services, e.g. "--max-in-flight 64").
@@ -23,20 +29,49 @@ CHAIN_PORT=${CHAIN_PORT:-8080}          # the nginx gateway
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 PG_PORT=${PG_PORT:-55432}
 USER_PORT=5001 ORDER_PORT=5002 AUDIT_PORT=5003   # fixed: infra/prometheus/prometheus.yml scrapes them
+REPLICAS=${CHAIN_REPLICAS:-1}
+[[ "$REPLICAS" =~ ^[1-9]$ ]] || die "CHAIN_REPLICAS=$REPLICAS: 1 to 9"
+ORDER_VIP_PORT=5102 AUDIT_VIP_PORT=5103          # the service proxy's hops (CHAIN_REPLICAS > 1)
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-30}
 PG_DIR="$CHAIN_RUN_DIR/pg"
 DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/chain"
 
 # --- the components, in start order (down.sh stops them in reverse) -------------------------
 # To add one: append its name here and give it a case in each component_* function below.
-COMPONENTS=(postgres user-service order-service audit-service gateway prometheus)
+# Replica r > 1 of a service is NAME-r (user-service-2, on 5011).
+COMPONENTS=(postgres)
+for svc in user order audit; do
+    COMPONENTS+=("$svc-service")
+    for ((r = 2; r <= REPLICAS; r++)); do COMPONENTS+=("$svc-service-$r"); done
+done
+((REPLICAS > 1)) && COMPONENTS+=(service-proxy)
+COMPONENTS+=(gateway prometheus)
+
+# replica_ports BASE: the ports of a service's replicas (5001 -> "5001 5011" with 2 replicas).
+replica_ports() {
+    local r out=''
+    for ((r = 1; r <= REPLICAS; r++)); do out+="${out:+ }$(($1 + 10 * (r - 1)))"; done
+    echo "$out"
+}
+# component_replica NAME: "SERVICE PORT" of a service replica (user-service-2 -> "user 5011").
+component_replica() {
+    local svc=${1%%-*} r=1 base
+    [[ $1 =~ -([0-9]+)$ ]] && r=${BASH_REMATCH[1]}
+    case $svc in user) base=$USER_PORT ;; order) base=$ORDER_PORT ;; audit) base=$AUDIT_PORT ;; esac
+    echo "$svc $((base + 10 * (r - 1)))"
+}
+# Where user- and order-service find the next hop.
+if ((REPLICAS > 1)); then
+    ORDER_URL="http://127.0.0.1:$ORDER_VIP_PORT" AUDIT_URL="http://127.0.0.1:$AUDIT_VIP_PORT"
+else
+    ORDER_URL="http://127.0.0.1:$ORDER_PORT" AUDIT_URL="http://127.0.0.1:$AUDIT_PORT"
+fi
 
 component_port() {
     case $1 in
         postgres) echo "$PG_PORT" ;;
-        user-service) echo "$USER_PORT" ;;
-        order-service) echo "$ORDER_PORT" ;;
-        audit-service) echo "$AUDIT_PORT" ;;
+        user-service*|order-service*|audit-service*) component_replica "$1" | cut -d' ' -f2 ;;
+        service-proxy) echo "$ORDER_VIP_PORT" ;;
         gateway) echo "$CHAIN_PORT" ;;
         prometheus) echo "$PROMETHEUS_PORT" ;;
         *) die "unknown component $1" ;;
@@ -53,7 +88,8 @@ component_pidfile() {
 
 component_health_url() {
     case $1 in
-        user-service|order-service|audit-service) echo "http://127.0.0.1:$(component_port "$1")/health" ;;
+        user-service*|order-service*|audit-service*) echo "http://127.0.0.1:$(component_port "$1")/health" ;;
+        service-proxy) echo "$AUDIT_URL/health" ;;   # through it to an audit-service replica
         gateway) echo "http://127.0.0.1:$CHAIN_PORT/health" ;;
         prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" ;;
         *) die "unknown component $1" ;;
@@ -96,23 +132,41 @@ component_start() {
             "$(chain_bin)" migrate --database-url "$DATABASE_URL" >>"$(daemon_logfile migrate)" 2>&1 \
                 || { tail -n 20 "$(daemon_logfile migrate)" >&2; return 1; }
             ;;
-        user-service) start_service user-service user "$USER_PORT" "http://127.0.0.1:$ORDER_PORT" ;;
-        order-service) start_service order-service order "$ORDER_PORT" "http://127.0.0.1:$AUDIT_PORT" ;;
-        audit-service) start_service audit-service audit "$AUDIT_PORT" ;;
+        user-service*|order-service*|audit-service*)
+            local svc port
+            read -r svc port <<<"$(component_replica "$1")"
+            case $svc in
+                user) start_service "$1" user "$port" "$ORDER_URL" ;;
+                order) start_service "$1" order "$port" "$AUDIT_URL" ;;
+                audit) start_service "$1" audit "$port" ;;
+            esac
+            ;;
+        service-proxy)
+            local dir="$CHAIN_RUN_DIR/service-proxy"
+            mkdir -p "$dir/tmp"
+            chmod 755 "$CHAIN_RUN_DIR" "$dir"
+            render_nginx_conf infra/nginx/service-proxy.conf "$dir/nginx.conf" "$dir" 0 "$(replica_ports "$USER_PORT")" \
+                "$(replica_ports "$ORDER_PORT")" "$(replica_ports "$AUDIT_PORT")" "$ORDER_VIP_PORT" "$AUDIT_VIP_PORT"
+            nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
+            start_daemon service-proxy nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+            ;;
         gateway)
             local dir="$CHAIN_RUN_DIR/nginx"
             mkdir -p "$dir/tmp"
             chmod 755 "$CHAIN_RUN_DIR" "$dir"
-            sed -e "s|@RUN_DIR@|$dir|g; s|@GATEWAY_PORT@|$CHAIN_PORT|g; s|@USER_PORT@|$USER_PORT|g" \
-                -e "s|@ORDER_PORT@|$ORDER_PORT|g; s|@AUDIT_PORT@|$AUDIT_PORT|g" \
-                infra/nginx/chain.conf >"$dir/nginx.conf"
-            cp infra/nginx/chain-routes.conf "$dir/chain-routes.conf"
+            render_nginx_conf infra/nginx/chain.conf "$dir/nginx.conf" "$dir" "$CHAIN_PORT" "$(replica_ports "$USER_PORT")" \
+                "$(replica_ports "$ORDER_PORT")" "$(replica_ports "$AUDIT_PORT")"
             nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || return 1
             start_daemon gateway nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
             ;;
         prometheus)
+            local conf="$CHAIN_ROOT/infra/prometheus/prometheus.yml"
             mkdir -p "$CHAIN_RUN_DIR/prometheus"
-            start_daemon prometheus prometheus --config.file="$CHAIN_ROOT/infra/prometheus/prometheus.yml" \
+            if ((REPLICAS > 1)); then
+                conf="$CHAIN_RUN_DIR/prometheus.yml"
+                render_prometheus_conf "$conf" "$(replica_ports "$USER_PORT")" "$(replica_ports "$ORDER_PORT")" "$(replica_ports "$AUDIT_PORT")"
+            fi
+            start_daemon prometheus prometheus --config.file="$conf" \
                 --storage.tsdb.path="$CHAIN_RUN_DIR/prometheus" \
                 --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
             ;;
@@ -172,7 +226,7 @@ fi
 
 section "ready"
 cat <<EOF
-The chain is up: gateway http://localhost:$CHAIN_PORT -> user :$USER_PORT -> order :$ORDER_PORT -> audit :$AUDIT_PORT,
+The chain is up: gateway http://localhost:$CHAIN_PORT -> user :$(replica_ports "$USER_PORT" | tr ' ' ,) -> order :$(replica_ports "$ORDER_PORT" | tr ' ' ,) -> audit :$(replica_ports "$AUDIT_PORT" | tr ' ' ,),
 PostgreSQL $DATABASE_URL, Prometheus http://127.0.0.1:$PROMETHEUS_PORT. Try:
 
     curl -X POST http://localhost:$CHAIN_PORT/api/v1/process -H 'Content-Type: application/json' -d '{"user_id": 1001, "action": "test_trace"}'

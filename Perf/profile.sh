@@ -161,7 +161,7 @@ bad=$(non2xx "$OUT_DIR/wrk-table.txt")
 
 # --- 2. the flame graphs: perf record per component under the same load ----------------------
 if [[ -n "$PERF_WHY" ]]; then
-    warn "no flame graphs: $PERF_WHY (the table above does not need perf)"
+    warn "no flame graphs: $PERF_WHY (the table does not need perf)"
     printf '\nNo flame graphs: %s.\n' "$PERF_WHY" >>"$OUT_DIR/cpu-per-request.md"
 else
     info "profile run: wrk $DURATION, perf record -e cpu-clock -g -F $FREQ per component"

@@ -34,6 +34,7 @@ CHAIN_PROJECT_PACKAGES=(
     curl python3 python3-venv ca-certificates prometheus zlib1g-dev
     docker-compose   # only to validate infra/docker-compose.yaml (`docker-compose config`)
     debootstrap      # scripts/image-check.sh: the Dockerfile's runtime stage as a Debian root
+    linux-perf       # Perf/profile.sh: perf record -e cpu-clock -g for the flame graphs
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #   w3c         scripts/w3c-trace-context.sh          (when the w3c/trace-context suite is found)
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   replicas    CHAIN_REPLICAS=2 scripts/e2e.sh       (the same checks, two replicas of each service; each served)
+#   profile     Perf/profile.sh, 3 s                  (a flame graph per component, the CPU-per-request table)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
 #   kubernetes  scripts/k8s-check.sh                  (infra/k8s rendered and validated without a cluster)
@@ -171,6 +172,26 @@ stage_replicas() {
     CHAIN_REPLICAS=2 SKIP_BUILD=1 bash scripts/e2e.sh
 }
 
+stage_profile() {
+    # Perf/profile.sh in short (smoke has just built the release binary): a non-empty flame graph
+    # per component, our Swift frames demangled in the services', and the CPU-per-request table
+    # with a positive figure for every part.
+    local out=$LOG_DIR/profile c row
+    DURATION=3s WARMUP=1s SKIP_BUILD=1 OUT_DIR=$out bash Perf/profile.sh >/dev/null 2>"$LOG_DIR/profile.log" \
+        || { tail -n 30 "$LOG_DIR/profile.log"; return 1; }
+    cat "$out/cpu-per-request.md"
+    for c in user-service order-service audit-service gateway postgres; do
+        [[ -s $out/$c.svg ]] || { err "no flame graph $c.svg"; return 1; }
+    done
+    for c in user-service order-service audit-service; do
+        grep -q 'ServerConnection\.[a-z]' "$out/$c.svg" || { err "$c.svg: no demangled ServerConnection frame"; return 1; }
+    done
+    for row in 'PostgreSQL' 'user-service' 'order-service' 'audit-service' 'nginx gateway'; do
+        grep -qE "^\| $row[^|]* \| [1-9][0-9]* µs \| [0-9]+ % \|$" "$out/cpu-per-request.md" \
+            || { err "cpu-per-request.md: no row with positive µs for $row"; return 1; }
+    done
+}
+
 stage_smoke() {
     bash scripts/smoke.sh
 }
@@ -229,6 +250,7 @@ else
 fi
 run_stage "end-to-end" stage_e2e
 run_stage "replicas" stage_replicas
+run_stage "profile" stage_profile
 run_stage "stack" stage_stack
 run_stage "runtime image" stage_image
 run_stage "kubernetes" stage_kubernetes

@@ -164,6 +164,8 @@ final class ExporterTests: XCTestCase {
         try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         XCTAssertTrue(eventually { e.spansFailed == 5 })
+        // Asserting that nothing more arrives: the exporter thread's backoff is a real poll(2)
+        // timeout on its own thread (no loop, no clock to move), so real time has to pass.
         usleep(600_000)  // longer than any backoff: a retry would have arrived
         XCTAssertEqual(rx.records().count, 1)
         XCTAssertEqual(e.exportFailures, 1)
@@ -254,7 +256,7 @@ final class ExporterTests: XCTestCase {
             q.push(batch)
             worstPush = max(worstPush, now() - s)
             pushed += 20
-            usleep(10_000)
+            usleep(10_000)   // the producer's pace, against the exporter's real timeouts
         }
         XCTAssertLessThan(worstPush, 200_000_000, "a push never waits for the exporter (whose attempts and backoffs take longer)")
         XCTAssertGreaterThan(q.dropped.load(ordering: .relaxed), 0, "the full queue dropped spans")
@@ -275,6 +277,8 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         let e = q.exporter(c)
         try e.start()
+        // The exporter thread has no state to poll for "asleep": it blocks in poll(2), the
+        // kernel wait that shutdown must interrupt, which is what this test is about.
         usleep(200_000)  // the thread is asleep in its 30 s schedule delay
         q.push(ExporterTestSupport.spans(0 ..< 730))
         let t0 = now()

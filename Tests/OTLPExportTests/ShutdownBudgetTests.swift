@@ -25,7 +25,7 @@ final class ShutdownBudgetTests: XCTestCase {
                 var buf = [UInt8](repeating: 0, count: 4096)
                 _ = recv(fd, &buf, buf.count, 0)
                 arrived.store(true, ordering: .releasing)
-                usleep(UInt32(delay * 1e6))
+                usleep(UInt32(delay * 1e6))   // a slow upstream, seen by a whole `chain` process on the real clock
                 ChainProcess.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
                 close(fd)
             }.start()

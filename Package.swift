@@ -47,10 +47,10 @@ let package = Package(
         // Test-only: counts each thread's heap allocations (wraps malloc for the test executable).
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .testTarget(name: "AllocationTests", dependencies: ["CAllocCounter", "ChainRuntime", "ChainServices", "Reactor", "HTTP1"], swiftSettings: settings),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"], swiftSettings: settings),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "ChainTestSupport"], swiftSettings: settings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Reactor", "ChainTestSupport"], swiftSettings: settings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1"], swiftSettings: settings),
-        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "ChainRuntime", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport"], swiftSettings: settings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Reactor", "HTTP1", "ChainTestSupport"], swiftSettings: settings),
+        .testTarget(name: "ChainServicesTests", dependencies: ["ChainServices", "ChainRuntime", "Reactor", "HTTP1", "Postgres", "Tracing", "Metrics", "OTLPExport", "ChainTestSupport"], swiftSettings: settings),
         // Scratch files, child processes and the `chain` binary, for the tests of several targets.
         .target(name: "ChainTestSupport", dependencies: ["Reactor"], path: "Tests/ChainTestSupport", swiftSettings: settings),
         .testTarget(name: "TracingTests", dependencies: ["Tracing", "Metrics", "OTLPExport", "Reactor", "HTTP1", "ChainTestSupport"], swiftSettings: settings),

@@ -13,6 +13,7 @@ public final class EventLoop {
     public let buffers: BufferPool
     /// Monotonic time of the current iteration: one clock read per wake-up.
     public private(set) var now: Instant
+    private let clock: LoopClock
     private var observers: [TickObserver] = []
     private var localTasks: [() -> Void] = []
     private var spareTasks: [() -> Void] = []
@@ -27,9 +28,10 @@ public final class EventLoop {
         var wakePending = false
     }
 
-    public init(index: Int, bufferSize: Int = 16 * 1024) {
+    public init(index: Int, bufferSize: Int = 16 * 1024, clock: LoopClock = .monotonic) {
         self.index = index
-        now = Instant.now()
+        self.clock = clock
+        now = clock.now()
         timers = TimerWheel(now: now)
         buffers = BufferPool(size: bufferSize)
         wakeFD = cs_eventfd()
@@ -124,7 +126,7 @@ public final class EventLoop {
         let idle = localTasks.isEmpty && poller.refused.isEmpty
         let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
-        now = Instant.now()
+        now = clock.now()
         if !poller.refused.isEmpty { reportRefused() }
         for ev in events {
             let fd = Int32(truncatingIfNeeded: ev.data)
@@ -175,7 +177,7 @@ public final class EventLoop {
     @discardableResult
     public func schedule(after delay: TimeAmount, _ action: @escaping () -> Void) -> LoopTimer {
         let t = LoopTimer(action)
-        timers.arm(t, at: Instant.now() + delay)
+        timers.arm(t, at: clock.now() + delay)
         return t
     }
 }

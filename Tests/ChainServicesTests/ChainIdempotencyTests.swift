@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Glibc
 import Reactor
@@ -45,13 +46,12 @@ final class ChainIdempotencyTests: XCTestCase {
         XCTAssertEqual(rows(action).orders, 2)
 
         // The replay is visible: the SERVER span's attribute and the counter.
-        let deadline = monotonicNanos() + 5_000_000_000
         var replayed = 0
         var spans: [(ServiceName, ExportSpan)] = []
-        while replayed < 2 && monotonicNanos() < deadline {
+        eventually(timeout: .seconds(5)) {
             spans += chain.drainSpans()
             replayed = spans.filter { $0.0 == .user && $0.1.kind == .server && $0.1.attributes.contains(Attribute("chain.idempotency.replayed", true)) }.count
-            usleep(2_000)
+            return replayed >= 2
         }
         XCTAssertEqual(replayed, 2, "two replays, each marked on user-service's SERVER span")
         let m = chain.exposition(.user)

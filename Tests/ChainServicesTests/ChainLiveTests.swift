@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Glibc
 import HTTP1
@@ -48,15 +49,13 @@ final class ChainLiveTests: XCTestCase {
         var spans: [(ServiceName, ExportSpan)] = []
         var inTrace: [(ServiceName, ExportSpan)] = []
         var names = Set<String>()
-        let deadline = monotonicNanos() + 5_000_000_000
-        while true {
+        eventually(timeout: .seconds(5)) {
             for name in ServiceName.allCases {
                 _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) }
             }
             inTrace = spans.filter { $0.1.traceID.0 == 0x4bf92f3577b34da6 }
             names = Set(inTrace.map { "\($0.0.rawValue) \($0.1.name)" })
-            if names.isSuperset(of: expectedSpans) || monotonicNanos() >= deadline { break }
-            usleep(2_000)
+            return names.isSuperset(of: expectedSpans)
         }
         for expected in expectedSpans {
             XCTAssertTrue(names.contains(expected), "missing span \(expected) after 5 s in \(names.sorted())")

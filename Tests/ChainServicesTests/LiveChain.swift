@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Glibc
 import HTTP1
@@ -52,10 +53,8 @@ final class LiveChain {
     struct Timeout: Error, CustomStringConvertible { let description: String }
 
     static func waitUntil(_ what: String, timeout: UInt64, _ condition: () -> Bool) throws {
-        let deadline = monotonicNanos() + timeout
-        while !condition() {
-            guard monotonicNanos() < deadline else { throw Timeout(description: "not within \(timeout / 1_000_000) ms: \(what)") }
-            usleep(2_000)
+        guard eventually(timeout: .nanoseconds(timeout), condition) else {
+            throw Timeout(description: "not within \(timeout / 1_000_000) ms: \(what)")
         }
     }
 

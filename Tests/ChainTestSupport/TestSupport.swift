@@ -199,14 +199,3 @@ public enum TestSupport {
         String(decoding: readFile(path), as: UTF8.self)
     }
 }
-
-/// Waits until `condition` is true (at most `timeout` seconds); its final value.
-@discardableResult
-public func exporterEventually(timeout: Double = 15, _ condition: () -> Bool) -> Bool {
-    let end = TestSupport.monotonicSeconds() + timeout
-    while !condition() {
-        if TestSupport.monotonicSeconds() >= end { return false }
-        usleep(10_000)
-    }
-    return true
-}

@@ -1,17 +1,20 @@
+import ChainTestSupport
 import Foundation
 import Glibc
 import HTTP1
 import Reactor
 import XCTest
 
-/// The HTTP client driven on a loop of its own, against the real server and canned peers.
+/// The HTTP client driven on a loop of its own, against the real server and canned peers. The
+/// client's loop reads a ManualClock: its deadlines pass only when a test advances it.
 final class ClientTests: XCTestCase {
     var server: TestServer!
     var clientGroup: LoopGroup!
+    let clock = ManualClock()
 
     override func setUpWithError() throws {
         server = try TestServer()
-        clientGroup = LoopGroup(count: 1)
+        clientGroup = LoopGroup(count: 1, clock: clock.loopClock)
         try clientGroup.start { _ in }
     }
 
@@ -24,16 +27,18 @@ final class ClientTests: XCTestCase {
 
     struct Outcome { var status: Int?; var body: String?; var error: ClientError? }
 
-    /// Runs `body` on the client loop and waits for `count` outcomes.
-    func run(_ count: Int, timeoutMs: UInt64 = 5000, _ body: @escaping (EventLoop, @escaping (Outcome) -> Void) -> Void) -> [Outcome] {
+    /// Runs `body` on the client loop, moves the client's clock by `advancing` once it ran, and
+    /// waits for `count` outcomes.
+    func run(_ count: Int, advancing: TimeAmount? = nil,
+             _ body: @escaping (EventLoop, @escaping (Outcome) -> Void) -> Void) -> [Outcome] {
         let results = Atomic_<[Outcome]>([])
         nonisolated(unsafe) let loop = clientGroup.loops[0]
         nonisolated(unsafe) let b = body
         loop.execute {
             b(loop) { o in results.set(results.get() + [o]) }
         }
-        let deadline = monotonicNanos() + timeoutMs * 1_000_000
-        while results.get().count < count && monotonicNanos() < deadline { usleep(1000) }
+        if let advancing { clock.advance(by: advancing, on: [loop]) }
+        eventually(timeout: .seconds(5)) { results.get().count >= count }
         return results.get()
     }
 
@@ -92,12 +97,15 @@ final class ClientTests: XCTestCase {
         let deadPort = Socket.localPort(probe)
         close(probe)
         let dead = try SocketAddress.resolve(host: "127.0.0.1", port: deadPort)
-        let live = try SocketAddress.resolve(host: "127.0.0.1", port: server.port)
-        let out = run(2) { loop, done in
-            HTTPClient(loop: loop, address: dead, hostHeader: "x").send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(1_000_000_000)) {
+        // A listener that never accepts: the kernel completes the connect, nobody answers.
+        let silent = try Socket.listen(SocketAddress.resolve(host: "127.0.0.1", port: 0), reusePort: false)
+        defer { close(silent) }
+        let live = try SocketAddress.resolve(host: "127.0.0.1", port: Socket.localPort(silent))
+        let out = run(2, advancing: .milliseconds(100)) { loop, done in
+            HTTPClient(loop: loop, address: dead, hostHeader: "x").send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .seconds(1)) {
                 done(Self.outcome($0))
             }
-            HTTPClient(loop: loop, address: live, hostHeader: "x").send(ClientRequest(method: .GET, path: "/slow"), deadline: loop.now + .nanoseconds(100_000_000)) {
+            HTTPClient(loop: loop, address: live, hostHeader: "x").send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .milliseconds(100)) {
                 done(Self.outcome($0))
             }
         }
@@ -124,13 +132,12 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(resolver.lookupCount, 1, "one lookup for the refused attempts, however many")
         nonisolated(unsafe) let c = client
         var later: [Outcome] = []
-        let deadline = monotonicNanos() + 5_000_000_000
-        repeat {
-            usleep(20_000)
+        eventually(timeout: .seconds(5)) {   // the lookup runs off the loop, in its own time
             later = run(1) { loop, done in
                 c!.send(ClientRequest(method: .GET, path: "/users/1"), deadline: loop.now + .nanoseconds(1_000_000_000)) { done(Self.outcome($0)) }
             }
-        } while later.first?.status != 200 && monotonicNanos() < deadline
+            return later.first?.status == 200
+        }
         XCTAssertEqual(later.first?.status, 200, "\(later)")
     }
 
@@ -189,19 +196,19 @@ final class ClientTests: XCTestCase {
             "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb",
         ])
         let addr = try SocketAddress.resolve(host: "127.0.0.1", port: canned.port)
-        let out = run(2) { loop, done in
-            let client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
-            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(2_000_000_000)) {
-                done(Self.outcome($0))
-                loop.schedule(after: .nanoseconds(150_000_000)) {
-                    client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .nanoseconds(2_000_000_000)) {
-                        done(Self.outcome($0))
-                    }
-                }
-            }
+        nonisolated(unsafe) var client: HTTPClient!
+        let first = run(1) { loop, done in
+            client = HTTPClient(loop: loop, address: addr, hostHeader: "x")
+            client.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .seconds(2)) { done(Self.outcome($0)) }
+        }
+        nonisolated(unsafe) let c = client!
+        let loop = clientGroup.loops[0]
+        XCTAssertTrue(eventually(timeout: .seconds(2)) { loop.sync { c.openConnections } == 0 }, "the closed connection left the pool")
+        let second = run(1) { loop, done in
+            c.send(ClientRequest(method: .GET, path: "/"), deadline: loop.now + .seconds(2)) { done(Self.outcome($0)) }
         }
         canned.join()
-        XCTAssertEqual(out.map(\.body), ["a", "b"])
+        XCTAssertEqual((first + second).map(\.body), ["a", "b"])
     }
 }
 
@@ -229,7 +236,11 @@ final class CannedServer: @unchecked Sendable {
                 _ = recv(c, &buf, buf.count, 0)
                 _ = Array(r.utf8).withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 shutdown(c, Int32(SHUT_WR))
-                usleep(20_000)
+                // Close once the client has: closing with its bytes unread would reset the
+                // connection, and the reset could overtake the response.
+                var tv = timeval(tv_sec: 2, tv_usec: 0)
+                setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                while recv(c, &buf, buf.count, 0) > 0 {}
                 close(c)
             }
         }

@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Glibc
 import HTTP1
 import Reactor
@@ -17,6 +18,7 @@ final class ServerHardeningTests: XCTestCase {
         flooder.send("BROKEN\r\n\r\n")
         XCTAssertEqual(flooder.readResponse()?.status, 400)
         let floodEnded = Atomic<Int>(0)
+        let floodStarted = Atomic<Bool>(false)
         let fd = flooder.fd
         let flood = try OSThread.spawn(name: "flood") {
             let chunk = [UInt8](repeating: 0x41, count: 65536)
@@ -24,10 +26,11 @@ final class ServerHardeningTests: XCTestCase {
             while monotonicNanos() - started < 3_000_000_000 {
                 let n = chunk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if n < 0 { break }   // the server closed: the cap worked
+                floodStarted.store(true, ordering: .relaxed)
             }
             floodEnded.store(Int(bitPattern: UInt(monotonicNanos() - started)), ordering: .relaxed)
         }
-        usleep(50_000)
+        XCTAssertTrue(eventually(timeout: .seconds(2)) { floodStarted.load(ordering: .relaxed) || floodEnded.load(ordering: .relaxed) > 0 })
         let probe = try RawClient(port: server.port)
         var worst: UInt64 = 0
         for _ in 0..<20 {
@@ -81,12 +84,10 @@ final class ServerHardeningTests: XCTestCase {
     /// the input buffer used to go back to the pool, where the next connection overwrote it.
     func testRequestViewsOutliveAResetConnection() throws {
         let seen = Mutex<[String]>([])
-        let holding = Atomic<Bool>(false)
-        let server = try TestServer(loops: 1) { r in
+        let server = try TestServer(loops: 1, clock: ManualClock()) { r in
             TestServer.defaultRoutes(r)
             r.add(.POST, "/hold") { req, res in
-                holding.store(true, ordering: .relaxed)
-                res.loop.schedule(after: .nanoseconds(150_000_000)) {
+                res.loop.schedule(after: .milliseconds(150)) {
                     let body = String(decoding: req.body, as: UTF8.self)
                     seen.withLock { $0.append(body) }
                     res.respond(status: 200, body: req.body)
@@ -97,17 +98,17 @@ final class ServerHardeningTests: XCTestCase {
         let mine = String(repeating: "A", count: 3000)
         let held = try RawClient(port: server.port)
         held.send("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n\(mine)")
-        waitUntil { holding.load(ordering: .relaxed) }
+        server.settle()   // the handler holds the request
         held.reset()
-        usleep(20_000)   // the server sees the reset (EPOLLERR) and closes its side
+        // The server sees the reset (EPOLLERR) and closes its side.
+        XCTAssertTrue(eventually(timeout: .seconds(2)) { server.connections == 0 })
         for _ in 0..<5 {
             let other = try RawClient(port: server.port)
             let theirs = String(repeating: "B", count: 3000)
             other.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n\(theirs)")
             XCTAssertEqual(other.readResponse()?.body, theirs)
         }
-        let deadline = monotonicNanos() + 2_000_000_000
-        while seen.withLock({ $0.isEmpty }) && monotonicNanos() < deadline { usleep(5000) }
+        server.advance(by: .milliseconds(150))   // the held handler answers now
         let got = seen.withLock { $0 }
         XCTAssertTrue(got == [mine], "the handler saw \(got.map { "\($0.prefix(8))… (\($0.count) bytes)" })")
     }
@@ -120,7 +121,7 @@ final class ServerHardeningTests: XCTestCase {
         let client = try RawClient(port: server.port, timeoutMs: 5000)
         client.send(String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 8))
         shutdown(client.fd, Int32(SHUT_WR))
-        usleep(300_000)   // let the server hit EOF while most output is still queued
+        server.settle()   // the server has read the requests and the EOF; most output is still queued
         let responses = client.readResponses(8)
         XCTAssertEqual(responses.count, 8)
         XCTAssertTrue(responses.allSatisfy { $0.status == 200 && $0.body.utf8.count == 1 << 20 })
@@ -137,13 +138,6 @@ final class ServerHardeningTests: XCTestCase {
         XCTAssertEqual(client.readResponses(6).count, 6)
     }
 
-    /// Polls `cond` for up to 2 s (tests wait for the state they need, not for a time).
-    private func waitUntil(_ cond: () -> Bool) {
-        let deadline = monotonicNanos() + 2_000_000_000
-        while !cond() && monotonicNanos() < deadline { usleep(1000) }
-        XCTAssertTrue(cond(), "timed out waiting")
-    }
-
     static func bigRoutes(_ r: Router) {
         let big = [UInt8](repeating: 0x62, count: 1 << 20)
         r.add(.GET, "/big") { _, res in res.respond(status: 200, contentType: "text/plain", body: big) }
@@ -154,32 +148,31 @@ final class ServerHardeningTests: XCTestCase {
     func testInFlightCapSheds503WithRetryAfter() throws {
         var c = TestServer.quickConfig()
         c.maxInFlight = 2
-        let started = Atomic<Int>(0)
-        let server = try TestServer(config: c, loops: 1) { r in
+        // The clock stands still: the refusal cannot have waited for a /slow answer (due at 300 ms).
+        let server = try TestServer(config: c, loops: 1, clock: ManualClock()) { r in
             r.add(.GET, "/health", admission: .always) { _, res in res.respond(status: 200, body: "{}") }
             r.add(.GET, "/slow") { _, res in
-                started.add(1, ordering: .relaxed)
-                res.loop.schedule(after: .nanoseconds(300_000_000)) { res.respond(status: 200, body: "{\"slow\":true}") }
+                res.loop.schedule(after: .milliseconds(300)) { res.respond(status: 200, body: "{\"slow\":true}") }
             }
         }
         defer { _ = server.stop() }
         let busy = try (0..<2).map { _ in try RawClient(port: server.port) }
         for b in busy { b.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n") }
-        waitUntil { started.load(ordering: .relaxed) == 2 }
+        server.settle()   // both hold a slot
         let extra = try RawClient(port: server.port)
-        let t0 = monotonicNanos()
         extra.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let refused = extra.readResponse()
         XCTAssertEqual(refused?.status, 503)
         XCTAssertEqual(refused?.header("Retry-After"), "1")
         XCTAssertTrue(refused?.body.contains("\"code\":\"unavailable\"") ?? false, refused?.body ?? "")
-        XCTAssertLessThan(monotonicNanos() - t0, 150_000_000, "the refusal waited for a slot")
         extra.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(extra.readResponse()?.status, 200)
+        server.advance(by: .milliseconds(300))
         for b in busy { XCTAssertEqual(b.readResponse()?.status, 200) }
         XCTAssertEqual(server.server.shedCount, 1)
         // Slots come back once answered.
         extra.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        server.advance(by: .milliseconds(300))
         XCTAssertEqual(extra.readResponse()?.status, 200)
     }
 

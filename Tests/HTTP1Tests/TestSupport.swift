@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Glibc
 import HTTP1
@@ -66,6 +67,12 @@ final class RawClient {
         return n > 0 ? Array(buf[0..<n]) : nil
     }
 
+    /// True when nothing has arrived (not even EOF): the server has not answered or closed yet.
+    func isSilent() -> Bool {
+        var b: UInt8 = 0
+        return recv(fd, &b, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) < 0 && errno == EAGAIN
+    }
+
     /// True when the server closed the connection (EOF or reset) within the timeout.
     func isClosedByPeer() -> Bool {
         var buf = [UInt8](repeating: 0, count: 4096)
@@ -112,24 +119,46 @@ struct TestResponse {
     }
 }
 
-/// A server on its own loop group with routes for the live tests.
+/// A server on its own loop group with routes for the live tests. Given a ManualClock, its
+/// loops read that clock: its timers fire when the test calls `advance`, never on their own.
 final class TestServer {
     let group: LoopGroup
     let server: HTTPServer
+    let clock: ManualClock?
 
-    init(config: ServerConfig = TestServer.quickConfig(), loops: Int = 2, routes: (Router) -> Void = TestServer.defaultRoutes) throws {
+    init(config: ServerConfig = TestServer.quickConfig(), loops: Int = 2, clock: ManualClock? = nil,
+         routes: (Router) -> Void = TestServer.defaultRoutes) throws {
         let router = Router()
         routes(router)
         var c = config
         c.host = "127.0.0.1"
         c.port = 0
-        group = LoopGroup(count: loops)
+        self.clock = clock
+        group = LoopGroup(count: loops, clock: clock?.loopClock ?? .monotonic)
         server = try HTTPServer(config: c, router: router, group: group)
         let s = server
         try group.start { loop in s.start(on: loop) }
     }
 
     var port: Int { server.port }
+
+    /// Moves the server's ManualClock: what the loops had received is handled first, and the
+    /// timers due by the new time have fired when this returns.
+    func advance(by amount: TimeAmount, file: StaticString = #filePath, line: UInt = #line) {
+        guard let clock else { return XCTFail("advance on a server without a ManualClock", file: file, line: line) }
+        clock.advance(by: amount, on: group.loops, file: file, line: line)
+    }
+
+    /// Lets every loop handle what it has received so far (see `EventLoop.settle`).
+    func settle() { for loop in group.loops { loop.settle() } }
+
+    /// Open connections on every loop, read on the loops themselves.
+    var connections: Int {
+        group.loops.reduce(0) { sum, loop in
+            nonisolated(unsafe) let s = server, l = loop
+            return sum + (loop.sync { s.connectionCount(on: l) } ?? -1)
+        }
+    }
 
     static func quickConfig() -> ServerConfig {
         var c = ServerConfig()
@@ -141,15 +170,6 @@ final class TestServer {
         return c
     }
 
-    /// `/slow` requests whose handler has started: a test polls this instead of sleeping.
-    static let slowStarted = Atomic<Int>(0)
-
-    /// Waits (up to 2 s) until `slowStarted` passes `count`.
-    static func waitForSlowStarts(above count: Int) {
-        let deadline = monotonicNanos() + 2_000_000_000
-        while slowStarted.load(ordering: .relaxed) <= count && monotonicNanos() < deadline { usleep(1000) }
-    }
-
     static func defaultRoutes(_ r: Router) {
         r.add(.GET, "/health") { _, res in res.respond(status: 200, body: "{\"status\":\"ok\"}") }
         r.add(.POST, "/echo") { req, res in res.respond(status: 200, contentType: "text/plain", body: req.body) }
@@ -157,7 +177,6 @@ final class TestServer {
             res.respond(status: 200, body: Array("{\"id\":\(req.string(req.params[0]))}".utf8))
         }
         r.add(.GET, "/slow") { _, res in
-            slowStarted.add(1, ordering: .relaxed)
             res.loop.schedule(after: .nanoseconds(300_000_000)) { res.respond(status: 200, body: "{\"slow\":true}") }
         }
         r.add(.GET, "/never") { _, _ in }

@@ -74,7 +74,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(status["message"] as? String, "boom")
         XCTAssertEqual(spans[1]["parent_span_id"] as? String, "0000000000002001")
 
-        XCTAssertTrue(exporterEventually { e.spansExported == 2 })
+        XCTAssertTrue(eventually { e.spansExported == 2 })
         XCTAssertEqual(e.spansFailed, 0)
         XCTAssertEqual(e.exportFailures, 0)
         XCTAssertEqual(e.exportCount, 1)
@@ -96,7 +96,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [512, 512, 176])
         let names = ExporterReceiver.spans(records).compactMap { $0["name"] as? String }
         XCTAssertEqual(names, (0 ..< 1200).map { "span-\($0)" }, "order kept")
-        XCTAssertTrue(exporterEventually { e.spansExported == 1200 })
+        XCTAssertTrue(eventually { e.spansExported == 1200 })
         let t0 = now()
         e.shutdown(deadline: now() + 2_000_000_000)
         XCTAssertLessThan(now() - t0, 1_000_000_000, "shutdown cuts the schedule delay short")
@@ -114,7 +114,7 @@ final class ExporterTests: XCTestCase {
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
         let records = rx.waitFor { $0.count >= 3 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [10, 10, 10], "the same batch again")
-        XCTAssertTrue(exporterEventually { e.spansExported == 10 })
+        XCTAssertTrue(eventually { e.spansExported == 10 })
         XCTAssertEqual(e.exportFailures, 2)
         XCTAssertEqual(e.spansFailed, 0)
         // Backoff: the second retry waits at most 200 ms (full jitter), so all is over quickly.
@@ -135,7 +135,7 @@ final class ExporterTests: XCTestCase {
         let t = records.compactMap { $0["t"] as? Double }
         XCTAssertGreaterThanOrEqual(t[1] - t[0], 0.95, "Retry-After: 1 replaces the 100 ms backoff")
         XCTAssertLessThan(t[1] - t[0], 2.0)
-        XCTAssertTrue(exporterEventually { e.spansExported == 4 })
+        XCTAssertTrue(eventually { e.spansExported == 4 })
         XCTAssertEqual(e.exportFailures, 1)
     }
 
@@ -150,7 +150,7 @@ final class ExporterTests: XCTestCase {
         let t0 = now()
         try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
-        XCTAssertTrue(exporterEventually { e.spansFailed == 4 })
+        XCTAssertTrue(eventually { e.spansFailed == 4 })
         XCTAssertLessThan(now() - t0, 1_500_000_000, "no pointless wait for a delay that cannot fit")
         XCTAssertEqual(rx.records().count, 1)
     }
@@ -163,16 +163,18 @@ final class ExporterTests: XCTestCase {
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
         try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
-        XCTAssertTrue(exporterEventually { e.spansFailed == 5 })
+        XCTAssertTrue(eventually { e.spansFailed == 5 })
+        // Asserting that nothing more arrives: the exporter thread's backoff is a real poll(2)
+        // timeout on its own thread (no loop, no clock to move), so real time has to pass.
         usleep(600_000)  // longer than any backoff: a retry would have arrived
         XCTAssertEqual(rx.records().count, 1)
         XCTAssertEqual(e.exportFailures, 1)
         XCTAssertEqual(e.spansExported, 0)
         // 500 is not retried either; the next batch goes on as usual.
         q.push(ExporterTestSupport.spans(5 ..< 8))
-        XCTAssertTrue(exporterEventually { e.spansFailed == 8 })
+        XCTAssertTrue(eventually { e.spansFailed == 8 })
         q.push(ExporterTestSupport.spans(8 ..< 9))
-        XCTAssertTrue(exporterEventually { e.spansExported == 1 })
+        XCTAssertTrue(eventually { e.spansExported == 1 })
         XCTAssertEqual(rx.records().map { $0["span_count"] as? Int }, [5, 3, 1])
     }
 
@@ -191,7 +193,7 @@ final class ExporterTests: XCTestCase {
         let t = records.compactMap { $0["t"] as? Double }
         XCTAssertGreaterThanOrEqual(t[1] - t[0], 0.28, "the first attempt waited for its timeout")
         XCTAssertLessThan(t[1] - t[0], 1.5, "and not for the slow answer")
-        XCTAssertTrue(exporterEventually { e.spansExported == 6 })
+        XCTAssertTrue(eventually { e.spansExported == 6 })
         XCTAssertEqual(e.exportFailures, 1)
         XCTAssertNotEqual(records[0]["client_port"] as? Int, records[1]["client_port"] as? Int, "reconnected")
     }
@@ -206,7 +208,7 @@ final class ExporterTests: XCTestCase {
         let e = q.exporter(c)
         try e.start()
         defer { e.shutdown(deadline: now() + 2_000_000_000) }
-        XCTAssertTrue(exporterEventually { e.spansExported + e.partialRejected == 20 })
+        XCTAssertTrue(eventually { e.spansExported + e.partialRejected == 20 })
         XCTAssertEqual(e.partialRejected, 4)
         XCTAssertEqual(e.spansExported, 16)
         XCTAssertEqual(e.spansFailed, 0)
@@ -254,7 +256,7 @@ final class ExporterTests: XCTestCase {
             q.push(batch)
             worstPush = max(worstPush, now() - s)
             pushed += 20
-            usleep(10_000)
+            usleep(10_000)   // the producer's pace, against the exporter's real timeouts
         }
         XCTAssertLessThan(worstPush, 200_000_000, "a push never waits for the exporter (whose attempts and backoffs take longer)")
         XCTAssertGreaterThan(q.dropped.load(ordering: .relaxed), 0, "the full queue dropped spans")
@@ -275,6 +277,8 @@ final class ExporterTests: XCTestCase {
         let q = ExporterSpanQueue()
         let e = q.exporter(c)
         try e.start()
+        // The exporter thread has no state to poll for "asleep": it blocks in poll(2), the
+        // kernel wait that shutdown must interrupt, which is what this test is about.
         usleep(200_000)  // the thread is asleep in its 30 s schedule delay
         q.push(ExporterTestSupport.spans(0 ..< 730))
         let t0 = now()

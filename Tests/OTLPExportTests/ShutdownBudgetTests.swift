@@ -25,7 +25,7 @@ final class ShutdownBudgetTests: XCTestCase {
                 var buf = [UInt8](repeating: 0, count: 4096)
                 _ = recv(fd, &buf, buf.count, 0)
                 arrived.store(true, ordering: .releasing)
-                usleep(UInt32(delay * 1e6))
+                usleep(UInt32(delay * 1e6))   // a slow upstream, seen by a whole `chain` process on the real clock
                 ChainProcess.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
                 close(fd)
             }.start()
@@ -66,7 +66,7 @@ final class ShutdownBudgetTests: XCTestCase {
         defer { close(client) }
         let body = "[{\"url\":\"http://127.0.0.1:\(upstream.port)/\",\"arguments\":{}}]"
         ChainProcess.send(client, "POST /test HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        XCTAssertTrue(exporterEventually(timeout: 5) { upstream.arrived.load(ordering: .acquiring) }, "the request is in flight")
+        XCTAssertTrue(eventually(timeout: .seconds(5)) { upstream.arrived.load(ordering: .acquiring) }, "the request is in flight")
         let signalled = TestSupport.monotonicSeconds()
         kill(pid, SIGTERM)
         let reply = ChainProcess.readAll(client)

@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Postgres
 import Reactor
@@ -27,16 +28,15 @@ final class PGPoolStatsTests: XCTestCase {
         })
         XCTAssertEqual(seenInFlight, 10)
         XCTAssertEqual(seenPending, 0)
-        let end = monotonicNanos() + 5_000_000_000
-        while finished.value < 10 && monotonicNanos() < end { usleep(1000) }
+        eventually(timeout: .seconds(5)) { finished.value == 10 }   // pg_sleep: the server's own time
         XCTAssertEqual(finished.value, 10)
         XCTAssertEqual(stats.inFlight, 0, "every completed query leaves the in-flight count")
     }
 
     func testQueriesWithoutAConnectionArePendingUntilTheirDeadline() throws {
-        let h = try PoolHarness(url: "postgresql://postgres@127.0.0.1:1/chain?connect_timeout=1", connections: 1)
+        let h = try PoolHarness(url: "postgresql://postgres@127.0.0.1:1/chain?connect_timeout=1", connections: 1, clock: ManualClock())
         defer { h.stop() }
-        usleep(50_000)   // the pool has tried to connect (refused) by now
+        h.loop.settle()   // the pool has tried to connect (refused)
         let stats = h.pool.stats
         XCTAssertEqual(stats.ready, 0)
         let failed = Counter()
@@ -50,8 +50,9 @@ final class PGPoolStatsTests: XCTestCase {
         })
         XCTAssertEqual(stats.pending, 3)
         XCTAssertEqual(stats.inFlight, 3)
-        let end = monotonicNanos() + 3_000_000_000
-        while failed.value < 3 && monotonicNanos() < end { usleep(1000) }
+        h.advance(by: .milliseconds(299))
+        XCTAssertEqual(failed.value, 0)
+        h.advance(by: .milliseconds(1))
         XCTAssertEqual(failed.value, 3)
         XCTAssertEqual(stats.pending, 0)
         XCTAssertEqual(stats.inFlight, 0)

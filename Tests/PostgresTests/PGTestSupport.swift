@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Foundation
 import Postgres
 import Reactor
@@ -32,12 +33,17 @@ enum S: Int, CaseIterable {
 }
 
 /// A loop with a pool on it; `onLoop` runs test code there and waits for it to signal done.
+/// Given a ManualClock, the pool's deadlines, connect timeouts and reconnect backoffs pass only
+/// when the test advances it.
 final class PoolHarness {
-    let group = LoopGroup(count: 1)
+    let group: LoopGroup
+    let clock: ManualClock?
     nonisolated(unsafe) var pool: PGPool!
     var loop: EventLoop { group.loops[0] }
 
-    init(url: String, connections: Int = 2, tweak: (inout PGConfig) -> Void = { _ in }) throws {
+    init(url: String, connections: Int = 2, clock: ManualClock? = nil, tweak: (inout PGConfig) -> Void = { _ in }) throws {
+        self.clock = clock
+        group = LoopGroup(count: 1, clock: clock?.loopClock ?? .monotonic)
         var config = PGConfig()
         config.connectionsPerLoop = connections
         config.reconnectMin = .nanoseconds(20_000_000)
@@ -52,25 +58,31 @@ final class PoolHarness {
         }
     }
 
-    /// Runs `body` on the loop; it calls `done` (any number of times); waits for `expect` calls.
-    func onLoop(expect: Int = 1, timeoutMs: UInt64 = 10_000, _ body: @escaping (PGPool, @escaping () -> Void) -> Void) -> Bool {
+    /// Runs `body` on the loop; it calls `done` (any number of times); moves the ManualClock by
+    /// `advancing` once the body ran; waits for `expect` calls.
+    func onLoop(expect: Int = 1, timeoutMs: UInt64 = 10_000, advancing: TimeAmount? = nil,
+                _ body: @escaping (PGPool, @escaping () -> Void) -> Void) -> Bool {
         let count = Counter()
         nonisolated(unsafe) let b = body
         nonisolated(unsafe) let h = self
         loop.execute { b(h.pool) { count.add() } }
-        let end = monotonicNanos() + timeoutMs * 1_000_000
-        while count.value < expect && monotonicNanos() < end { usleep(1000) }
-        return count.value >= expect
+        if let advancing { advance(by: advancing) }
+        return eventually(timeout: .milliseconds(timeoutMs)) { count.value >= expect }
     }
 
+    func advance(by amount: TimeAmount, file: StaticString = #filePath, line: UInt = #line) {
+        guard let clock else { return XCTFail("advance on a harness without a ManualClock", file: file, line: line) }
+        clock.advance(by: amount, on: [loop], file: file, line: line)
+    }
+
+    var readyCount: Int {
+        nonisolated(unsafe) let h = self
+        return loop.sync { h.pool.readyCount } ?? -1
+    }
+
+    /// Waits for `n` ready connections (a connect is real I/O with the server, in its own time).
     func waitReady(_ n: Int = 1) {
-        let end = monotonicNanos() + 10_000_000_000
-        while monotonicNanos() < end {
-            var ready = 0
-            _ = onLoop { pool, done in ready = pool.readyCount; done() }
-            if ready >= n { return }
-            usleep(10_000)
-        }
+        eventually(timeout: .seconds(10)) { readyCount >= n }
     }
 
     func stop() {

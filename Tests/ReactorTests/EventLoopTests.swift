@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Glibc
 import Synchronization
 import XCTest
@@ -22,8 +23,7 @@ final class EventLoopTests: XCTestCase {
             }
         }
         threads.forEach { $0.join() }
-        let deadline = monotonicNanos() + 5_000_000_000
-        while count.load(ordering: .relaxed) < 4000 && monotonicNanos() < deadline { usleep(1000) }
+        eventually(timeout: .seconds(5)) { count.load(ordering: .relaxed) == 4000 }
         XCTAssertEqual(count.load(ordering: .relaxed), 4000)
         XCTAssertEqual(wrongThread.load(ordering: .relaxed), 0)
         nonisolated(unsafe) let l = loop
@@ -31,6 +31,7 @@ final class EventLoopTests: XCTestCase {
         XCTAssertTrue(group.wait(until: Instant.now() + .nanoseconds(2_000_000_000)))
     }
 
+    /// The loop computes its epoll_wait timeout from the wheel: a real wait, on the real clock.
     func testScheduledTimerWakesTheLoop() throws {
         let group = LoopGroup(count: 1)
         let fired = Atomic<UInt64>(0)
@@ -44,6 +45,27 @@ final class EventLoopTests: XCTestCase {
         XCTAssertTrue(group.wait(until: Instant.now() + .nanoseconds(3_000_000_000)))
         let elapsed = fired.load(ordering: .relaxed) - started
         XCTAssertGreaterThanOrEqual(elapsed, 29_000_000)
+    }
+
+    /// Timers run on the loop's clock, which need not be the real one: a test moves it by hand.
+    func testTimersFollowTheLoopsClock() throws {
+        let clock = ManualClock()
+        let group = LoopGroup(count: 1, clock: clock.loopClock)
+        let loop = group.loops[0]
+        let fired = Atomic<Int>(0)
+        try group.start { loop in
+            loop.schedule(after: .milliseconds(30)) { fired.add(1, ordering: .relaxed) }
+        }
+        defer {
+            nonisolated(unsafe) let l = loop
+            loop.execute { l.stop() }
+            XCTAssertTrue(group.wait(until: Instant.now() + .seconds(2)))
+        }
+        clock.advance(by: .milliseconds(29), on: [loop])
+        XCTAssertEqual(fired.load(ordering: .relaxed), 0)
+        XCTAssertEqual(loop.sync { loop.now }, clock.now, "one clock read per iteration, from the loop's clock")
+        clock.advance(by: .milliseconds(1), on: [loop])
+        XCTAssertEqual(fired.load(ordering: .relaxed), 1)
     }
 
     func testPipeReadinessIsDispatched() throws {
@@ -69,8 +91,7 @@ final class EventLoopTests: XCTestCase {
             reader = Reader(fd: readFD, loop: loop)
             loop.register(readFD, reader!, interest: .read)
         }
-        usleep(20_000)
-        XCTAssertEqual(write(fds[1], "hello", 5), 5)
+        XCTAssertEqual(write(fds[1], "hello", 5), 5)   // before or after the loop registered: either way it is told
         XCTAssertTrue(group.wait(until: Instant.now() + .nanoseconds(3_000_000_000)))
         XCTAssertEqual(String(decoding: reader!.got, as: UTF8.self), "hello")
         close(fds[0]); close(fds[1])

@@ -1,3 +1,4 @@
+import ChainTestSupport
 import Glibc
 import Synchronization
 import XCTest
@@ -29,18 +30,9 @@ final class PollerRecoveryTests: XCTestCase {
 
     /// Returns once the loop has started a new iteration (so its pending interest changes,
     /// applied right before each wait, are in the kernel).
-    private func turn(_ loop: EventLoop) {
-        for _ in 0..<2 {
-            let done = Atomic<Bool>(false)
-            loop.execute { done.store(true, ordering: .releasing) }
-            waitFor { done.load(ordering: .acquiring) }
-        }
-    }
+    private func turn(_ loop: EventLoop) { loop.settle(iterations: 2) }
 
-    private func waitFor(_ cond: () -> Bool) {
-        let deadline = monotonicNanos() + 2_000_000_000
-        while !cond() && monotonicNanos() < deadline { usleep(2000) }
-    }
+    private func waitFor(_ cond: () -> Bool) { eventually(timeout: .seconds(2), cond) }
 
     /// A descriptor epoll refuses (a regular file: EPERM) reaches its handler as `.error`.
     func testRefusedDescriptorIsReportedToItsHandler() throws {

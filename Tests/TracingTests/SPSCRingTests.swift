@@ -142,7 +142,7 @@ final class SPSCRingTests: XCTestCase {
             }
             if n == 0 {
                 if accepted.load(ordering: .relaxed) + ring.droppedCount == attempts && ring.count == 0 { done = true }
-                usleep(10)
+                usleep(10)   // an empty ring: let the producer run (a consumer's backoff, not a wait for time)
             }
         }
         producer.join()

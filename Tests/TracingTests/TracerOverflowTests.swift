@@ -81,7 +81,7 @@ final class TracerOverflowTests: XCTestCase {
             """)
         XCTAssertTrue(reply.contains("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""), reply)
         XCTAssertTrue(reply.contains("\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-"), reply)
-        XCTAssertTrue(exporterEventually(timeout: 3) { box.observed.withLock { $0.count } == 1 }, "the request was measured")
+        XCTAssertTrue(eventually(timeout: .seconds(3)) { box.observed.withLock { $0.count } == 1 }, "the request was measured")
         let observed = box.observed.withLock { $0 }
         XCTAssertEqual(observed.first?.status, 200)
         XCTAssertEqual(observed.first?.traceID, "4bf92f3577b34da6a3ce929d0e0e4736")

@@ -475,7 +475,7 @@ expect_error("unknown gateway path -> 404 not_found", st, js, raw, 404, "not_fou
 # The caller's deadline (X-Chain-Deadline-Ms) is trusted only inside the chain: order-service
 # honours it from user-service (no time left: 504, nothing started), the gateway drops it from
 # outside clients, and user-service, the edge, ignores it.
-ORDER = f"http://127.0.0.1:{os.environ['E2E_ORDER_PORT']}"
+ORDER = f"http://127.0.0.1:{replicas_of('order')[0][1]}"
 st, _, js, raw = http("GET", "/orders?limit=1", headers={"X-Chain-Deadline-Ms": "0"}, base=ORDER)
 expect_error("order-service, caller deadline 0 ms -> 504 (the request is not started)", st, js, raw, 504, "upstream_timeout")
 st, _, js, raw = http("GET", "/api/v1/orders?limit=1", headers={"X-Chain-Deadline-Ms": "0"})

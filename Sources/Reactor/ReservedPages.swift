@@ -16,7 +16,7 @@ public final class ReservedPages<T: BitwiseCopyable> {
     private let byteCount: Int
 
     public init(count: Int) {
-        precondition(count > 0)
+        precondition(count > 0 && MemoryLayout<T>.alignment <= Int(getpagesize()))
         self.count = count
         byteCount = count * MemoryLayout<T>.stride
         // MAP_NORESERVE: no swap is set aside for pages that may never be touched.
@@ -24,7 +24,6 @@ public final class ReservedPages<T: BitwiseCopyable> {
         guard let p, p != MAP_FAILED else {
             fatalError("ReservedPages: mmap of \(byteCount) bytes failed (errno \(errno))")
         }
-        precondition(MemoryLayout<T>.alignment <= Int(getpagesize()))
         base = p.bindMemory(to: T.self, capacity: count)
     }
 

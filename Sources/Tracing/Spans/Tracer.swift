@@ -53,7 +53,7 @@ public final class Tracer {
 
     /// The default ring (CHAIN_SPAN_RING_SIZE): under load every slot is reached, so the ring
     /// costs capacity x 2.4 KB per loop. The exporter is nudged at a quarter full, so what waits
-    /// scales with the ring: at the chain benchmark's rate a 1024 ring held at most ~290 spans
+    /// scales with the ring: at the chain benchmark's rate a 1024 ring held at most ~330 spans
     /// and dropped none, with a busy service at 9 MiB of private memory (8192: 42 MiB;
     /// Perf/RESULTS.md, "issue 14: memory").
     public static let defaultRingCapacity = 1024

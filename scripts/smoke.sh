@@ -3,6 +3,7 @@
 #   - GET /health answers 200 with exactly {"status":"ok"}
 #   - a malformed request gets 400 and the connection is closed
 #   - SIGTERM makes the server exit 0 within 10 s
+#   - an idle server, and an idle service process, hold at most 8 MiB of private memory (RssAnon)
 # Usage: scripts/smoke.sh          (SKIP_BUILD=1 to reuse .build/release/chain; CHAIN_BIN=path)
 set -euo pipefail
 
@@ -113,6 +114,19 @@ check "POST /test -> 200 (got '$test_code')" test "$test_code" = 200
 check "the test endpoint continued the trace with a new parent (got '$captured')" \
     bash -c "[[ '$captured' =~ ^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01\ \{\\\"x\\\":\ ?\[1,\ ?2\]\}$ ]] && [[ '$captured' != *b7ad6b7169203331* ]]"
 
+# --- private memory: at most 8 MiB RssAnon while idle (issue 14) ---------------------------
+# The span rings and open-span tables are reserved, not touched, until used (Perf/RESULTS.md,
+# "issue 14: memory"): a server that has answered a few requests stays far below the limit.
+IDLE_RSS_ANON_LIMIT_KIB=8192
+rss_anon_kib() { awk '$1 == "RssAnon:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+check_idle_memory() { # check_idle_memory WHAT PID
+    local kib
+    kib=$(rss_anon_kib "$2")
+    check "$1: idle RssAnon ${kib:-?} KiB <= $IDLE_RSS_ANON_LIMIT_KIB KiB" \
+        test "${kib:-999999}" -le "$IDLE_RSS_ANON_LIMIT_KIB"
+}
+check_idle_memory "chain serve (bare runtime, tracing on)" "$SERVER_PID"
+
 # --- malformed request --------------------------------------------------------------------
 # A space inside a header name is invalid (RFC 9112 §5): the answer must be 400 and the
 # connection closed. bash's /dev/tcp keeps this free of nc/curl quirks.
@@ -179,6 +193,18 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
     kill -TERM "$DB_PID"
     wait_pid_exit "$DB_PID" 10 || kill -KILL "$DB_PID" 2>/dev/null || true
     wait "$DB_PID" 2>/dev/null || true
+
+    # A service of the chain (its pools, clients, tracers and metrics), idle after a health check.
+    SVC_PORT=$(free_port)
+    CHAIN_SPAN_FILE="$TMP/spans-audit.jsonl" "$BIN" serve --service audit --port "$SVC_PORT" --host 127.0.0.1 \
+        --database-url "$DATABASE_URL" </dev/null >>"$LOGFILE" 2>&1 &
+    SVC_PID=$!
+    wait_http "http://127.0.0.1:$SVC_PORT/health" 30 "$SVC_PID" || true
+    sleep 1
+    check_idle_memory "chain serve --service audit" "$SVC_PID"
+    kill -TERM "$SVC_PID"
+    wait_pid_exit "$SVC_PID" 10 || kill -KILL "$SVC_PID" 2>/dev/null || true
+    wait "$SVC_PID" 2>/dev/null || true
 fi
 
 if ((failures > 0)); then

@@ -24,7 +24,7 @@ public final class ProcessTelemetry: @unchecked Sendable {
         self.serviceName = serviceName
         let sdkDisabled = env["OTEL_SDK_DISABLED"]?.lowercased() == "true"
         let sampler = Sampler(environment: env)
-        let ringSize = Int(env["CHAIN_SPAN_RING_SIZE"] ?? "") ?? 8192
+        let ringSize = Int(env["CHAIN_SPAN_RING_SIZE"] ?? "") ?? Tracer.defaultRingCapacity
         tracers = LoopLocal(group) { _ in Tracer(ringCapacity: ringSize, sampler: sampler, enabled: !sdkDisabled) }
         metrics = MetricsRegistry(loopCount: group.loops.count)
         serviceMetrics = ServiceMetrics(registry: metrics)

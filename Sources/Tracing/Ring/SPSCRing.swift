@@ -1,3 +1,4 @@
+import Reactor
 import Synchronization
 
 /// A bounded single-producer single-consumer ring of fixed-size records: the producer is one
@@ -17,6 +18,7 @@ import Synchronization
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public let capacity: Int
     private let mask: Int
+    let storage: ReservedPages<Element>
     private let slots: UnsafeMutablePointer<Element>
     private let head = Atomic<Int>(0)   // next slot to read; written by the consumer only
     private let tail = Atomic<Int>(0)   // next slot to write; written by the producer only
@@ -30,14 +32,12 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         while c < capacity { c <<= 1 }
         self.capacity = c
         mask = c - 1
-        slots = .allocate(capacity: c)
-        // Zeroed, so a producer that fills a slot only partially (SpanRecord.copyUsed) never
-        // leaves truly uninitialized bytes behind.
-        UnsafeMutableRawPointer(slots).initializeMemory(as: UInt8.self, repeating: 0,
-                                                        count: c * MemoryLayout<Element>.stride)
+        // Zeroed by the kernel, so a producer that fills a slot only partially
+        // (SpanRecord.copyUsed) never leaves truly uninitialized bytes behind; and a slot's
+        // pages cost memory only once the producer first reaches it.
+        storage = ReservedPages(count: c)
+        slots = storage.base
     }
-
-    deinit { slots.deallocate() }
 
     /// Producer side: a pointer to the next free slot to fill in place, or nil when full;
     /// call `publish()` when done. Filling the slot in place saves copying a large record.

@@ -14,6 +14,10 @@ public struct Span {
 /// into the loop's ring for the exporter thread. Nothing here allocates in steady state, locks,
 /// or waits: a full table or a full ring drops the span and counts it.
 ///
+/// The table costs memory as it is used: its records are reserved pages (untouched until a
+/// slot is first used), and slots are handed out lowest first and reused last-freed first, so
+/// the pages touched follow the most spans ever open at once, not `openCapacity`.
+///
 /// A full record table drops the span's record, never its context: the span then takes a
 /// context-only slot past the table (grown on first use, up to `overflowCapacity`), so the
 /// request still has its trace id to answer with and to propagate, and its server still ends
@@ -27,11 +31,15 @@ public final class Tracer {
 
     /// A trace id for an answer that has no span (an error body written before routing).
     public func freshTraceID() -> TraceID { ids.nextTraceID() }
+    let openRecords: ReservedPages<SpanRecord>
     private let open: UnsafeMutablePointer<SpanRecord>
-    private var generations: [UInt32]
-    private var recording: [Bool]
-    private var contexts: [SpanContext]
-    private var free: [Int32]
+    // Per slot, grown as slots are first used: record slots are 0..<openCapacity, context-only
+    // slots come after them (see `contextOnly`).
+    private var generations: [UInt32] = []
+    private var recording: [Bool] = []
+    private var contexts: [SpanContext] = []
+    /// Record slots that are free again (a slot never used is taken from `contexts.count`).
+    private var free: [Int32] = []
     /// Context-only slots (index >= `openCapacity`) that are free again.
     private var overflowFree: [Int32] = []
     private let openCapacity: Int
@@ -43,7 +51,14 @@ public final class Tracer {
     public var onHighWater: (() -> Void)?
     private var highWaterSignalled = false
 
-    public init(ringCapacity: Int = 8192, openCapacity: Int = 4096, overflowCapacity: Int = 65536,
+    /// The default ring (CHAIN_SPAN_RING_SIZE): under load every slot is reached, so the ring
+    /// costs capacity x 2.4 KB per loop. The exporter is nudged at a quarter full, so what waits
+    /// scales with the ring: at the chain benchmark's rate a 1024 ring held at most ~330 spans
+    /// and dropped none, with a busy service at 9 MiB of private memory (8192: 42 MiB;
+    /// Perf/RESULTS.md, "issue 14: memory").
+    public static let defaultRingCapacity = 1024
+
+    public init(ringCapacity: Int = Tracer.defaultRingCapacity, openCapacity: Int = 4096, overflowCapacity: Int = 65536,
                 sampler: Sampler, enabled: Bool, counters: TracerCounters = TracerCounters()) {
         self.openCapacity = openCapacity
         self.overflowCapacity = overflowCapacity
@@ -52,15 +67,17 @@ public final class Tracer {
         self.enabled = enabled
         self.counters = counters
         ids = IDGenerator()
-        open = .allocate(capacity: openCapacity)
-        open.initialize(repeating: SpanRecord(), count: openCapacity)
-        generations = Array(repeating: 0, count: openCapacity)
-        recording = Array(repeating: false, count: openCapacity)
-        contexts = Array(repeating: SpanContext(traceID: .invalid, spanID: .invalid), count: openCapacity)
-        free = (0..<Int32(openCapacity)).reversed().map { $0 }
+        // A record is written by `fill` before anything reads it, so the table's zero pages
+        // are never read as records.
+        openRecords = ReservedPages(count: openCapacity)
+        open = openRecords.base
+        // Capacity only (large reservations are mmap'd by malloc, untouched until used): taking
+        // a new slot appends without allocating.
+        generations.reserveCapacity(openCapacity)
+        recording.reserveCapacity(openCapacity)
+        contexts.reserveCapacity(openCapacity)
+        free.reserveCapacity(openCapacity)
     }
-
-    deinit { open.deallocate() }
 
     /// Starts a span under `parent` (a remote parent from the request, or a local span), or a
     /// new trace when there is none. An unsampled span still gets a context to propagate.
@@ -68,7 +85,15 @@ public final class Tracer {
         let ctx = SpanContext.start(parent: parent, sampler: sampler, ids: &ids)
         let records = enabled && ctx.isSampled
         if records { counters.started.add() }
-        guard let slot = free.popLast() else {
+        let slot: Int32
+        if let s = free.popLast() {
+            slot = s
+        } else if contexts.count < openCapacity {
+            slot = Int32(contexts.count)
+            generations.append(0)
+            recording.append(false)
+            contexts.append(ctx)
+        } else {
             if records { counters.dropped.add() }
             return contextOnly(ctx)
         }
@@ -81,6 +106,7 @@ public final class Tracer {
     }
 
     /// A span without a record (the table is full): a context-only slot keeps what it propagates.
+    /// Every record slot exists by then, so a new slot here is numbered past `openCapacity`.
     private func contextOnly(_ ctx: SpanContext) -> Span {
         let slot: Int32
         if let s = overflowFree.popLast() {

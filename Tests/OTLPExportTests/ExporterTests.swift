@@ -87,7 +87,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver()
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.scheduleDelayNanos = 5_000_000_000  // only full batches go without waiting
+        c.scheduleDelay = .seconds(5)  // only full batches go without waiting
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 1200))
         let e = q.exporter(c)
@@ -144,7 +144,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(script: #"[{"status": 503, "retry_after": 60}]"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.exportTimeoutNanos = 2_000_000_000
+        c.exportTimeout = .seconds(2)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 4))
         let e = q.exporter(c)
@@ -183,7 +183,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(script: #"[{"status": 200, "delay_ms": 2000}, {"status": 200}]"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.timeoutNanos = 300_000_000
+        c.timeout = .milliseconds(300)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 6))
         let e = q.exporter(c)
@@ -242,7 +242,7 @@ final class ExporterTests: XCTestCase {
         var c = ExporterTestSupport.config(port: TestSupport.closedPort())
         c.maxRetries = 2
         c.maxBatch = 50
-        c.scheduleDelayNanos = 10_000_000
+        c.scheduleDelay = .milliseconds(10)
         let q = ExporterSpanQueue(capacity: 100)
         let e = q.exporter(c)
         try e.start()
@@ -273,7 +273,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver()
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.scheduleDelayNanos = 30_000_000_000
+        c.scheduleDelay = .seconds(30)
         c.maxBatch = 100
         let q = ExporterSpanQueue()
         let e = q.exporter(c)
@@ -294,8 +294,8 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(defaultAnswer: #"{"status": 200, "delay_ms": 20000}"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.timeoutNanos = 30_000_000_000
-        c.exportTimeoutNanos = 60_000_000_000
+        c.timeout = .seconds(30)
+        c.exportTimeout = .seconds(60)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 7))
         let e = q.exporter(c)
@@ -382,7 +382,7 @@ final class ExporterTests: XCTestCase {
         var c = ExporterConfig.from(environment: ["CHAIN_SPAN_FILE": "\(dir)/run/nested/spans.jsonl"])
         XCTAssertNil(c.endpoint)
         c.maxBatch = 4
-        c.scheduleDelayNanos = 10_000_000
+        c.scheduleDelay = .milliseconds(10)
         let q = ExporterSpanQueue()
         let first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [
             SpanAttribute("order.item_count", .int(3)), SpanAttribute("user.tier", .text(InlineText("gold \"vip\"\n"))),

@@ -68,7 +68,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 take: @escaping Take) {
         var c = config
         c.maxBatch = max(1, c.maxBatch)
-        c.scheduleDelayNanos = max(c.scheduleDelayNanos, 1_000_000)
+        c.scheduleDelay = max(c.scheduleDelay, .milliseconds(1))
         c.maxRetries = max(0, c.maxRetries)
         self.config = c
         self.resource = resource
@@ -174,7 +174,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 continue
             }
             if count >= config.maxBatch { continue }
-            waker.sleepBetweenBatches(until: Instant.now() + .nanoseconds(config.scheduleDelayNanos))
+            waker.sleepBetweenBatches(until: Instant.now() + config.scheduleDelay)
         }
         client?.close()
         client = nil
@@ -210,14 +210,14 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             useGzip = true
             headers.append(("Content-Encoding", "gzip"))
         }
-        let batchDeadline = Self.deadline(start, plus: .nanoseconds(config.exportTimeoutNanos))
+        let batchDeadline = Self.deadline(start, plus: config.exportTimeout)
         var retry = 0
         while true {
-            let attemptDeadline = min(batchDeadline, Self.deadline(Instant.now(), plus: .nanoseconds(config.timeoutNanos)))
+            let attemptDeadline = min(batchDeadline, Self.deadline(Instant.now(), plus: config.timeout))
             requests.add(1, ordering: .relaxed)
             let result = client.request(method: .POST, path: endpoint.path, headers: headers,
                                         body: useGzip ? compressed : encoded, deadline: attemptDeadline)
-            let delay: UInt64
+            let delay: TimeAmount
             let what: String
             switch result {
             case .success(let r) where (200 ..< 300).contains(r.status):
@@ -247,10 +247,10 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             // A wait that ends after the batch's (or shutdown's) deadline cannot help: give up now.
             let limit = min(batchDeadline, waker.stopDeadline)
             let t = Instant.now()
-            guard t < limit, delay < (limit - t).nanoseconds else {
+            guard t < limit, delay < limit - t else {
                 return giveUp(count, "\(what), no time left to retry")
             }
-            waker.sleep(until: t + .nanoseconds(delay), returnOnStop: false)
+            waker.sleep(until: t + delay, returnOnStop: false)
             retry += 1
         }
     }

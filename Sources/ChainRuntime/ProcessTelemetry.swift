@@ -46,7 +46,7 @@ public final class ProcessTelemetry: @unchecked Sendable {
     public func start() throws { try exporter?.start() }
 
     /// Flushes the spans still queued (after the loops stopped), within the deadline.
-    public func shutdown(deadline: Instant) { exporter?.shutdown(deadline: deadline.nanoseconds) }
+    public func shutdown(deadline: Instant) { exporter?.shutdown(deadline: deadline) }
 
     /// Records every request `server` answers in `http_server_request_duration_seconds`, with
     /// the trace id as exemplar. Before the loops start.

@@ -32,7 +32,7 @@ struct BenchSpans: ParsableCommand {
         let consumer = try OSThread.spawn(name: "drain") {
             while !done.withLock({ stop }) { if ring.drain({ _ in }) == 0 { sched_yield() } }
         }
-        let t0 = monotonicNanos()
+        let t0 = Instant.now()
         for i in 0..<count {
             let s = tracer.start("SELECT users", kind: .client, parent: nil, at: UInt64(i))
             tracer.setAttribute(s, "db.system.name", .literal("postgresql"))
@@ -40,7 +40,7 @@ struct BenchSpans: ParsableCommand {
             tracer.setAttribute(s, "user.id", .int(Int64(i)))
             tracer.end(s, at: UInt64(i + 1))
         }
-        let ns = Double(monotonicNanos() - t0) / Double(count)
+        let ns = Double((Instant.now() - t0).nanoseconds) / Double(count)
         done.withLock { stop = true }
         consumer.join()
         print("spans=\(count) ns_per_span=\((ns * 10).rounded() / 10) dropped=\(tracer.counters.dropped.value)")
@@ -60,7 +60,7 @@ struct BenchSpans: ParsableCommand {
             source.take(max: max, encoding: encoding, into: &out)
         }
         try exporter.start()
-        let t0 = monotonicNanos()
+        let t0 = Instant.now()
         var produced = 0
         while produced < count {
             let s = tracer.start("SELECT users", kind: .client, parent: nil)
@@ -71,8 +71,8 @@ struct BenchSpans: ParsableCommand {
             produced += 1
             if ring.count > ring.capacity / 2 { usleep(100) }   // keep up with the exporter, never drop
         }
-        exporter.shutdown(deadline: monotonicNanos() + 60_000_000_000)
-        let secs = Double(monotonicNanos() - t0) / 1e9
+        exporter.shutdown(deadline: Instant.now() + .seconds(60))
+        let secs = (Instant.now() - t0).seconds
         print("spans=\(exporter.spansExported) seconds=\((secs * 100).rounded() / 100) spans_per_s=\(Int(Double(exporter.spansExported) / secs)) failed=\(exporter.spansFailed) dropped=\(tracer.counters.dropped.value)")
     }
 }

@@ -2,6 +2,7 @@
 // gzip and the small parsers: no child processes.
 
 import Glibc
+import Reactor
 import ChainTestSupport
 import XCTest
 @testable import Tracing
@@ -17,11 +18,11 @@ final class ExporterConfigTests: XCTestCase {
         let c = ExporterConfig.from(environment: [:])
         XCTAssertNil(c.endpoint)
         XCTAssertTrue(c.headers.isEmpty)
-        XCTAssertEqual(c.timeoutNanos, 10_000_000_000)
+        XCTAssertEqual(c.timeout, .seconds(10))
         XCTAssertFalse(c.gzip)
         XCTAssertEqual(c.maxBatch, 512)
-        XCTAssertEqual(c.scheduleDelayNanos, 200_000_000)
-        XCTAssertEqual(c.exportTimeoutNanos, 30_000_000_000)
+        XCTAssertEqual(c.scheduleDelay, .milliseconds(200))
+        XCTAssertEqual(c.exportTimeout, .seconds(30))
         XCTAssertEqual(c.maxRetries, 5)
         XCTAssertEqual(c.filePath, ".run/spans.jsonl")
         XCTAssertFalse(c.disabled)
@@ -79,12 +80,12 @@ final class ExporterConfigTests: XCTestCase {
     }
 
     func testTimeoutAndCompression() {
-        func timeout(_ env: [String: String]) -> UInt64 { ExporterConfig.from(environment: env).timeoutNanos }
-        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500"]), 2_500_000_000)
-        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "700"]), 700_000_000)
-        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "x"]), 2_500_000_000)
+        func timeout(_ env: [String: String]) -> TimeAmount { ExporterConfig.from(environment: env).timeout }
+        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500"]), .milliseconds(2500))
+        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "700"]), .milliseconds(700))
+        XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "x"]), .milliseconds(2500))
         for bad in ["abc", "-1", "0", "1.5", "10s", "", "99999999999999999999"] {
-            XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": bad]), 10_000_000_000, bad)
+            XCTAssertEqual(timeout(["OTEL_EXPORTER_OTLP_TIMEOUT": bad]), .seconds(10), bad)
         }
         func gzip(_ env: [String: String]) -> Bool { ExporterConfig.from(environment: env).gzip }
         XCTAssertTrue(gzip(["OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"]))
@@ -101,15 +102,15 @@ final class ExporterConfigTests: XCTestCase {
         XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 100)
         for bad in ["0", "-5", "x", "1e3", ""] {
             XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": bad]).maxBatch, 512, bad)
-            XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": bad == "0" ? "-1" : bad]).scheduleDelayNanos, 200_000_000, bad)
-            XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": bad]).exportTimeoutNanos, 30_000_000_000, bad)
+            XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": bad == "0" ? "-1" : bad]).scheduleDelay, .milliseconds(200), bad)
+            XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": bad]).exportTimeout, .seconds(30), bad)
         }
         // The queue is the span rings (CHAIN_SPAN_RING_SIZE): OTEL_BSP_MAX_QUEUE_SIZE bounds nothing.
         XCTAssertEqual(cfg(["OTEL_BSP_MAX_QUEUE_SIZE": "50", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 100)
         XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "3000"]).maxBatch, 3000)
-        XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "1000"]).scheduleDelayNanos, 1_000_000_000)
-        XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "0"]).scheduleDelayNanos, 1_000_000)  // never a spin
-        XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": "5000"]).exportTimeoutNanos, 5_000_000_000)
+        XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "1000"]).scheduleDelay, .seconds(1))
+        XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": "0"]).scheduleDelay, .milliseconds(1))  // never a spin
+        XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": "5000"]).exportTimeout, .seconds(5))
     }
 
     func testFileAndDisabled() {
@@ -168,30 +169,30 @@ final class ExporterConfigTests: XCTestCase {
 
     func testRetryPolicy() {
         let p = RetryPolicy(maxRetries: 5)
-        XCTAssertEqual((0 ..< 9).map { p.ceiling(retry: $0) / 1_000_000 }, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000])
-        XCTAssertEqual(p.ceiling(retry: 1000), 5_000_000_000)
+        XCTAssertEqual((0 ..< 9).map { p.ceiling(retry: $0).milliseconds }, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000])
+        XCTAssertEqual(p.ceiling(retry: 1000), .seconds(5))
         var rng = SystemRandomNumberGenerator()
         for retry in 0 ..< 8 {
             var seenLow = false, seenHigh = false
             for _ in 0 ..< 400 {
                 let d = p.backoff(retry: retry, using: &rng)
                 XCTAssertLessThanOrEqual(d, p.ceiling(retry: retry))
-                if d < p.ceiling(retry: retry) / 4 { seenLow = true }
-                if d > p.ceiling(retry: retry) * 3 / 4 { seenHigh = true }
+                if d.nanoseconds < p.ceiling(retry: retry).nanoseconds / 4 { seenLow = true }
+                if d.nanoseconds > p.ceiling(retry: retry).nanoseconds * 3 / 4 { seenHigh = true }
             }
             XCTAssertTrue(seenLow && seenHigh, "full jitter spreads over [0, ceiling] (retry \(retry))")
         }
         XCTAssertEqual((400 ..< 600).filter { RetryPolicy.isRetryable(status: $0) }, [429, 502, 503, 504])
 
-        XCTAssertEqual(RetryPolicy.parseRetryAfter("1", nowWallNanos: 0), 1_000_000_000)
-        XCTAssertEqual(RetryPolicy.parseRetryAfter(" 120 ", nowWallNanos: 0), 120_000_000_000)
-        XCTAssertEqual(RetryPolicy.parseRetryAfter("0", nowWallNanos: 0), 0)
+        XCTAssertEqual(RetryPolicy.parseRetryAfter("1", nowWallNanos: 0), .seconds(1))
+        XCTAssertEqual(RetryPolicy.parseRetryAfter(" 120 ", nowWallNanos: 0), .seconds(120))
+        XCTAssertEqual(RetryPolicy.parseRetryAfter("0", nowWallNanos: 0), .zero)
         let date = "Sun, 06 Nov 1994 08:49:37 GMT"  // 784111777
         XCTAssertEqual(RetryPolicy.parseIMFFixdate(date), 784_111_777)
         XCTAssertEqual(RetryPolicy.parseIMFFixdate("Thu, 01 Jan 1970 00:00:00 GMT"), 0)
         XCTAssertEqual(RetryPolicy.parseIMFFixdate("Tue, 29 Feb 2028 23:59:59 GMT"), 1_835_481_599)
-        XCTAssertEqual(RetryPolicy.parseRetryAfter(date, nowWallNanos: 784_111_772 * 1_000_000_000), 5_000_000_000)
-        XCTAssertEqual(RetryPolicy.parseRetryAfter(date, nowWallNanos: 784_111_999 * 1_000_000_000), 0)
+        XCTAssertEqual(RetryPolicy.parseRetryAfter(date, nowWallNanos: 784_111_772 * 1_000_000_000), .seconds(5))
+        XCTAssertEqual(RetryPolicy.parseRetryAfter(date, nowWallNanos: 784_111_999 * 1_000_000_000), .zero)
         for bad in ["soon", "-1", "1.5", "", "Sun, 06 Nov 1994 08:49:37 UTC", "Sunday, 06-Nov-94 08:49:37 GMT",
                     "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT"] {
             XCTAssertNil(RetryPolicy.parseRetryAfter(bad, nowWallNanos: 0), bad)
@@ -241,7 +242,7 @@ final class ExporterConfigTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 3))
         let e = q.exporter(c)
         try e.start()
-        e.shutdown(deadline: TestSupport.monotonicNanos() + 1_000_000_000)
+        e.shutdown(deadline: Instant.now() + .seconds(1))
         XCTAssertEqual(q.count, 3)
         XCTAssertEqual(e.spansExported, 0)
     }

@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import Synchronization
 import ChainTestSupport
+import Reactor
 import XCTest
 @testable import Tracing
 @testable import Metrics
@@ -32,9 +33,9 @@ enum ExporterTestSupport {
     static func config(port: Int) -> ExporterConfig {
         var c = ExporterConfig()
         c.endpoint = ("127.0.0.1", port, "/v1/traces")
-        c.scheduleDelayNanos = 20_000_000
-        c.timeoutNanos = 5_000_000_000
-        c.exportTimeoutNanos = 20_000_000_000
+        c.scheduleDelay = .milliseconds(20)
+        c.timeout = .seconds(5)
+        c.exportTimeout = .seconds(20)
         return c
     }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import Glibc
 import HTTP1
+import Reactor
 import ChainTestSupport
 import XCTest
 @testable import Tracing
@@ -27,7 +28,7 @@ final class ExporterTests: XCTestCase {
         q.push([s0, ExporterTestSupport.span(1)])
         let e = q.exporter(c, resource: resourceFromEnvironment([:], serviceName: "order-service", serviceVersion: "2.0"))
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
 
         let records = rx.waitFor { ExporterReceiver.spanCount($0) >= 2 }
         XCTAssertEqual(records.count, 1)
@@ -86,7 +87,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver()
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.scheduleDelayNanos = 5_000_000_000  // only full batches go without waiting
+        c.scheduleDelay = .seconds(5)  // only full batches go without waiting
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 1200))
         let e = q.exporter(c)
@@ -98,7 +99,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(names, (0 ..< 1200).map { "span-\($0)" }, "order kept")
         XCTAssertTrue(eventually { e.spansExported == 1200 })
         let t0 = now()
-        e.shutdown(deadline: now() + 2_000_000_000)
+        e.shutdown(deadline: Instant.now() + .seconds(2))
         XCTAssertLessThan(now() - t0, 1_000_000_000, "shutdown cuts the schedule delay short")
         XCTAssertEqual(e.requestsSent, 3)
         XCTAssertEqual(e.exportCount, 3)
@@ -111,7 +112,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 10))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         let records = rx.waitFor { $0.count >= 3 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [10, 10, 10], "the same batch again")
         XCTAssertTrue(eventually { e.spansExported == 10 })
@@ -129,7 +130,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 4))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         let records = rx.waitFor { $0.count >= 2 }
         XCTAssertEqual(records.count, 2)
         let t = records.compactMap { $0["t"] as? Double }
@@ -143,13 +144,13 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(script: #"[{"status": 503, "retry_after": 60}]"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.exportTimeoutNanos = 2_000_000_000
+        c.exportTimeout = .seconds(2)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 4))
         let e = q.exporter(c)
         let t0 = now()
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         XCTAssertTrue(eventually { e.spansFailed == 4 })
         XCTAssertLessThan(now() - t0, 1_500_000_000, "no pointless wait for a delay that cannot fit")
         XCTAssertEqual(rx.records().count, 1)
@@ -162,7 +163,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 5))
         let e = q.exporter(ExporterTestSupport.config(port: rx.port))
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         XCTAssertTrue(eventually { e.spansFailed == 5 })
         // Asserting that nothing more arrives: the exporter thread's backoff is a real poll(2)
         // timeout on its own thread (no loop, no clock to move), so real time has to pass.
@@ -182,12 +183,12 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(script: #"[{"status": 200, "delay_ms": 2000}, {"status": 200}]"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.timeoutNanos = 300_000_000
+        c.timeout = .milliseconds(300)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 6))
         let e = q.exporter(c)
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         let records = rx.waitFor { $0.count >= 2 }
         XCTAssertEqual(records.map { $0["span_count"] as? Int }, [6, 6])
         let t = records.compactMap { $0["t"] as? Double }
@@ -207,7 +208,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 20))
         let e = q.exporter(c)
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         XCTAssertTrue(eventually { e.spansExported + e.partialRejected == 20 })
         XCTAssertEqual(e.partialRejected, 4)
         XCTAssertEqual(e.spansExported, 16)
@@ -224,7 +225,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(0 ..< 300))
         let e = q.exporter(c)
         try e.start()
-        defer { e.shutdown(deadline: now() + 2_000_000_000) }
+        defer { e.shutdown(deadline: Instant.now() + .seconds(2)) }
         let records = rx.waitFor { ExporterReceiver.spanCount($0) >= 300 }
         let r = try XCTUnwrap(records.first)
         XCTAssertNil(r["error"] as? String)
@@ -241,7 +242,7 @@ final class ExporterTests: XCTestCase {
         var c = ExporterTestSupport.config(port: TestSupport.closedPort())
         c.maxRetries = 2
         c.maxBatch = 50
-        c.scheduleDelayNanos = 10_000_000
+        c.scheduleDelay = .milliseconds(10)
         let q = ExporterSpanQueue(capacity: 100)
         let e = q.exporter(c)
         try e.start()
@@ -260,7 +261,7 @@ final class ExporterTests: XCTestCase {
         }
         XCTAssertLessThan(worstPush, 200_000_000, "a push never waits for the exporter (whose attempts and backoffs take longer)")
         XCTAssertGreaterThan(q.dropped.load(ordering: .relaxed), 0, "the full queue dropped spans")
-        e.shutdown(deadline: now() + 3_000_000_000)
+        e.shutdown(deadline: Instant.now() + .seconds(3))
         XCTAssertEqual(e.spansExported, 0)
         XCTAssertGreaterThanOrEqual(e.spansFailed, 50)
         XCTAssertEqual(e.exportFailures, e.requestsSent)
@@ -272,7 +273,7 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver()
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.scheduleDelayNanos = 30_000_000_000
+        c.scheduleDelay = .seconds(30)
         c.maxBatch = 100
         let q = ExporterSpanQueue()
         let e = q.exporter(c)
@@ -282,7 +283,7 @@ final class ExporterTests: XCTestCase {
         usleep(200_000)  // the thread is asleep in its 30 s schedule delay
         q.push(ExporterTestSupport.spans(0 ..< 730))
         let t0 = now()
-        e.shutdown(deadline: now() + 5_000_000_000)
+        e.shutdown(deadline: Instant.now() + .seconds(5))
         XCTAssertLessThan(now() - t0, 3_000_000_000)
         XCTAssertEqual(e.spansExported, 730)
         XCTAssertEqual(q.count, 0)
@@ -293,8 +294,8 @@ final class ExporterTests: XCTestCase {
         let rx = try ExporterReceiver(defaultAnswer: #"{"status": 200, "delay_ms": 20000}"#)
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
-        c.timeoutNanos = 30_000_000_000
-        c.exportTimeoutNanos = 60_000_000_000
+        c.timeout = .seconds(30)
+        c.exportTimeout = .seconds(60)
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 7))
         let e = q.exporter(c)
@@ -302,7 +303,7 @@ final class ExporterTests: XCTestCase {
         rx.waitFor { $0.count >= 1 }
         q.push(ExporterTestSupport.spans(7 ..< 9))
         let t0 = now()
-        e.shutdown(deadline: now() + 700_000_000)
+        e.shutdown(deadline: Instant.now() + .milliseconds(700))
         let took = now() - t0
         XCTAssertGreaterThanOrEqual(took, 600_000_000)
         XCTAssertLessThan(took, 1_500_000_000, "the deadline cut the stuck request short")
@@ -322,7 +323,7 @@ final class ExporterTests: XCTestCase {
         let body = Array("not protobuf".utf8)
         func post() -> BlockingHTTPClient.Response? {
             let r = client.request(method: .POST, path: "/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
-                                   body: body, deadline: now() + 5_000_000_000)
+                                   body: body, deadline: Instant.now() + .seconds(5))
             guard case .success(let resp) = r else {
                 XCTFail("\(r)")
                 return nil
@@ -346,7 +347,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertNotEqual(ports[3], ports[0])
 
         let refused = BlockingHTTPClient(host: "127.0.0.1", port: TestSupport.closedPort())
-        let r = refused.request(method: .POST, path: "/", headers: [], body: body, deadline: now() + 2_000_000_000)
+        let r = refused.request(method: .POST, path: "/", headers: [], body: body, deadline: Instant.now() + .seconds(2))
         XCTAssertEqual(r.exporterFailure, .connect(ECONNREFUSED))
     }
 
@@ -360,7 +361,7 @@ final class ExporterTests: XCTestCase {
         let client = BlockingHTTPClient(host: "127.0.0.1", port: rx.port)
         for round in 0 ..< 2 {
             let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [1, 2, 3],
-                                   deadline: now() + 5_000_000_000)
+                                   deadline: Instant.now() + .seconds(5))
             guard case .success(let resp) = r else { return XCTFail("round \(round): \(r)") }
             XCTAssertEqual(resp.status, 200)
             if round == 1 { XCTAssertEqual(SpanExporter<SpanRecord>.rejectedSpans(resp), 5, "body read until close") }
@@ -369,7 +370,7 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(client.fd, -1, "a close-delimited body ends the connection")
         // Right after a silent close the client may still write into the dead connection: it then
         // retries once on a new one, without the caller seeing an error.
-        let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [4], deadline: now() + 5_000_000_000)
+        let r = client.request(method: .POST, path: "/v1/traces", headers: [], body: [4], deadline: Instant.now() + .seconds(5))
         XCTAssertEqual(try XCTUnwrap(try? r.get()).status, 200)
         XCTAssertEqual(rx.records().count, 3)
     }
@@ -381,7 +382,7 @@ final class ExporterTests: XCTestCase {
         var c = ExporterConfig.from(environment: ["CHAIN_SPAN_FILE": "\(dir)/run/nested/spans.jsonl"])
         XCTAssertNil(c.endpoint)
         c.maxBatch = 4
-        c.scheduleDelayNanos = 10_000_000
+        c.scheduleDelay = .milliseconds(10)
         let q = ExporterSpanQueue()
         let first = ExporterTestSupport.span(0, name: "calculate_pricing", attributes: [
             SpanAttribute("order.item_count", .int(3)), SpanAttribute("user.tier", .text(InlineText("gold \"vip\"\n"))),
@@ -389,7 +390,7 @@ final class ExporterTests: XCTestCase {
         q.push([first] + ExporterTestSupport.spans(1 ..< 6))
         let e = q.exporter(c)
         try e.start()
-        e.shutdown(deadline: now() + 5_000_000_000)
+        e.shutdown(deadline: Instant.now() + .seconds(5))
         XCTAssertEqual(e.spansExported, 6)
         let file = "\(dir)/run/nested/spans.jsonl"
         let text = TestSupport.readText(file)
@@ -418,7 +419,7 @@ final class ExporterTests: XCTestCase {
         q.push(ExporterTestSupport.spans(6 ..< 7))
         let e2 = q.exporter(c)
         try e2.start()
-        e2.shutdown(deadline: now() + 5_000_000_000)
+        e2.shutdown(deadline: Instant.now() + .seconds(5))
         XCTAssertEqual(TestSupport.readText(file).split(separator: "\n").count, 3)
     }
 }

@@ -74,12 +74,12 @@ final class BlockingHTTPClient {
         }
     }
 
-    /// Sends one request and reads its response, all before `deadline` (monotonic ns). `headers`
+    /// Sends one request and reads its response, all before `deadline`. `headers`
     /// must be valid field lines' names and values (EnvParse.headerList checks the configured
     /// ones). A reused keep-alive connection that turns out to be closed (the request cannot be
     /// written, or the connection ends before any response byte) is replaced once by a fresh one.
     func request(method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8],
-                 deadline: UInt64) -> Result<Response, Failure> {
+                 deadline: Instant) -> Result<Response, Failure> {
         if fd >= 0 && idleConnectionIsDead() { close() }
         headerLines.removeAll(keepingCapacity: true)
         for (name, value) in headers {
@@ -111,7 +111,7 @@ final class BlockingHTTPClient {
 
     // MARK: connect
 
-    private func connect(deadline: UInt64) -> Failure? {
+    private func connect(deadline: Instant) -> Failure? {
         let address: SocketAddress
         do {
             address = try SocketAddress.resolve(host: host, port: port)
@@ -154,7 +154,7 @@ final class BlockingHTTPClient {
     // MARK: exchange
 
     /// Writes the request and reads one response. `received`: some response bytes arrived.
-    private func exchange(method: HTTPMethod, path: String, body: [UInt8], deadline: UInt64,
+    private func exchange(method: HTTPMethod, path: String, body: [UInt8], deadline: Instant,
                           received: inout Bool) -> Result<(Response, reusable: Bool), Failure> {
         output.clear()
         headerLines.withUnsafeBytes { lines in

@@ -1,6 +1,7 @@
 // Small parsers for the environment variables of ExporterConfig and resourceFromEnvironment.
 
 import Glibc
+import Reactor
 import Tracing
 
 enum EnvParse {
@@ -18,12 +19,12 @@ enum EnvParse {
         String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// A non-negative decimal integer of milliseconds, as nanoseconds; nil when malformed
+    /// A non-negative decimal integer of milliseconds, as a TimeAmount; nil when malformed
     /// (sign, fraction, unit, overflow) or, unless `allowZero`, zero.
-    static func milliseconds(_ s: String, allowZero: Bool) -> UInt64? {
+    static func milliseconds(_ s: String, allowZero: Bool) -> TimeAmount? {
         guard let ms = decimal(s), allowZero || ms > 0 else { return nil }
         let (ns, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
-        return overflow ? nil : ns
+        return overflow ? nil : .nanoseconds(ns)
     }
 
     static func positiveInt(_ s: String) -> Int? {

@@ -16,6 +16,7 @@ final class ExportWaker: @unchecked Sendable {
     private let stopPipeRead: Int32
     private let stopPipeWrite: Int32
     private let stopping = Atomic<Bool>(false)
+    /// `Instant.nanoseconds` of the stop deadline (an atomic holds the raw value).
     private let stopDeadlineNanos = Atomic<UInt64>(UInt64.max)
     /// A second pipe the loops write to when a ring fills faster than the schedule delay
     /// drains it; `nudged` keeps it to one byte per wake-up.
@@ -52,7 +53,7 @@ final class ExportWaker: @unchecked Sendable {
 
     /// Sleeps until `deadline`, a nudge, or shutdown; true when shutdown cut it short.
     @discardableResult
-    func sleepBetweenBatches(until deadline: UInt64) -> Bool {
+    func sleepBetweenBatches(until deadline: Instant) -> Bool {
         let r = wait(fd: nudgePipeRead, events: Int16(POLLIN), until: deadline, returnOnStop: true)
         if case .ready = r {
             var buf: (UInt64, UInt64) = (0, 0)
@@ -63,11 +64,11 @@ final class ExportWaker: @unchecked Sendable {
     }
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
-    /// Monotonic; UInt64.max until shutdown is requested.
-    var stopDeadline: UInt64 { stopDeadlineNanos.load(ordering: .acquiring) }
+    /// Never reached (nanoseconds UInt64.max) until shutdown is requested.
+    var stopDeadline: Instant { Instant(nanoseconds: stopDeadlineNanos.load(ordering: .acquiring)) }
 
-    func requestStop(deadline: UInt64) {
-        stopDeadlineNanos.store(deadline, ordering: .releasing)
+    func requestStop(deadline: Instant) {
+        stopDeadlineNanos.store(deadline.nanoseconds, ordering: .releasing)
         stopping.store(true, ordering: .releasing)
         var one: UInt8 = 1
         if stopPipeWrite >= 0 { _ = write(stopPipeWrite, &one, 1) }
@@ -86,14 +87,14 @@ final class ExportWaker: @unchecked Sendable {
     /// Waits until `fd` (-1: none) reports one of `events`, or `deadline` / the stop deadline passes.
     /// With `returnOnStop` a shutdown request ends the wait at once; without it the wait goes on,
     /// bounded by the (new) stop deadline.
-    func wait(fd: Int32, events: Int16, until deadline: UInt64, returnOnStop: Bool = false) -> WaitResult {
+    func wait(fd: Int32, events: Int16, until deadline: Instant, returnOnStop: Bool = false) -> WaitResult {
         while true {
             let stopped = isStopping
             if stopped && returnOnStop { return .stopped }
             let limit = min(deadline, stopDeadline)
-            let now = monotonicNanos()
+            let now = Instant.now()
             if now >= limit { return .timedOut }
-            let left = limit - now
+            let left = (limit - now).nanoseconds
             let ms = Int32(clamping: (left / 1_000_000) + (left % 1_000_000 == 0 ? 0 : 1))
             var fds = [pollfd](repeating: pollfd(), count: 2)
             var n = 0
@@ -122,7 +123,7 @@ final class ExportWaker: @unchecked Sendable {
 
     /// Sleeps until `deadline`; true when it returned early because shutdown was requested.
     @discardableResult
-    func sleep(until deadline: UInt64, returnOnStop: Bool) -> Bool {
+    func sleep(until deadline: Instant, returnOnStop: Bool) -> Bool {
         wait(fd: -1, events: 0, until: deadline, returnOnStop: returnOnStop) == .stopped
     }
 }

@@ -4,6 +4,7 @@
 
 import Glibc
 import HTTP1
+import Reactor
 import Tracing
 
 public struct ExporterConfig: Sendable {
@@ -12,16 +13,16 @@ public struct ExporterConfig: Sendable {
     /// Extra request headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS).
     public var headers: [(String, String)]
     /// One HTTP attempt: connect, write and read (OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, ms).
-    public var timeoutNanos: UInt64
+    public var timeout: TimeAmount
     /// gzip request bodies (OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=gzip).
     public var gzip: Bool
     /// Spans per request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE). The batch queue is the loops' span rings,
     /// sized by CHAIN_SPAN_RING_SIZE, so OTEL_BSP_MAX_QUEUE_SIZE is not read.
     public var maxBatch: Int
     /// How often the rings are polled when they hold less than a full batch (OTEL_BSP_SCHEDULE_DELAY, ms).
-    public var scheduleDelayNanos: UInt64
+    public var scheduleDelay: TimeAmount
     /// Total time for one batch, retries included (OTEL_BSP_EXPORT_TIMEOUT, ms).
-    public var exportTimeoutNanos: UInt64
+    public var exportTimeout: TimeAmount
     /// Retries after the first attempt of a batch.
     public var maxRetries: Int
     /// The OTLP/JSON lines file used when there is no endpoint (CHAIN_SPAN_FILE).
@@ -29,32 +30,32 @@ public struct ExporterConfig: Sendable {
     /// OTEL_SDK_DISABLED=true: no exporter thread, nothing exported.
     public var disabled: Bool
 
-    public static let defaultTimeoutNanos: UInt64 = 10_000 * 1_000_000
+    public static let defaultTimeout: TimeAmount = .milliseconds(10_000)
     public static let defaultMaxBatch = 512
-    public static let defaultScheduleDelayNanos: UInt64 = 200 * 1_000_000
-    public static let defaultExportTimeoutNanos: UInt64 = 30_000 * 1_000_000
+    public static let defaultScheduleDelay: TimeAmount = .milliseconds(200)
+    public static let defaultExportTimeout: TimeAmount = .milliseconds(30_000)
     public static let defaultMaxRetries = 5
     public static let defaultFilePath = ".run/spans.jsonl"
 
     public init(
         endpoint: (host: String, port: Int, path: String)? = nil,
         headers: [(String, String)] = [],
-        timeoutNanos: UInt64 = ExporterConfig.defaultTimeoutNanos,
+        timeout: TimeAmount = ExporterConfig.defaultTimeout,
         gzip: Bool = false,
         maxBatch: Int = ExporterConfig.defaultMaxBatch,
-        scheduleDelayNanos: UInt64 = ExporterConfig.defaultScheduleDelayNanos,
-        exportTimeoutNanos: UInt64 = ExporterConfig.defaultExportTimeoutNanos,
+        scheduleDelay: TimeAmount = ExporterConfig.defaultScheduleDelay,
+        exportTimeout: TimeAmount = ExporterConfig.defaultExportTimeout,
         maxRetries: Int = ExporterConfig.defaultMaxRetries,
         filePath: String = ExporterConfig.defaultFilePath,
         disabled: Bool = false
     ) {
         self.endpoint = endpoint
         self.headers = headers
-        self.timeoutNanos = timeoutNanos
+        self.timeout = timeout
         self.gzip = gzip
         self.maxBatch = maxBatch
-        self.scheduleDelayNanos = scheduleDelayNanos
-        self.exportTimeoutNanos = exportTimeoutNanos
+        self.scheduleDelay = scheduleDelay
+        self.exportTimeout = exportTimeout
         self.maxRetries = maxRetries
         self.filePath = filePath
         self.disabled = disabled
@@ -91,7 +92,7 @@ public struct ExporterConfig: Sendable {
         }
         for name in ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"] {
             if let v = value(name), let ms = EnvParse.milliseconds(v, allowZero: false) {
-                c.timeoutNanos = ms
+                c.timeout = ms
                 break
             }
         }
@@ -104,11 +105,11 @@ public struct ExporterConfig: Sendable {
         if let v = value("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), let n = EnvParse.positiveInt(v) {
             c.maxBatch = n
         }
-        if let v = value("OTEL_BSP_SCHEDULE_DELAY"), let ns = EnvParse.milliseconds(v, allowZero: true) {
-            c.scheduleDelayNanos = max(ns, 1_000_000)  // 0 would spin: poll at most every millisecond
+        if let v = value("OTEL_BSP_SCHEDULE_DELAY"), let d = EnvParse.milliseconds(v, allowZero: true) {
+            c.scheduleDelay = max(d, .milliseconds(1))  // 0 would spin: poll at most every millisecond
         }
-        if let v = value("OTEL_BSP_EXPORT_TIMEOUT"), let ns = EnvParse.milliseconds(v, allowZero: false) {
-            c.exportTimeoutNanos = ns
+        if let v = value("OTEL_BSP_EXPORT_TIMEOUT"), let d = EnvParse.milliseconds(v, allowZero: false) {
+            c.exportTimeout = d
         }
         if let v = value("CHAIN_SPAN_FILE") {
             c.filePath = v
@@ -138,8 +139,8 @@ extension ExporterConfig: CustomStringConvertible {
         } else {
             target = "file \(filePath)"
         }
-        return "otlp traces -> \(target), batch \(maxBatch), delay \(scheduleDelayNanos / 1_000_000) ms, "
-            + "timeout \(timeoutNanos / 1_000_000) ms, gzip \(gzip), headers \(headers.map { $0.0 })"
+        return "otlp traces -> \(target), batch \(maxBatch), delay \(scheduleDelay.milliseconds) ms, "
+            + "timeout \(timeout.milliseconds) ms, gzip \(gzip), headers \(headers.map { $0.0 })"
     }
 }
 

@@ -2,29 +2,30 @@
 // with full jitter (a uniform delay in [0, cap]); a server's Retry-After replaces the computed delay.
 // Retried: 429, 502, 503, 504 and connection errors or timeouts. Not retried: any other status.
 
+import Reactor
 import Tracing
 
 public struct RetryPolicy: Sendable {
-    public var initialBackoffNanos: UInt64 = 100_000_000
-    public var maxBackoffNanos: UInt64 = 5_000_000_000
+    public var initialBackoff: TimeAmount = .milliseconds(100)
+    public var maxBackoff: TimeAmount = .seconds(5)
     /// Retries after the first attempt.
     public var maxRetries: Int
 
     public init(maxRetries: Int) { self.maxRetries = maxRetries }
 
     /// The backoff ceiling before retry number `retry` (0 = the first retry): initial * 2^retry, capped.
-    public func ceiling(retry: Int) -> UInt64 {
+    public func ceiling(retry: Int) -> TimeAmount {
         let shift = UInt64(min(max(retry, 0), 40))
-        let (v, overflow) = initialBackoffNanos.multipliedReportingOverflow(by: UInt64(1) << shift)
-        return overflow ? maxBackoffNanos : min(v, maxBackoffNanos)
+        let (v, overflow) = initialBackoff.nanoseconds.multipliedReportingOverflow(by: UInt64(1) << shift)
+        return overflow ? maxBackoff : min(.nanoseconds(v), maxBackoff)
     }
 
     /// Full jitter: uniform in [0, ceiling(retry)].
-    public func backoff<R: RandomNumberGenerator>(retry: Int, using rng: inout R) -> UInt64 {
-        UInt64.random(in: 0 ... ceiling(retry: retry), using: &rng)
+    public func backoff<R: RandomNumberGenerator>(retry: Int, using rng: inout R) -> TimeAmount {
+        .nanoseconds(UInt64.random(in: 0 ... ceiling(retry: retry).nanoseconds, using: &rng))
     }
 
-    public func backoff(retry: Int) -> UInt64 {
+    public func backoff(retry: Int) -> TimeAmount {
         var rng = SystemRandomNumberGenerator()
         return backoff(retry: retry, using: &rng)
     }
@@ -34,18 +35,18 @@ public struct RetryPolicy: Sendable {
         status == 429 || status == 502 || status == 503 || status == 504
     }
 
-    /// A Retry-After value as a delay in nanoseconds: delta-seconds, or an HTTP-date (IMF-fixdate,
-    /// e.g. "Sun, 06 Nov 1994 08:49:37 GMT") relative to `nowWallNanos` (0 when already past).
-    /// nil when malformed.
-    public static func parseRetryAfter(_ value: String, nowWallNanos: UInt64) -> UInt64? {
+    /// A Retry-After value as a delay: delta-seconds, or an HTTP-date (IMF-fixdate, e.g.
+    /// "Sun, 06 Nov 1994 08:49:37 GMT") relative to `nowWallNanos` (Unix ns, wall clock: the
+    /// date is one too), zero when already past. nil when malformed.
+    public static func parseRetryAfter(_ value: String, nowWallNanos: UInt64) -> TimeAmount? {
         let v = EnvParse.trim(value)
         if let secs = EnvParse.decimal(v) {
             let (ns, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
-            return overflow ? UInt64.max : ns
+            return .nanoseconds(overflow ? UInt64.max : ns)
         }
         guard let at = parseIMFFixdate(v) else { return nil }
         let atNanos = UInt64(at) &* 1_000_000_000
-        return at <= 0 || atNanos <= nowWallNanos ? 0 : atNanos - nowWallNanos
+        return .nanoseconds(at <= 0 || atNanos <= nowWallNanos ? 0 : atNanos - nowWallNanos)
     }
 
     /// Seconds since the epoch of an IMF-fixdate (RFC 9110 5.6.7), or nil.

@@ -60,7 +60,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     private var encoded: [UInt8] = []
     private var compressed: [UInt8] = []
     private var requestHeaders: [(String, String)] = []
-    private var lastLogNanos: UInt64 = 0
+    private var lastLog: Instant?
     private var suppressedLogs = 0
 
     /// Spans come from `take`, encoded where they lie (the loops' rings: see `RingSpanSource`).
@@ -68,7 +68,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 take: @escaping Take) {
         var c = config
         c.maxBatch = max(1, c.maxBatch)
-        c.scheduleDelayNanos = max(c.scheduleDelayNanos, 1_000_000)
+        c.scheduleDelay = max(c.scheduleDelay, .milliseconds(1))
         c.maxRetries = max(0, c.maxRetries)
         self.config = c
         self.resource = resource
@@ -134,9 +134,9 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         }
     }
 
-    /// Flushes what is queued (drains until empty, sends) within `deadline` (monotonic ns), then
-    /// stops the thread. Returns once the thread has ended; the deadline also bounds a send in progress.
-    public func shutdown(deadline: UInt64) {
+    /// Flushes what is queued (drains until empty, sends) within `deadline`, then stops the
+    /// thread. Returns once the thread has ended; the deadline also bounds a send in progress.
+    public func shutdown(deadline: Instant) {
         let previous = state.exchange(2, ordering: .acquiringAndReleasing)
         guard previous == 1 else { return }
         waker.requestStop(deadline: deadline)
@@ -164,8 +164,8 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
         let encoding: SpanEncoding = client != nil ? .protobuf : .json
         while true {
             let stopping = waker.isStopping
-            if stopping && monotonicNanos() >= waker.stopDeadline { break }
-            let start = monotonicNanos()
+            if stopping && Instant.now() >= waker.stopDeadline { break }
+            let start = Instant.now()
             encoded.removeAll(keepingCapacity: true)
             let count = take(config.maxBatch, encoding, &encoded)
             if count > 0 { export(count, start: start) }
@@ -174,7 +174,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 continue
             }
             if count >= config.maxBatch { continue }
-            waker.sleepBetweenBatches(until: monotonicNanos() &+ config.scheduleDelayNanos)
+            waker.sleepBetweenBatches(until: Instant.now() + config.scheduleDelay)
         }
         client?.close()
         client = nil
@@ -183,7 +183,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     }
 
     /// Sends the `count` spans encoded in `encoded`; `start` is when their batch was taken.
-    private func export(_ count: Int, start: UInt64) {
+    private func export(_ count: Int, start: Instant) {
         if let client = client {
             exportHTTP(count, client, start: start)
         } else if let sink = fileSink {
@@ -196,13 +196,13 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
                 exported.add(count, ordering: .relaxed)
             }
         }
-        let d = monotonicNanos() &- start
+        let d = (Instant.now() - start).nanoseconds
         lastDuration.store(d, ordering: .relaxed)
         durationSum.add(d, ordering: .relaxed)
         durationCount.add(1, ordering: .relaxed)
     }
 
-    private func exportHTTP(_ count: Int, _ client: BlockingHTTPClient, start: UInt64) {
+    private func exportHTTP(_ count: Int, _ client: BlockingHTTPClient, start: Instant) {
         let endpoint = config.endpoint!
         var headers = requestHeaders
         var useGzip = false
@@ -210,16 +210,14 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             useGzip = true
             headers.append(("Content-Encoding", "gzip"))
         }
-        let (sum, overflow) = start.addingReportingOverflow(config.exportTimeoutNanos)
-        let batchDeadline = overflow ? UInt64.max : sum
+        let batchDeadline = Self.deadline(start, plus: config.exportTimeout)
         var retry = 0
         while true {
-            let now = monotonicNanos()
-            let attemptDeadline = min(batchDeadline, now &+ min(config.timeoutNanos, UInt64.max - now))
+            let attemptDeadline = min(batchDeadline, Self.deadline(Instant.now(), plus: config.timeout))
             requests.add(1, ordering: .relaxed)
             let result = client.request(method: .POST, path: endpoint.path, headers: headers,
                                         body: useGzip ? compressed : encoded, deadline: attemptDeadline)
-            let delay: UInt64
+            let delay: TimeAmount
             let what: String
             switch result {
             case .success(let r) where (200 ..< 300).contains(r.status):
@@ -248,13 +246,20 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
             }
             // A wait that ends after the batch's (or shutdown's) deadline cannot help: give up now.
             let limit = min(batchDeadline, waker.stopDeadline)
-            let t = monotonicNanos()
+            let t = Instant.now()
             guard t < limit, delay < limit - t else {
                 return giveUp(count, "\(what), no time left to retry")
             }
             waker.sleep(until: t + delay, returnOnStop: false)
             retry += 1
         }
+    }
+
+    /// `start + amount`, saturating at the end of the clock rather than wrapping: a huge timeout
+    /// means no deadline.
+    static func deadline(_ start: Instant, plus amount: TimeAmount) -> Instant {
+        let (sum, overflow) = start.nanoseconds.addingReportingOverflow(amount.nanoseconds)
+        return Instant(nanoseconds: overflow ? UInt64.max : sum)
     }
 
     private func giveUp(_ count: Int, _ reason: String) {
@@ -299,14 +304,14 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
 
     private func log(_ message: String) {
         guard let logger = logger else { return }
-        let now = monotonicNanos()
-        if lastLogNanos != 0 && now &- lastLogNanos < 10_000_000_000 {
+        let now = Instant.now()
+        if let last = lastLog, now - last < .seconds(10) {
             suppressedLogs += 1
             return
         }
         let more = suppressedLogs > 0 ? " (\(suppressedLogs) similar messages suppressed)" : ""
         suppressedLogs = 0
-        lastLogNanos = now
+        lastLog = now
         logger("otlp export: \(message)\(more)")
     }
 }

@@ -151,7 +151,7 @@ extension PGConnection {
         let again = aborted
         aborted.removeAll(keepingCapacity: true)
         let alone = split
-        split.removeAll(keepingCapacity: true)
+        if !split.isEmpty { split.removeAll(keepingCapacity: true) }
         let failed = batchFailed
         batchFailed = false
         if state == .preparing {

@@ -28,6 +28,8 @@ final class PGConnection: IOHandler, TickObserver {
     /// loop iteration to go out: together, as one statement, when there are two or more.
     var deferred: [[PGQuery]] = []
     var deferredCount = 0
+    /// An emptied list with its capacity, swapped in for the one being sent.
+    private var spare: [PGQuery] = []
     var backoff = TimeAmount.zero
     /// When the server last answered, or when it was last given work while idle: the start of
     /// its current silence (see `PGConfig.peerSilenceLimit`).
@@ -206,37 +208,48 @@ final class PGConnection: IOHandler, TickObserver {
     /// Queries whose parameter count differs from the first's go alone (the server says why).
     private func flushDeferred() {
         guard deferredCount > 0 else { return }
-        let most = max(2, pool.config.maxRowsPerStatement)
-        for s in deferred.indices where !deferred[s].isEmpty {
-            var qs: [PGQuery] = []
-            swap(&qs, &deferred[s])
+        for s in 0..<deferred.count where !deferred[s].isEmpty {
+            var qs = spare
+            spare = []
+            swap(&qs, &deferred[s])   // the list's buffer is reused: no allocation per batch
             deferredCount -= qs.count
-            if qs.contains(where: { $0.params.count != qs[0].params.count }) {
-                let n = qs[0].params.count
-                for q in qs where q.params.count != n { sendOrHandBack(q) }
-                qs.removeAll { $0.params.count != n }
+            send(statement: s, qs)
+            qs.removeAll(keepingCapacity: true)
+            spare = qs
+        }
+    }
+
+    private func send(statement s: Int, _ all: [PGQuery]) {
+        let most = max(2, pool.config.maxRowsPerStatement)
+        let n = all[0].params.count
+        var qs = all[...]
+        var uniform = true
+        for q in all where q.params.count != n { uniform = false }
+        if !uniform {
+            for q in all where q.params.count != n { sendOrHandBack(q) }
+            qs = all.filter { $0.params.count == n }[...]
+        }
+        var start = qs.startIndex
+        while start < qs.endIndex {
+            let end = min(qs.endIndex, start + most)
+            let chunk = qs[start..<end]
+            start = end
+            guard let c = conn, state == .ready else {
+                for q in chunk { pool.retry(q) }   // lost while flushing: these never left
+                continue
             }
-            var start = 0
-            while start < qs.count {
-                let end = min(qs.count, start + most)
-                let chunk = qs[start..<end]
-                start = end
-                guard let c = conn, state == .ready else {
-                    for q in chunk { pool.retry(q) }   // lost while flushing: these never left
+            // The batch's guard went out when its first write came; a batch closed since
+            // (a query sent in a batch of its own) took it along: guard this one again.
+            if pool.statements[s].isWrite && pool.config.minWriteBudget > .zero && !guarded {
+                var first = Instant.distantFuture
+                for q in chunk { first = min(first, q.deadline) }
+                guard sendGuard(c, notAfter: first - pool.config.minWriteBudget) else {
+                    lost("send failed: \(errorMessage)")
+                    for q in chunk { pool.retry(q) }
                     continue
                 }
-                // The batch's guard went out when its first write came; a batch closed since
-                // (a query sent in a batch of its own) took it along: guard this one again.
-                if pool.statements[s].isWrite && pool.config.minWriteBudget > .zero && !guarded {
-                    let first = chunk.reduce(Instant.distantFuture) { min($0, $1.deadline) }
-                    guard sendGuard(c, notAfter: first - pool.config.minWriteBudget) else {
-                        lost("send failed: \(errorMessage)")
-                        for q in chunk { pool.retry(q) }
-                        continue
-                    }
-                }
-                if chunk.count == 1 { sendAlone(c, chunk.first!) } else { sendGroup(c, chunk) }
             }
+            if chunk.count == 1 { sendAlone(c, chunk[chunk.startIndex]) } else { sendGroup(c, chunk) }
         }
     }
 

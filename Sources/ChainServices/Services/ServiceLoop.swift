@@ -44,14 +44,12 @@ final class ServiceLoop {
         let started = Instant.now()
         let own = loop.now + Budget.database
         pool.query(sql.rawValue, params, deadline: deadline.map { min($0, own) } ?? own) { [self] result, run in
-            if run.isMultiRow, let multi = sql.multiRow {
-                assert(run.sql == multi.text.description, "the pool ran another multi-row text than SQL.multiRow")
-                tracer.setAttribute(span, "db.query.text", .literal(multi.text))
-                tracer.setAttribute(span, "db.operation.batch.size", .int(Int64(run.batchSize)))
-            } else {
-                assert(run.sql == sql.text.description, "the pool ran another text than SQL.text")
-                tracer.setAttribute(span, "db.query.text", .literal(sql.text))
-            }
+            // The pool's statements are made from these texts (`SQL.statements`): the literal
+            // that names what ran is the one equal to `run.sql`.
+            let text = run.isMultiRow ? sql.multiRow?.text ?? sql.text : sql.text
+            assert(text.withUTF8Buffer { $0.elementsEqual(run.sql.utf8) }, "the pool ran another text than SQL's")
+            tracer.setAttribute(span, "db.query.text", .literal(text))
+            if run.isMultiRow { tracer.setAttribute(span, "db.operation.batch.size", .int(Int64(run.batchSize))) }
             if case .failure(let e) = result {
                 tracer.recordError(span, type: "PGError", message: e.description)
                 dbErrorHandle(sql, e)?.inc()

@@ -42,9 +42,9 @@ extension PGConnection {
             switch status {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
                 if pool.statements[q.statement].isWrite {
-                    heldWrites.append((q, res))   // final only when the Sync confirms the commit
+                    heldWrites.append((.query(q), res))   // final only when the Sync confirms the commit
                 } else {
-                    q.finish(.success(PGRows(result: res)))
+                    q.finish(.success(PGRows(result: res)), pool.statements)
                     PQclear(res)
                 }
             case PGRES_PIPELINE_ABORTED:
@@ -52,8 +52,80 @@ extension PGConnection {
                 PQclear(res)
             default:
                 batchFailed = true
-                q.finish(.failure(.server(sqlState: Self.sqlState(res), message: Self.message(res))))
+                q.finish(.failure(.server(sqlState: Self.sqlState(res), message: Self.message(res))), pool.statements)
                 PQclear(res)
+            }
+        case .group(let g):
+            switch status {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                if pool.statements[g.statement].isWrite {
+                    heldWrites.append((.group(g), res))
+                } else {
+                    deliver(g, res)
+                    PQclear(res)
+                }
+            case PGRES_PIPELINE_ABORTED:
+                aborted.append(contentsOf: g.queries)
+                PQclear(res)
+            default:
+                // One statement for all its rows: nothing of it ran, and the error may be any
+                // row's. Sent again one by one, the row at fault gets its own error and its
+                // batch-mates commit, as if they had never been together.
+                batchFailed = true
+                split.append(contentsOf: g.queries)
+                PQclear(res)
+            }
+        }
+    }
+
+    /// Hands each query of a multi-row statement its rows of the result (`PGMultiRow.Split`).
+    /// An `inOrder` result without exactly one row per query cannot be matched: its reads are
+    /// sent again alone; its writes (committed, but whose is which?) fail as `connectionLost`,
+    /// outcome unknown. Only a wrong multi-row statement can do that.
+    private func deliver(_ g: PGGroup, _ res: OpaquePointer) {
+        let statements = pool.statements
+        let stmt = statements[g.statement]
+        let n = PQntuples(res)
+        switch stmt.multiRow?.split ?? .inOrder {
+        case .inOrder:
+            guard Int(n) == g.queries.count else {
+                pool.log("multi-row \(stmt.name) returned \(n) rows for \(g.queries.count) queries")
+                for q in g.queries {
+                    if stmt.isWrite { q.finish(.failure(.connectionLost), statements) } else { pool.resendAlone(q) }
+                }
+                return
+            }
+            for (i, q) in g.queries.enumerated() {
+                q.finish(.success(PGRows(result: res, first: Int32(i), count: 1)), statements)
+            }
+        case .byKey(let column, let param):
+            // Keys are unique among the rows (a point read): the first row with a key is its row.
+            var byInt: [Int64: Int32] = [:]
+            var byText: [String: Int32] = [:]
+            let all = PGRows(result: res)
+            let textKeys = g.queries.contains { q in
+                if param < q.params.count, case .text = q.params[param] { return true }
+                return false
+            }
+            for r in 0..<n where !all.isNull(Int(r), column) {
+                let b = all.bytes(Int(r), column)
+                if let v = PGDecode.int64(b), byInt[v] == nil { byInt[v] = r }
+                if textKeys {
+                    let t = String(decoding: b, as: UTF8.self)
+                    if byText[t] == nil { byText[t] = r }
+                }
+            }
+            for q in g.queries {
+                var row: Int32?
+                if param < q.params.count {
+                    switch q.params[param] {
+                    case .int(let v): row = byInt[v]
+                    case .text(let t): row = byText[t]
+                    case .null: row = nil
+                    }
+                }
+                let rows = row.map { PGRows(result: res, first: $0, count: 1) } ?? PGRows(result: res, first: 0, count: 0)
+                q.finish(.success(rows), statements)
             }
         }
     }
@@ -78,6 +150,8 @@ extension PGConnection {
         heldWrites.removeAll(keepingCapacity: true)
         let again = aborted
         aborted.removeAll(keepingCapacity: true)
+        let alone = split
+        if !split.isEmpty { split.removeAll(keepingCapacity: true) }
         let failed = batchFailed
         batchFailed = false
         if state == .preparing {
@@ -87,11 +161,19 @@ extension PGConnection {
             loop.timers.cancel(timer)
             pool.connectionReady(self)
         }
-        for (q, res) in held {
-            if failed { pool.retry(q) } else { q.finish(.success(PGRows(result: res))) }
+        for (e, res) in held {
+            switch e {
+            case .query(let q):
+                if failed { pool.retry(q) } else { q.finish(.success(PGRows(result: res)), pool.statements) }
+            case .group(let g):
+                if failed { for q in g.queries { pool.retry(q) } } else { deliver(g, res) }
+            case .prepare, .sync, .deadlineGuard:
+                break
+            }
             PQclear(res)
         }
         for q in again { pool.retry(q) }
+        for q in alone { pool.resendAlone(q) }
         armQueryTimer()
     }
 
@@ -113,10 +195,13 @@ extension PGConnection {
         let entries = fifo[fifoHead...]
         let held = heldWrites
         let neverRan = aborted
+        let alone = split
+        let unsent = takeDeferred()
         fifo.removeAll()
         fifoHead = 0
         heldWrites.removeAll()
         aborted.removeAll()
+        split.removeAll()
         headHasResult = false
         batchFailed = false
         unsynced = 0
@@ -128,13 +213,24 @@ extension PGConnection {
         let wasReady = state == .ready
         state = .down
         pool.connectionLost(self, wasReady: wasReady)   // before re-sending: not a candidate now
-        for (q, res) in held {
+        let statements = pool.statements
+        for (e, res) in held {
             PQclear(res)
-            q.finish(.failure(.connectionLost))
+            e.forEachQuery { $0.finish(.failure(.connectionLost), statements) }
         }
-        for q in neverRan { pool.retry(q) }   // aborted by an earlier error: nothing ran
-        for case .query(let q) in entries where !q.isDone && !neverRan.contains(where: { $0 === q }) {
-            if pool.statements[q.statement].isWrite { q.finish(.failure(.connectionLost)) } else { pool.retry(q) }
+        // Handed back below, whatever the entries still say of them: an aborted query and the
+        // rows of a failed multi-row statement ran nothing; a deferred one never left.
+        var handedBack = Set<ObjectIdentifier>()
+        for q in neverRan { handedBack.insert(ObjectIdentifier(q)) }
+        for q in alone { handedBack.insert(ObjectIdentifier(q)) }
+        for q in neverRan { pool.retry(q) }
+        for q in alone { pool.resendAlone(q) }
+        for q in unsent { pool.retry(q) }
+        for e in entries {
+            e.forEachQuery { q in
+                guard !q.isDone && !handedBack.contains(ObjectIdentifier(q)) else { return }
+                if statements[q.statement].isWrite { q.finish(.failure(.connectionLost), statements) } else { pool.retry(q) }
+            }
         }
         scheduleReconnect()
     }
@@ -158,8 +254,12 @@ extension PGConnection {
     /// for dead: its socket may never fail (a vanished peer sends no reset, and a proxy's kernel
     /// keeps acknowledging), so waiting longer would only time out every query sent to it.
     private func expireQueries() {
-        for case .query(let q) in fifo[fifoHead...] where !q.isDone && q.deadline <= loop.now {
-            q.finish(.failure(.timeout))
+        let statements = pool.statements
+        let now = loop.now
+        for e in fifo[fifoHead...] {
+            e.forEachQuery { q in
+                if !q.isDone && q.deadline <= now { q.finish(.failure(.timeout), statements) }
+            }
         }
         if let dead = silentSince, dead <= loop.now {
             return lost("no answer from the server for \((loop.now - lastHeard).milliseconds) ms")
@@ -172,16 +272,25 @@ extension PGConnection {
     /// time). nil when nothing is owed. A sync owed with no query before it has no deadline of
     /// its own: only the silence counts.
     private var silentSince: Instant? {
-        guard inFlight > 0 else { return nil }
+        guard owed > 0 else { return nil }
         var owedDeadline = Instant(nanoseconds: 0)
-        for case .query(let q) in fifo[fifoHead...] { owedDeadline = q.deadline; break }
+        for e in fifo[fifoHead...] {
+            switch e {
+            case .query(let q): owedDeadline = q.deadline
+            case .group(let g): owedDeadline = g.queries[0].deadline
+            case .prepare, .sync, .deadlineGuard: continue
+            }
+            break
+        }
         return max(lastHeard + pool.config.peerSilenceLimit, owedDeadline)
     }
 
     private func armQueryTimer() {
         guard state == .ready else { return }
         var next = silentSince ?? .distantFuture
-        for case .query(let q) in fifo[fifoHead...] where !q.isDone { next = min(next, q.deadline) }
+        for e in fifo[fifoHead...] {
+            e.forEachQuery { q in if !q.isDone { next = min(next, q.deadline) } }
+        }
         if next == .distantFuture { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }
 }

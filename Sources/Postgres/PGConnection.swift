@@ -19,8 +19,17 @@ final class PGConnection: IOHandler, TickObserver {
     var guarded = false
     var headHasResult = false
     var batchFailed = false
-    var heldWrites: [(PGQuery, OpaquePointer)] = []
+    /// Successful writes (a query or a multi-row group) whose commit the Sync has yet to confirm.
+    var heldWrites: [(PipelineEntry, OpaquePointer)] = []
     var aborted: [PGQuery] = []
+    /// Rows of a multi-row statement that failed: sent again one by one after the batch.
+    var split: [PGQuery] = []
+    /// Queries of statements with a multi-row form, by statement, waiting for the end of the
+    /// loop iteration to go out: together, as one statement, when there are two or more.
+    var deferred: [[PGQuery]] = []
+    var deferredCount = 0
+    /// An emptied list with its capacity, swapped in for the one being sent.
+    private var spare: [PGQuery] = []
     var backoff = TimeAmount.zero
     /// When the server last answered, or when it was last given work while idle: the start of
     /// its current silence (see `PGConfig.peerSilenceLimit`).
@@ -35,7 +44,10 @@ final class PGConnection: IOHandler, TickObserver {
     }
 
     var loop: EventLoop { pool.loop }
-    var inFlight: Int { fifo.count - fifoHead }
+    /// Entries the server owes an answer for.
+    var owed: Int { fifo.count - fifoHead }
+    /// Load, for the pool's choice of connection: what is owed and what waits to go out.
+    var inFlight: Int { owed + deferredCount }
 
     func ioReady(_ events: IOEvents) {
         switch state {
@@ -86,9 +98,13 @@ final class PGConnection: IOHandler, TickObserver {
             return lost("cannot enter pipeline mode: \(errorMessage)")
         }
         state = .preparing
-        for s in pool.statements {
+        for (i, s) in pool.statements.enumerated() {
             guard PQsendPrepare(c, s.name, s.sql, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
             fifo.append(.prepare)
+            if let name = pool.multiRowNames[i], let m = s.multiRow {
+                guard PQsendPrepare(c, name, m.sql, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
+                fifo.append(.prepare)
+            }
         }
         if pool.config.minWriteBudget > .zero {
             guard PQsendPrepare(c, Self.guardName, Self.guardStatement, 0, nil) == 1 else { return lost("prepare failed: \(errorMessage)") }
@@ -106,9 +122,21 @@ final class PGConnection: IOHandler, TickObserver {
 
     // MARK: sending
 
-    /// Queues a query in libpq; the batch is closed by `tickEnded`.
+    /// Queues a query in libpq; the batch is closed by `tickEnded`. A query of a statement with
+    /// a multi-row form waits for the end of the iteration (`flushDeferred`), when it goes out
+    /// with the iteration's other queries of its statement on this connection, as one
+    /// statement. The deadline guard goes first all the same, from the batch's first write.
+    ///
+    /// A query sent `alone` (a row of a failed multi-row statement) runs in a batch of its own,
+    /// between two Syncs: it commits or fails by itself, so several bad rows of one failed
+    /// statement each get their own error in one round, and the good ones commit.
     func send(_ q: PGQuery) {
         guard let c = conn, state == .ready else { return pool.retry(q) }
+        let ownBatch = q.alone && !pool.config.syncEachQuery
+        if ownBatch && unsynced > 0 {
+            sync()
+            guard conn != nil, state == .ready else { return pool.retry(q) }
+        }
         let stmt = pool.statements[q.statement]
         if stmt.isWrite && pool.config.minWriteBudget > .zero && !guarded {
             guard sendGuard(c, notAfter: q.deadline - pool.config.minWriteBudget) else {
@@ -116,18 +144,132 @@ final class PGConnection: IOHandler, TickObserver {
                 return pool.retry(q)
             }
         }
+        if pool.multiRowNames[q.statement] != nil && !q.alone && !pool.config.syncEachQuery {
+            if deferred.isEmpty { deferred = Array(repeating: [], count: pool.statements.count) }
+            deferred[q.statement].append(q)
+            deferredCount += 1
+            return
+        }
+        sendAlone(c, q)
+        if ownBatch && conn != nil && state == .ready { sync() }
+    }
+
+    /// Sends `q` with the statement's own text. False when the connection was lost (and `q`
+    /// handed back to the pool).
+    @discardableResult
+    private func sendAlone(_ c: OpaquePointer, _ q: PGQuery) -> Bool {
+        let stmt = pool.statements[q.statement]
         let ok = withParams(q.params) { n, values in
             PQsendQueryPrepared(c, stmt.name, n, values, nil, nil, 0)
         }
         guard ok == 1 else {
             lost("send failed: \(errorMessage)")
-            return pool.retry(q)   // it never left: safe to send on another connection
+            pool.retry(q)   // it never left: safe to send on another connection
+            return false
         }
-        if inFlight == 0 { lastHeard = loop.now }   // an idle server owed us nothing until now
-        fifo.append(.query(q))
+        q.batchSize = 1
+        sent(.query(q), deadline: q.deadline)
+        return true
+    }
+
+    /// Sends `qs` (two or more, one statement) as the statement's multi-row form.
+    @discardableResult
+    private func sendGroup(_ c: OpaquePointer, _ qs: ArraySlice<PGQuery>) -> Bool {
+        let statement = qs.first!.statement
+        let name = pool.multiRowNames[statement]!
+        let ok = withArrayParams(qs) { n, values in
+            PQsendQueryPrepared(c, name, n, values, nil, nil, 0)
+        }
+        guard ok == 1 else {
+            lost("send failed: \(errorMessage)")
+            for q in qs { pool.retry(q) }
+            return false
+        }
+        var first = Instant.distantFuture
+        for q in qs {
+            q.batchSize = qs.count
+            first = min(first, q.deadline)
+        }
+        pool.stats.multiRowSent(rows: qs.count)
+        sent(.group(PGGroup(statement: statement, queries: Array(qs))), deadline: first)
+        return true
+    }
+
+    private func sent(_ e: PipelineEntry, deadline: Instant) {
+        if owed == 0 { lastHeard = loop.now }   // an idle server owed us nothing until now
+        fifo.append(e)
         unsynced += 1
-        if !timer.isArmed { loop.timers.arm(timer, at: q.deadline) }
+        if !timer.isArmed { loop.timers.arm(timer, at: deadline) }
         if pool.config.syncEachQuery { sync() }
+    }
+
+    /// Sends the queries that waited for the end of the iteration: per statement, one alone,
+    /// two or more as its multi-row form (`PGConfig.maxRowsPerStatement` rows at most each).
+    /// Queries whose parameter count differs from the first's go alone (the server says why).
+    private func flushDeferred() {
+        guard deferredCount > 0 else { return }
+        for s in 0..<deferred.count where !deferred[s].isEmpty {
+            var qs = spare
+            spare = []
+            swap(&qs, &deferred[s])   // the list's buffer is reused: no allocation per batch
+            deferredCount -= qs.count
+            send(statement: s, qs)
+            qs.removeAll(keepingCapacity: true)
+            spare = qs
+        }
+    }
+
+    private func send(statement s: Int, _ all: [PGQuery]) {
+        let most = max(2, pool.config.maxRowsPerStatement)
+        let n = all[0].params.count
+        var qs = all[...]
+        var uniform = true
+        for q in all where q.params.count != n { uniform = false }
+        if !uniform {
+            for q in all where q.params.count != n { sendOrHandBack(q) }
+            qs = all.filter { $0.params.count == n }[...]
+        }
+        var start = qs.startIndex
+        while start < qs.endIndex {
+            let end = min(qs.endIndex, start + most)
+            let chunk = qs[start..<end]
+            start = end
+            guard let c = conn, state == .ready else {
+                for q in chunk { pool.retry(q) }   // lost while flushing: these never left
+                continue
+            }
+            // The batch's guard went out when its first write came; a batch closed since
+            // (a query sent in a batch of its own) took it along: guard this one again.
+            if pool.statements[s].isWrite && pool.config.minWriteBudget > .zero && !guarded {
+                var first = Instant.distantFuture
+                for q in chunk { first = min(first, q.deadline) }
+                guard sendGuard(c, notAfter: first - pool.config.minWriteBudget) else {
+                    lost("send failed: \(errorMessage)")
+                    for q in chunk { pool.retry(q) }
+                    continue
+                }
+            }
+            if chunk.count == 1 { sendAlone(c, chunk[chunk.startIndex]) } else { sendGroup(c, chunk) }
+        }
+    }
+
+    /// Queries of `statement` waiting here for the end of the iteration.
+    func deferred(of statement: Int) -> Int { deferred.isEmpty ? 0 : deferred[statement].count }
+
+    private func sendOrHandBack(_ q: PGQuery) {
+        guard let c = conn, state == .ready else { return pool.retry(q) }
+        sendAlone(c, q)
+    }
+
+    /// Empties the queries waiting to go out (they never left), for a lost or closed connection.
+    func takeDeferred() -> [PGQuery] {
+        deferredCount = 0
+        var all: [PGQuery] = []
+        for s in deferred.indices where !deferred[s].isEmpty {
+            all.append(contentsOf: deferred[s])
+            deferred[s].removeAll()
+        }
+        return all
     }
 
     /// The deadline guard (`PGConfig.minWriteBudget`): a batch whose first write would start on
@@ -147,7 +289,7 @@ final class PGConnection: IOHandler, TickObserver {
             return PQsendQueryPrepared(c, Self.guardName, 1, &values, nil, nil, 0)
         }
         guard ok == 1 else { return false }
-        if inFlight == 0 { lastHeard = loop.now }
+        if owed == 0 { lastHeard = loop.now }
         fifo.append(.deadlineGuard)
         unsynced += 1
         guarded = true
@@ -173,17 +315,47 @@ final class PGConnection: IOHandler, TickObserver {
                 paramBytes.append(0)
             }
         }
+        return withPackedParams(body)
+    }
+
+    /// The multi-row form's parameters: `$n` is the array (text format) of every query's `$n`,
+    /// in the queries' order (`PGArrayText`).
+    private func withArrayParams(_ qs: ArraySlice<PGQuery>, _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32) -> Int32 {
+        let n = qs.first!.params.count
+        if n == 0 { return body(0, nil) }
+        paramBytes.removeAll(keepingCapacity: true)
+        paramOffsets.removeAll(keepingCapacity: true)
+        for j in 0..<n {
+            paramOffsets.append(paramBytes.count)
+            paramBytes.append(UInt8(ascii: "{"))
+            var first = true
+            for q in qs {
+                if !first { paramBytes.append(UInt8(ascii: ",")) }
+                first = false
+                PGArrayText.appendElement(q.params[j], to: &paramBytes)
+            }
+            paramBytes.append(UInt8(ascii: "}"))
+            paramBytes.append(0)
+        }
+        return withPackedParams(body)
+    }
+
+    /// Calls `body` with C-string pointers into `paramBytes` at `paramOffsets` (-1: NULL).
+    private func withPackedParams(_ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32) -> Int32 {
+        let count = paramOffsets.count
         return paramBytes.withUnsafeBufferPointer { raw in
-            let base = UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: params.count) { ptrs in
-                for (i, off) in paramOffsets.enumerated() { ptrs[i] = off < 0 ? nil : base + off }
-                return body(Int32(params.count), UnsafePointer(ptrs.baseAddress))
+            let base = raw.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+            return withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { ptrs in
+                for (i, off) in paramOffsets.enumerated() { ptrs[i] = off < 0 ? nil : base.map { $0 + off } }
+                return body(Int32(count), UnsafePointer(ptrs.baseAddress))
             }
         }
     }
 
     /// End of a loop iteration: close the batch of queries queued during it with one Sync.
     func tickEnded() {
+        guard state == .ready else { return }
+        flushDeferred()
         if state == .ready && unsynced > 0 { sync() }
     }
 

@@ -8,6 +8,9 @@ public final class PGPool {
     public let loop: EventLoop
     let config: PGConfig
     let statements: [PGStatement]
+    /// The prepared name of each statement's multi-row form; nil: none, or
+    /// `PGConfig.multiRowStatements` is off.
+    let multiRowNames: [String?]
     private(set) var params: PGConnectParams
     private(set) var cParams: CConnectParams
     /// Looks the host name up again after a failed connect; nil when the user gave `hostaddr`.
@@ -31,6 +34,7 @@ public final class PGPool {
         self.loop = loop
         self.config = config
         self.statements = statements
+        multiRowNames = statements.map { config.multiRowStatements && $0.multiRow != nil ? $0.name + "_rows" : nil }
         var params = params
         if let t = config.serverTimeouts {
             params.set("options", ((params.get("options") ?? "") + " -c statement_timeout=\(t.statement) -c lock_timeout=\(t.lock)"
@@ -61,24 +65,44 @@ public final class PGPool {
     /// For a write, success means its transaction committed.
     public func query(_ statement: Int, _ params: [PGParam] = [], deadline: Instant,
                       _ completion: @escaping PGCompletion) {
+        submit(statement, params, deadline, .plain(completion))
+    }
+
+    /// `query`, and the completion is also told how the query ran: alone, or as a row of its
+    /// statement's multi-row form (the text that ran, the number of rows).
+    public func query(_ statement: Int, _ params: [PGParam] = [], deadline: Instant,
+                      run completion: @escaping PGRunCompletion) {
+        submit(statement, params, deadline, .run(completion))
+    }
+
+    private func submit(_ statement: Int, _ params: [PGParam], _ deadline: Instant, _ completion: PGQuery.Completion) {
+        let q = PGQuery(statement: statement, params: params, deadline: deadline, stats: stats, completion: completion)
         if let bad = params.firstIndex(where: { !$0.isSendable }) {
-            return completion(.failure(.invalidParameter(bad + 1)))
+            return q.finish(.failure(.invalidParameter(bad + 1)), statements)
         }
-        dispatch(PGQuery(statement: statement, params: params, deadline: deadline, stats: stats, completion: completion))
+        dispatch(q)
     }
 
     func dispatch(_ q: PGQuery) {
-        if closed { return q.finish(.failure(.shuttingDown)) }
+        if closed { return q.finish(.failure(.shuttingDown), statements) }
         if statements[q.statement].isWrite && config.minWriteBudget > .zero && q.deadline < loop.now + config.minWriteBudget {
-            return q.finish(.failure(.notSent))
+            return q.finish(.failure(.notSent), statements)
         }
-        if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout)) }
+        if loop.now >= q.deadline { return q.finish(.failure(ready.isEmpty ? .unavailable : .timeout), statements) }
         guard var best = ready.first else {
-            if waiting.count >= config.maxWaiting { return q.finish(.failure(.overloaded)) }
+            if waiting.count >= config.maxWaiting { return q.finish(.failure(.overloaded), statements) }
             waiting.append(q)
             stats.setPending(waiting.count)
             if !waitTimer.isArmed { loop.timers.arm(waitTimer, at: q.deadline) }
             return
+        }
+        // A query with a multi-row form joins the connection where others of its statement
+        // already wait for this iteration's batch: together they make one statement.
+        if multiRowNames[q.statement] != nil && !q.alone && ready.count > 1 {
+            for c in ready {
+                let n = c.deferred(of: q.statement)
+                if n > 0 && n < config.maxRowsPerStatement { return c.send(q) }
+            }
         }
         for c in ready.dropFirst() where c.inFlight < best.inFlight { best = c }
         best.send(q)
@@ -89,7 +113,16 @@ public final class PGPool {
     func retry(_ q: PGQuery) {
         if q.isDone { return }
         q.attempts += 1
-        if q.attempts > config.maxRetries { return q.finish(.failure(.retriesExhausted)) }
+        if q.attempts > config.maxRetries { return q.finish(.failure(.retriesExhausted), statements) }
+        dispatch(q)
+    }
+
+    /// Sends `q` again on its own: the multi-row statement it was a row of failed, and only
+    /// the rows sent one by one can tell whose fault it was (not counted as a retry: it happens
+    /// once per query).
+    func resendAlone(_ q: PGQuery) {
+        if q.isDone { return }
+        q.alone = true
         dispatch(q)
     }
 
@@ -123,7 +156,7 @@ public final class PGPool {
         let now = loop.now
         var keep: [PGQuery] = []
         for q in waiting {
-            if q.deadline <= now { q.finish(.failure(.unavailable)) } else if !q.isDone { keep.append(q) }
+            if q.deadline <= now { q.finish(.failure(.unavailable), statements) } else if !q.isDone { keep.append(q) }
         }
         waiting = keep
         stats.setPending(keep.count)
@@ -135,7 +168,7 @@ public final class PGPool {
     /// Fails waiting queries and closes every connection.
     public func close() {
         closed = true
-        for q in waiting { q.finish(.failure(.shuttingDown)) }
+        for q in waiting { q.finish(.failure(.shuttingDown), statements) }
         waiting.removeAll()
         ready.removeAll()
         stats.setPending(0)
@@ -149,11 +182,15 @@ extension PGConnection {
         loop.timers.cancel(timer)
         if fd >= 0 { loop.deregister(fd) }
         fd = -1
-        for case .query(let q) in fifo[fifoHead...] { q.finish(.failure(.shuttingDown)) }
-        for (q, res) in heldWrites { q.finish(.failure(.shuttingDown)); PQclear(res) }
+        let statements = pool.statements
+        for e in fifo[fifoHead...] { e.forEachQuery { $0.finish(.failure(.shuttingDown), statements) } }
+        for (e, res) in heldWrites { e.forEachQuery { $0.finish(.failure(.shuttingDown), statements) }; PQclear(res) }
+        for q in takeDeferred() + aborted + split { q.finish(.failure(.shuttingDown), statements) }
         fifo.removeAll()
         fifoHead = 0
         heldWrites.removeAll()
+        aborted.removeAll()
+        split.removeAll()
         if let c = conn { PQfinish(c) }
         conn = nil
         state = .down

@@ -11,6 +11,8 @@ public final class PGPoolStats: @unchecked Sendable {
     private let readyCell = Atomic<Int>(0)
     private let pendingCell = Atomic<Int>(0)
     private let inFlightCell = Atomic<Int>(0)
+    private let multiRowStatementsCell = Atomic<Int>(0)
+    private let multiRowQueriesCell = Atomic<Int>(0)
 
     public init(configured: Int) { self.configured = configured }
 
@@ -21,8 +23,16 @@ public final class PGPoolStats: @unchecked Sendable {
     /// Queries accepted by the pool and not completed yet (pending ones included).
     public var inFlight: Int { inFlightCell.load(ordering: .relaxed) }
 
+    /// Multi-row statements sent (`PGStatement.multiRow`), and the queries they carried.
+    public var multiRowStatements: Int { multiRowStatementsCell.load(ordering: .relaxed) }
+    public var multiRowQueries: Int { multiRowQueriesCell.load(ordering: .relaxed) }
+
     func setReady(_ n: Int) { readyCell.store(n, ordering: .relaxed) }
     func setPending(_ n: Int) { pendingCell.store(n, ordering: .relaxed) }
     func queryStarted() { inFlightCell.store(inFlightCell.load(ordering: .relaxed) &+ 1, ordering: .relaxed) }
+    func multiRowSent(rows: Int) {
+        multiRowStatementsCell.store(multiRowStatementsCell.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        multiRowQueriesCell.store(multiRowQueriesCell.load(ordering: .relaxed) &+ rows, ordering: .relaxed)
+    }
     func queryFinished() { inFlightCell.store(inFlightCell.load(ordering: .relaxed) &- 1, ordering: .relaxed) }
 }

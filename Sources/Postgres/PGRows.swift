@@ -1,21 +1,40 @@
 import CLibPQ
 
 /// Rows of one result, decoded on demand from libpq's text format. Valid only inside the
-/// completion it is handed to (the PGresult is cleared right after).
+/// completion it is handed to (the PGresult is cleared right after). A query that ran as one
+/// row of a multi-row statement sees only its own rows of the shared result (row 0 is its first).
 public struct PGRows {
     let result: OpaquePointer?
+    /// The first row of the result that is this query's, and how many are.
+    let first: Int32
+    let rowCount: Int32
 
-    public var count: Int { result.map { Int(PQntuples($0)) } ?? 0 }
+    init(result: OpaquePointer?) {
+        self.result = result
+        first = 0
+        rowCount = result.map { PQntuples($0) } ?? 0
+    }
+
+    init(result: OpaquePointer?, first: Int32, count: Int32) {
+        self.result = result
+        self.first = first
+        self.rowCount = count
+    }
+
+    public var count: Int { Int(rowCount) }
     public var columns: Int { result.map { Int(PQnfields($0)) } ?? 0 }
 
+    /// A row outside this query's rows reads as NULL (never as another query's row).
     public func isNull(_ row: Int, _ col: Int) -> Bool {
-        PQgetisnull(result, Int32(row), Int32(col)) != 0
+        guard row >= 0 && row < count else { return true }
+        return PQgetisnull(result, first + Int32(row), Int32(col)) != 0
     }
 
     /// The raw text of a field (no copy).
     public func bytes(_ row: Int, _ col: Int) -> UnsafeRawBufferPointer {
-        let p = PQgetvalue(result, Int32(row), Int32(col))
-        let n = PQgetlength(result, Int32(row), Int32(col))
+        guard row >= 0 && row < count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let p = PQgetvalue(result, first + Int32(row), Int32(col))
+        let n = PQgetlength(result, first + Int32(row), Int32(col))
         return UnsafeRawBufferPointer(start: p, count: Int(n))
     }
 

@@ -3,15 +3,54 @@ import Reactor
 /// A statement prepared once on every connection of a pool and then sent by name.
 /// `isWrite` decides when its result is final: a read's result is delivered as soon as it
 /// arrives; a write's only once the batch's Sync confirms the implicit transaction committed.
+/// `multiRow`, when given, is the same statement for many rows at once: when two or more queries
+/// of the statement go out in one batch on one connection, they are sent as that one statement
+/// instead (README "PostgreSQL": multi-row statements).
 public struct PGStatement: Sendable {
     public let name: String
     public let sql: String
     public let isWrite: Bool
-    public init(name: String, sql: String, isWrite: Bool) {
+    public let multiRow: PGMultiRow?
+    public init(name: String, sql: String, isWrite: Bool, multiRow: PGMultiRow? = nil) {
         self.name = name
         self.sql = sql
         self.isWrite = isWrite
+        self.multiRow = multiRow
     }
+}
+
+/// The multi-row form of a statement. Its `$n` is a text-format array of every coalesced
+/// query's `$n`, in the order the queries are listed (e.g. `$1::bigint[]` with `unnest`), so it
+/// takes as many parameters as the single-row form. `split` says which result rows belong to
+/// which query. It must do for every row exactly what the single-row form does for that row:
+/// the pool falls back to the single-row form whenever it likes (one query in the batch, the
+/// rows of a multi-row statement that failed, `PGConfig.multiRowStatements` off).
+public struct PGMultiRow: Sendable {
+    public enum Split: Sendable {
+        /// Exactly one result row per query, in the queries' order (`INSERT ... SELECT ... FROM
+        /// unnest(...) WITH ORDINALITY ... ORDER BY ord RETURNING ...`: PostgreSQL inserts, and
+        /// returns, the rows in the order the SELECT yields them).
+        case inOrder
+        /// Each query gets the result rows whose column `column` reads as its parameter number
+        /// `param` (0-based; int or text parameters, compared as text); none: an empty result.
+        /// For point reads, e.g. `WHERE id = ANY($1::bigint[])`.
+        case byKey(column: Int, param: Int)
+    }
+    public let sql: String
+    public let split: Split
+    public init(sql: String, split: Split) {
+        self.sql = sql
+        self.split = split
+    }
+}
+
+/// How a query ran in the end: alone (`batchSize` 1, the statement's own text) or as one of
+/// `batchSize` rows of the statement's multi-row form (`sql` is then that text). A query that
+/// never reached the server reports its single-row form.
+public struct PGRun: Sendable {
+    public let sql: String
+    public let batchSize: Int
+    public var isMultiRow: Bool { batchSize > 1 }
 }
 
 /// A query parameter, sent in text format. libpq takes text parameters as C strings, so a NUL
@@ -81,6 +120,8 @@ public enum PGError: Error, Equatable, CustomStringConvertible {
 }
 
 public typealias PGCompletion = (Result<PGRows, PGError>) -> Void
+/// A completion that is also told how the query ran (`PGPool.query(_:_:deadline:run:)`).
+public typealias PGRunCompletion = (Result<PGRows, PGError>, PGRun) -> Void
 
 public struct PGConfig: Sendable {
     public var connectionsPerLoop = 2
@@ -100,6 +141,11 @@ public struct PGConfig: Sendable {
     /// Benchmark switch: close every query with its own Sync instead of one Sync per loop
     /// iteration, to measure what batching adds. Leave off.
     public var syncEachQuery = false
+    /// Queries of a statement with a `PGStatement.multiRow` form that meet in one batch on one
+    /// connection go as one multi-row statement (at most `maxRowsPerStatement` rows each).
+    /// Off: every query is its own statement.
+    public var multiRowStatements = true
+    public var maxRowsPerStatement = 256
     /// A write is sent, and sent again after its batch rolled back, only while at least this
     /// much of its deadline is left; else it fails with `.notSent`. Set it above the server's
     /// `statement_timeout` (`serverTimeouts`) plus the network's share, and the server always

@@ -19,6 +19,8 @@ enum PGTestEnv {
 /// The statements the tests use, by index.
 enum S: Int, CaseIterable {
     case echo, types, divide, sleep, insertAudit, countTrace, selectUser, countByUser
+    /// With multi-row forms (`PGMultiRow`): coalesced when several meet in one batch.
+    case insertAuditRows, selectUserRows, echoRows
 
     static let all: [PGStatement] = [
         PGStatement(name: "echo", sql: "SELECT $1::int8", isWrite: false),
@@ -29,7 +31,16 @@ enum S: Int, CaseIterable {
         PGStatement(name: "count_trace", sql: "SELECT count(*) FROM audit_logs WHERE trace_id = $1", isWrite: false),
         PGStatement(name: "select_user", sql: "SELECT id, name, email, tier FROM users WHERE id = $1", isWrite: false),
         PGStatement(name: "count_by_user", sql: "SELECT user_id, count(*) FROM audit_logs WHERE trace_id LIKE $1 GROUP BY user_id", isWrite: false),
+        PGStatement(name: "insert_audit_rows",
+                    sql: "INSERT INTO audit_logs (trace_id, user_id, action, status, details) VALUES ($1, $2, 'test', 'completed', $3::jsonb) RETURNING id, trace_id, user_id, details",
+                    isWrite: true, multiRow: PGMultiRow(sql: insertAuditRowsMulti, split: .inOrder)),
+        PGStatement(name: "select_user_rows", sql: "SELECT id, name, email, tier FROM users WHERE id = $1", isWrite: false,
+                    multiRow: PGMultiRow(sql: "SELECT id, name, email, tier FROM users WHERE id = ANY($1::bigint[])", split: .byKey(column: 0, param: 0))),
+        PGStatement(name: "echo_rows", sql: "SELECT $1::text, $2::int8", isWrite: false,
+                    multiRow: PGMultiRow(sql: echoRowsMulti, split: .inOrder)),
     ]
+    static let insertAuditRowsMulti = "INSERT INTO audit_logs (trace_id, user_id, action, status, details) SELECT t, u, 'test', 'completed', d FROM unnest($1::text[], $2::bigint[], $3::jsonb[]) WITH ORDINALITY AS r(t, u, d, ord) ORDER BY ord RETURNING id, trace_id, user_id, details"
+    static let echoRowsMulti = "SELECT v, n FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS r(v, n, ord) ORDER BY ord"
 }
 
 /// A loop with a pool on it; `onLoop` runs test code there and waits for it to signal done.

@@ -15,6 +15,7 @@ final class TCPProxy: @unchecked Sendable {
     private var stoppedFlag = false
     private var closedByClientCount = 0
     private var acceptedCount = 0
+    private var generation = 0
 
     init(targetPort: Int) throws {
         self.targetPort = targetPort
@@ -40,6 +41,10 @@ final class TCPProxy: @unchecked Sendable {
 
     func freeze() { lock.withLock { frozenFlag = true } }
     func thaw() { lock.withLock { frozenFlag = false } }
+    /// Closes every connection open now (within a poll interval), both sides; new ones are
+    /// accepted as before: to the client, a connection lost mid-batch.
+    func cutAll() { lock.withLock { generation += 1 } }
+    private var currentGeneration: Int { lock.withLock { generation } }
 
     /// Closes the listener and, within a poll interval, every connection.
     func stop() {
@@ -69,7 +74,8 @@ final class TCPProxy: @unchecked Sendable {
               withUnsafeBytes(of: addr.storage, { connect(server, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), addr.length) }) == 0
         else { return }
         var buf = [UInt8](repeating: 0, count: 16384)
-        while !stopped {
+        let born = currentGeneration
+        while !stopped && currentGeneration == born {
             if frozen {
                 // Read nothing, but notice the client closing (POLLRDHUP needs no read).
                 var p = pollfd(fd: client, events: Self.pollRDHUP, revents: 0)

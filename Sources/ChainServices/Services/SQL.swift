@@ -1,7 +1,11 @@
+import Glibc
 import Postgres
 
 /// Every statement the services run, prepared once per connection. The index is the enum's
 /// raw value; the text is also the `db.query.text` span attribute (parameters, never values).
+/// `selectUser`, `insertOrder` and `insertAudit` also have a multi-row form (`multiRow`): the
+/// pool sends the queries of one of them that meet in one batch as one statement, and the span
+/// then carries that text.
 enum SQL: Int, CaseIterable {
     case selectUser, insertUser, insertOrder, insertAudit, ping, listUsers, listOrders, getOrder, listAudit
     case claimKey, finishKey, releaseKey, insertOrderKeyed, insertAuditKeyed, deleteOrder, deleteUser
@@ -84,6 +88,30 @@ enum SQL: Int, CaseIterable {
         }
     }
 
+    /// The multi-row form: each `$n` is the array of the coalesced queries' `$n`
+    /// (`PGMultiRow`). The writes insert, and return, their rows in the queries' order; the
+    /// point read answers each query by its id (a missing id: no row for it).
+    var multiRow: (text: StaticString, split: PGMultiRow.Split)? {
+        switch self {
+        case .selectUser:
+            return ("SELECT id, name, email, tier FROM users WHERE id = ANY($1::bigint[])", .byKey(column: 0, param: 0))
+        case .insertOrder:
+            return ("""
+                INSERT INTO orders (user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) \
+                SELECT u, a, i, s, d, x, t, tr FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::bigint[], $5::bigint[], \
+                $6::bigint[], $7::bigint[], $8::text[]) WITH ORDINALITY AS r(u, a, i, s, d, x, t, tr, ord) ORDER BY ord RETURNING id
+                """, .inOrder)
+        case .insertAudit:
+            return ("""
+                INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) \
+                SELECT t, u, o, a, 'completed', d FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[]) \
+                WITH ORDINALITY AS r(t, u, o, a, d, ord) ORDER BY ord RETURNING id
+                """, .inOrder)
+        default:
+            return nil
+        }
+    }
+
     var spanName: StaticString {
         switch self {
         case .selectUser: return "SELECT users"
@@ -133,7 +161,12 @@ enum SQL: Int, CaseIterable {
         }
     }
 
+    /// `CHAIN_PG_MULTIROW=0` in the environment leaves the multi-row forms out (to measure them).
     static var statements: [PGStatement] {
-        allCases.map { PGStatement(name: "s\($0.rawValue)", sql: $0.text.description, isWrite: !$0.isRead) }
+        let multiRow = getenv("CHAIN_PG_MULTIROW").map { String(cString: $0) } != "0"
+        return allCases.map { sql in
+            PGStatement(name: "s\(sql.rawValue)", sql: sql.text.description, isWrite: !sql.isRead,
+                        multiRow: multiRow ? sql.multiRow.map { PGMultiRow(sql: $0.text.description, split: $0.split) } : nil)
+        }
     }
 }

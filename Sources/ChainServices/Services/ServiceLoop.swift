@@ -32,17 +32,24 @@ final class ServiceLoop {
     /// Runs a statement inside a CLIENT span with the database conventions, and records
     /// `db_client_operation_duration_seconds`. It ends by `deadline`, and within
     /// `Budget.database` in any case (nil: that budget alone, for work whose outcome is
-    /// already decided, like recording an answer).
+    /// already decided, like recording an answer). `db.query.text` is set when the query
+    /// completes, to the statement that ran: the multi-row form when the pool sent it together
+    /// with others of its batch, with their number in `db.operation.batch.size`.
     func query(_ sql: SQL, _ params: [PGParam], parent: SpanContext?, until deadline: Instant?,
                _ done: @escaping (Result<PGRows, PGError>) -> Void) {
         let span = tracer.start(sql.spanName, kind: .client, parent: parent)
         tracer.setAttribute(span, "db.system.name", .literal("postgresql"))
         tracer.setAttribute(span, "db.operation.name", .literal(sql.operation))
         tracer.setAttribute(span, "db.collection.name", .literal(sql.table))
-        tracer.setAttribute(span, "db.query.text", .literal(sql.text))
         let started = Instant.now()
         let own = loop.now + Budget.database
-        pool.query(sql.rawValue, params, deadline: deadline.map { min($0, own) } ?? own) { [self] result in
+        pool.query(sql.rawValue, params, deadline: deadline.map { min($0, own) } ?? own) { [self] result, run in
+            // The pool's statements are made from these texts (`SQL.statements`): the literal
+            // that names what ran is the one equal to `run.sql`.
+            let text = run.isMultiRow ? sql.multiRow?.text ?? sql.text : sql.text
+            assert(text.withUTF8Buffer { $0.elementsEqual(run.sql.utf8) }, "the pool ran another text than SQL's")
+            tracer.setAttribute(span, "db.query.text", .literal(text))
+            if run.isMultiRow { tracer.setAttribute(span, "db.operation.batch.size", .int(Int64(run.batchSize))) }
             if case .failure(let e) = result {
                 tracer.recordError(span, type: "PGError", message: e.description)
                 dbErrorHandle(sql, e)?.inc()

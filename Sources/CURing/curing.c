@@ -80,6 +80,8 @@ int cs_uring_poll_remove(cs_uring *u, uint64_t target, uint64_t data) {
     return 0;
 }
 
+int cs_uring_submit(cs_uring *u) { return io_uring_submit(&u->ring); }
+
 int cs_uring_enter(cs_uring *u, cs_completion *out, int max, int timeout_ms) {
     int rc;
     if (timeout_ms == 0) {

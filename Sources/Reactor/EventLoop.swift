@@ -37,7 +37,7 @@ public final class EventLoop {
         do {
             let concrete = try backend.resolved().backend
             self.backend = concrete
-            poller = concrete == .uring ? try UringPoller() : EpollPoller()
+            poller = concrete == .uring ? UringPoller() : EpollPoller()
         } catch {
             fatalError("event loop \(index): \(error)")
         }
@@ -123,6 +123,7 @@ public final class EventLoop {
         running = true
         while running { runOnce() }
         drainTasks()
+        poller.submitPending()
     }
 
     /// Asks the loop to return from `run` after the current iteration. Loop thread only.

@@ -1,5 +1,6 @@
 import CURing
 import Glibc
+import Synchronization
 
 /// Which kernel interface the loops wait on: `epoll`, `uring` (io_uring), or `auto` (io_uring
 /// when the kernel allows it, else epoll). Chosen once, at start-up, for every loop.
@@ -19,12 +20,24 @@ public enum IOBackend: String, Sendable, CaseIterable {
     }
 
     /// Why this process cannot use io_uring, or nil when it can (probed once: a ring is set up
-    /// with the loops' flags and closed).
+    /// with the loops' flags and closed). The probe runs on a thread of its own: the kernel's
+    /// clean-up of a closed ring interrupts the threads that used it (task work with a signal
+    /// notification), which would make a blocking call with a timeout on the caller's thread
+    /// return EINTR.
     public static let uringUnavailableReason: String? = {
-        var ring: OpaquePointer?
-        let rc = cs_uring_open(&ring)
-        if rc == 0, let ring { cs_uring_close(ring); return nil }
-        return refusal(errno: -rc, disabledSysctl: readSysctl("/proc/sys/kernel/io_uring_disabled"))
+        let rc = Atomic<Int32>(0)
+        do {
+            try OSThread.spawn(name: "uring-probe") {
+                var ring: OpaquePointer?
+                let r = cs_uring_open(&ring)
+                if r == 0, let ring { cs_uring_close(ring) }
+                rc.store(r, ordering: .relaxed)
+            }.join()
+        } catch {
+            return "cannot start a thread to probe io_uring: \(error)"
+        }
+        let r = rc.load(ordering: .relaxed)
+        return r == 0 ? nil : refusal(errno: -r, disabledSysctl: readSysctl("/proc/sys/kernel/io_uring_disabled"))
     }()
 
     /// The words for a refused io_uring_setup (`errno`), given kernel.io_uring_disabled.

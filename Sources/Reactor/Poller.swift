@@ -16,6 +16,9 @@ protocol Poller: AnyObject {
     var refused: [Int32] { get }
     /// Interest changes the kernel refused, recovered or not (published as a metric).
     var ctlFailures: Int { get }
+    /// Hands the kernel what `applyChanges` and `forget` queued, without waiting: the loop's
+    /// last act, so that a descriptor closed in its last iteration is really released.
+    func submitPending()
     /// Waits for readiness; the events (`data` is the descriptor) are valid until the next call.
     func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event>
     func close()
@@ -111,6 +114,9 @@ final class EpollPoller: Poller {
         }
         return false
     }
+
+    /// Nothing is pending: `applyChanges` and `forget` call epoll_ctl at once.
+    func submitPending() {}
 
     /// Waits for readiness; returns the events in a buffer valid until the next call. The caller
     /// applies pending interest changes first (`applyChanges`).

@@ -21,7 +21,6 @@ import Glibc
 /// arm and every `forget`), so the completion of a removed poll, or of a poll on a closed
 /// descriptor whose number was reused, is recognised as stale and dropped.
 final class UringPoller: Poller {
-    private let ring: OpaquePointer
     private var desired: [UInt32] = []     // poll bits handlers asked for, per fd
     private var armed: [UInt32] = []       // bits of the poll in flight, per fd (0: none)
     private var generation: [UInt32] = []  // tag of the poll in flight, per fd
@@ -36,20 +35,28 @@ final class UringPoller: Poller {
     /// user_data of POLL_REMOVE submissions, whose own completions carry nothing.
     private static let removal: UInt64 = .max
 
-    /// Fails when the kernel refuses io_uring (see `IOBackend.uringUnavailableReason`).
-    init() throws {
+    /// The ring is set up by the loop's own thread, at its first `applyChanges` (a loop is made
+    /// on another thread): a ring's task work goes to the thread that made it, and a blocking
+    /// call with a timeout on that thread (a test's client) would return EINTR.
+    private var ringStorage: OpaquePointer?
+    private var ring: OpaquePointer {
+        if let r = ringStorage { return r }
         var r: OpaquePointer?
         let rc = cs_uring_open(&r)
-        guard rc == 0, let r else {
-            throw SystemError(IOBackend.refusal(errno: -rc, disabledSysctl: IOBackend.readSysctl("/proc/sys/kernel/io_uring_disabled")))
+        guard rc == 0, let r else {   // `IOBackend.uringUnavailableReason` said it would work
+            fatalError(IOBackend.refusal(errno: -rc, disabledSysctl: IOBackend.readSysctl("/proc/sys/kernel/io_uring_disabled")))
         }
-        ring = r
+        ringStorage = r
+        return r
+    }
+
+    init() {
         completions = .allocate(capacity: capacity)
         events = .allocate(capacity: capacity)
     }
 
     func close() {
-        cs_uring_close(ring)   // cancels the polls in flight and drops their file references
+        if let r = ringStorage { cs_uring_close(r) }   // cancels the polls in flight and drops their files
         completions.deallocate()
         events.deallocate()
     }
@@ -101,8 +108,10 @@ final class UringPoller: Poller {
 
     func applyChanges() {
         refused.removeAll(keepingCapacity: true)
-        for fd in dirty {
-            let i = Int(fd)
+        // By index: a `for in` would hold a second reference to the buffer (in debug builds, to
+        // the end of the scope), and `removeAll(keepingCapacity:)` would then reallocate it.
+        for k in dirty.indices {
+            let fd = dirty[k], i = Int(fd)
             queued[i] = false
             let want = desired[i], have = armed[i]
             if want & ~have == 0 { continue }   // the poll in flight covers it (or none is wanted)
@@ -117,6 +126,14 @@ final class UringPoller: Poller {
             }
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// A removal still queued when the loop ends would keep its socket open (a closed
+    /// listener still accepting, a closed connection never reaching its peer) until the ring
+    /// is closed.
+    func submitPending() {
+        applyChanges()
+        _ = cs_uring_submit(ring)
     }
 
     func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {

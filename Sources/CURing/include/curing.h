@@ -27,6 +27,9 @@ unsigned cs_uring_setup_flags(const cs_uring *u);
 int cs_uring_poll_add(cs_uring *u, int fd, uint32_t mask, uint64_t data);
 int cs_uring_poll_remove(cs_uring *u, uint64_t target, uint64_t data);
 
+// Submits what is queued, without waiting. The number submitted, or -errno.
+int cs_uring_submit(cs_uring *u);
+
 // Submits what is queued and waits up to timeout_ms (0: not at all) for a completion, in one
 // io_uring_enter; then copies at most `max` completions to `out`. Returns their count, or
 // -errno (a timeout or a signal is 0 completions, not an error).

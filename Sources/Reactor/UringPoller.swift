@@ -26,7 +26,8 @@ final class UringPoller: Poller {
     private var generation: [UInt32] = []  // tag of the poll in flight, per fd
     private var queued: [Bool] = []        // fd is in `dirty`
     private var dirty: [Int32] = []
-    /// Always empty: a poll the kernel refuses completes with an error, which `wait` reports.
+    /// Polls that found no submission slot; a poll the kernel refuses completes with an error
+    /// instead, which `wait` reports as `.error`.
     private(set) var refused: [Int32] = []
     private(set) var ctlFailures = 0
     private let completions: UnsafeMutablePointer<cs_completion>
@@ -36,8 +37,9 @@ final class UringPoller: Poller {
     private static let removal: UInt64 = .max
 
     /// The ring is set up by the loop's own thread, at its first `applyChanges` (a loop is made
-    /// on another thread): a ring's task work goes to the thread that made it, and a blocking
-    /// call with a timeout on that thread (a test's client) would return EINTR.
+    /// on another thread): the kernel's clean-up of a ring interrupts the threads that used it
+    /// (a blocking call with a timeout there returns EINTR), and a ring set up with
+    /// IORING_SETUP_SINGLE_ISSUER takes submissions from its maker only.
     private var ringStorage: OpaquePointer?
     private var ring: OpaquePointer {
         if let r = ringStorage { return r }

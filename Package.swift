@@ -23,7 +23,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystem"),
-        .target(name: "Reactor", dependencies: ["CSystem"], swiftSettings: hotPathSettings),
+        // liburing (liburing-dev) behind the io_uring backend's few calls.
+        .target(name: "CURing", linkerSettings: [.linkedLibrary("uring")]),
+        .target(name: "Reactor", dependencies: ["CSystem", "CURing"], swiftSettings: hotPathSettings),
         .target(name: "Tracing", dependencies: ["Reactor"], swiftSettings: hotPathSettings),
         .target(name: "HTTP1", dependencies: ["Reactor", "Tracing"], swiftSettings: hotPathSettings),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

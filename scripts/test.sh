@@ -6,6 +6,8 @@
 #   setup       install the missing Debian packages (not counted as a stage)
 #   build       swift build --build-tests
 #   unit tests  swift test
+#   io_uring    swift test again with CHAIN_IO_BACKEND=uring: every loop the tests make, and every
+#               `chain serve` they start, on the io_uring backend (skipped when the kernel refuses it)
 #   fuzz        scripts/fuzz.sh ${FUZZ_SECONDS:-60}   (skipped when the script does not exist)
 #   smoke       scripts/smoke.sh                      (release build, real server, real sockets)
 #   newcomer    scripts/newcomer.sh                   (README's up.sh/curl/trace/down.sh on a fresh clone)
@@ -135,13 +137,47 @@ stage_unit_tests() {
     return "$rc"
 }
 
+# uring_refusal: prints why this kernel refuses io_uring to this process (io_uring_disabled,
+# seccomp, no io_uring at all); prints nothing when io_uring_setup succeeds.
+uring_refusal() {
+    python3 - <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+params = ctypes.create_string_buffer(120)         # struct io_uring_params, zeroed
+fd = libc.syscall(425, 4, params)                 # io_uring_setup (425 on every architecture)
+if fd >= 0:
+    os.close(fd)
+else:
+    e = ctypes.get_errno()
+    try:
+        sysctl = open("/proc/sys/kernel/io_uring_disabled").read().strip()
+    except OSError:
+        sysctl = "absent"
+    print(f"io_uring_setup failed: {os.strerror(e)} (kernel.io_uring_disabled: {sysctl})")
+PY
+}
+
+stage_unit_tests_uring() {
+    # The test matrix's second column: the same suite, the same binary, every loop on io_uring.
+    local rc=0 flags=()
+    read -r -a flags <<<"${SWIFT_TEST_FLAGS:-}"
+    CHAIN_IO_BACKEND=uring with_build_lock swift test --skip-build "${flags[@]}" >"$LOG_DIR/test-uring.log" 2>&1 || rc=$?
+    grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$LOG_DIR/test-uring.log" \
+        | grep -E 'Executed [0-9]+ tests?' | tail -n 1 || true
+    if ((rc != 0)); then
+        printf 'failures:\n'
+        grep -E ': error: |error: -\[' "$LOG_DIR/test-uring.log" | head -n 50 || true
+    fi
+    return "$rc"
+}
+
 stage_tsan() {
-    # The lock-free span ring, the loop's cross-thread queue, the poller's recovery and the
-    # server's admission counters (read by the metrics thread) under ThreadSanitizer
+    # The lock-free span ring, the loop's cross-thread queue, the poller's recovery (both
+    # backends in IOBackendTests) and the server's admission counters (read by the metrics thread) under ThreadSanitizer
     # (a separate scratch path: sanitized objects must not mix with the normal build).
     local rc=0
     with_build_lock swift test --scratch-path .build-tsan --sanitize=thread \
-        --filter 'SPSCRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|ServerHardeningTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
+        --filter 'SPSCRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|IOBackendTests|ServerHardeningTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
     grep -E 'Executed [0-9]+ tests|SUMMARY: ThreadSanitizer' "$LOG_DIR/tsan.log" | tail -n 5 || true
     if grep -q 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"; then
         grep -A30 -m1 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"
@@ -234,6 +270,12 @@ export PG_TEST_DIR DATABASE_URL
 log "DATABASE_URL=$DATABASE_URL"
 
 run_stage "unit tests" stage_unit_tests
+URING_REFUSAL=$(uring_refusal)
+if [[ -z "$URING_REFUSAL" ]]; then
+    run_stage "unit tests on io_uring" stage_unit_tests_uring
+else
+    skipped+=("unit tests on io_uring ($URING_REFUSAL)")
+fi
 run_stage "thread sanitizer" stage_tsan
 if [[ -f scripts/fuzz.sh ]]; then
     run_stage "fuzz" stage_fuzz

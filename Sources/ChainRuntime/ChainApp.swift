@@ -25,7 +25,9 @@ public final class ChainApp {
     /// Binds every port and resolves every address (nothing runs yet): a bad option fails here.
     public init(_ options: ChainOptions) throws {
         self.options = options
-        group = LoopGroup(count: options.loops)
+        let (backend, fallback) = try options.ioBackend.resolved()
+        if let why = fallback { log("io backend: \(why); auto uses epoll") }
+        group = LoopGroup(count: options.loops, backend: backend)
         switch options.serving {
         case .runtime: try assembleRuntime()
         case .services(let names): try assembleServices(names)
@@ -48,7 +50,7 @@ public final class ChainApp {
     /// `start`, then serve until SIGINT/SIGTERM and shut down within `shutdownTimeout`.
     public func run() throws {
         try start()
-        for u in units { log("\(u.name) on \(options.server.host):\(u.server.port) with \(group.loops.count) loops") }
+        for u in units { log("\(u.name) on \(options.server.host):\(u.server.port) with \(group.loops.count) loops on \(group.loops[0].backend)") }
         let sig = Lifecycle.waitForSignal()
         log("signal \(sig): shutting down (deadline \(options.shutdownTimeout.milliseconds) ms)")
         shutdown()

@@ -20,6 +20,9 @@ public struct ChainOptions: Sendable {
     /// Ports per service; the seed's (5001-5003) where not given. 0 picks a free port.
     public var servicePorts: [ServiceName: Int] = [:]
     public var loops = LoopGroup.coreCount
+    /// The loops' kernel interface: `auto` (io_uring when allowed and preferred, else epoll),
+    /// `epoll` or `uring`; CHAIN_IO_BACKEND when set.
+    public var ioBackend = IOBackend.environmentDefault
     /// PostgreSQL URL (libpq form); required by the services, optional for the runtime (/health
     /// then checks it).
     public var databaseURL = ""

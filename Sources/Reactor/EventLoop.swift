@@ -7,7 +7,9 @@ import Synchronization
 /// Everything on a loop is touched only from its thread; other threads talk to it via `execute`.
 public final class EventLoop {
     public let index: Int
-    private var poller = EpollPoller()
+    /// `.epoll` or `.uring`: the kernel interface this loop waits on.
+    public let backend: IOBackend
+    private let poller: any Poller
     private var handlers: [IOHandler?] = []
     public let timers: TimerWheel
     public let buffers: BufferPool
@@ -28,9 +30,20 @@ public final class EventLoop {
         var wakePending = false
     }
 
-    public init(index: Int, bufferSize: Int = 16 * 1024, clock: LoopClock = .monotonic) {
+    /// `backend` is resolved here (`auto` falls back silently; the process logs its choice where
+    /// it resolves it first). A refused `uring` is fatal: callers that take a user's choice
+    /// resolve it first (`IOBackend.resolved`) and report the refusal.
+    public init(index: Int, bufferSize: Int = 16 * 1024, backend: IOBackend = .environmentDefault,
+                clock: LoopClock = .monotonic) {
         self.index = index
         self.clock = clock
+        do {
+            let concrete = try backend.resolved().backend
+            self.backend = concrete
+            poller = concrete == .uring ? UringPoller() : EpollPoller()
+        } catch {
+            fatalError("event loop \(index): \(error)")
+        }
         now = clock.now()
         timers = TimerWheel(now: now)
         buffers = BufferPool(size: bufferSize)
@@ -74,7 +87,8 @@ public final class EventLoop {
         close(fd)
     }
 
-    /// epoll_ctl calls that failed (recovered or reported to the handler as `.error`); safe
+    /// Interest changes the kernel refused (epoll_ctl, or an io_uring poll that failed),
+    /// recovered or reported to the handler as `.error`; safe
     /// from any thread (the metrics scrape reads it).
     public var interestFailures: Int { publishedCtlFailures.load(ordering: .relaxed) }
     private let publishedCtlFailures = Atomic<Int>(0)
@@ -112,6 +126,7 @@ public final class EventLoop {
         running = true
         while running { runOnce() }
         drainTasks()
+        poller.submitPending()
     }
 
     /// Asks the loop to return from `run` after the current iteration. Loop thread only.

@@ -9,8 +9,8 @@ public final class LoopGroup: @unchecked Sendable {
     private var threads: [OSThread] = []
     private let running = Atomic<Int>(0)
 
-    public init(count: Int, clock: LoopClock = .monotonic) {
-        loops = (0..<max(1, count)).map { EventLoop(index: $0, clock: clock) }
+    public init(count: Int, backend: IOBackend = .environmentDefault, clock: LoopClock = .monotonic) {
+        loops = (0..<max(1, count)).map { EventLoop(index: $0, backend: backend, clock: clock) }
     }
 
     public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }

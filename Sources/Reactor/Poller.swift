@@ -1,10 +1,33 @@
 import CSystem
 import Glibc
 
+/// A readiness backend of the loop (`IOBackend`): the loop records interest as handlers change
+/// it, applies the changes once per iteration, then waits. Both backends are level triggered:
+/// a descriptor still ready after its handler ran is reported again in the next iteration, which
+/// the handlers rely on (the listener accepts at most 64 per event, libpq reads once per call,
+/// back-pressure drops read interest and takes it back later).
+protocol Poller: AnyObject {
+    func setInterest(_ fd: Int32, _ interest: Interest)
+    /// Forgets fd before its owner closes it.
+    func forget(_ fd: Int32)
+    /// Applies the interest changes recorded since the last call (or queues them for `wait`).
+    func applyChanges()
+    /// Descriptors the kernel refused to watch in the last `applyChanges` (reported as `.error`).
+    var refused: [Int32] { get }
+    /// Interest changes the kernel refused, recovered or not (published as a metric).
+    var ctlFailures: Int { get }
+    /// Hands the kernel what `applyChanges` and `forget` queued, without waiting: the loop's
+    /// last act, so that a descriptor closed in its last iteration is really released.
+    func submitPending()
+    /// Waits for readiness; the events (`data` is the descriptor) are valid until the next call.
+    func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event>
+    func close()
+}
+
 /// The epoll backend. Interest changes are recorded and applied in one pass right before
 /// `wait`, so a handler that flips its interest several times in an iteration costs at most
 /// one epoll_ctl (the h2o evloop approach).
-struct EpollPoller {
+final class EpollPoller: Poller {
     let epfd: Int32
     private var registered: [UInt32] = []   // bits the kernel has, per fd
     private var desired: [UInt32] = []      // bits handlers asked for, per fd
@@ -30,7 +53,7 @@ struct EpollPoller {
         events.deallocate()
     }
 
-    private mutating func grow(to fd: Int) {
+    private func grow(to fd: Int) {
         guard fd >= registered.count else { return }
         let n = max(fd + 1, registered.count * 2, 64)
         registered += Array(repeating: 0, count: n - registered.count)
@@ -38,7 +61,7 @@ struct EpollPoller {
         known += Array(repeating: false, count: n - known.count)
     }
 
-    mutating func setInterest(_ fd: Int32, _ interest: Interest) {
+    func setInterest(_ fd: Int32, _ interest: Interest) {
         let i = Int(fd)
         grow(to: i)
         let bits = interest.epollBits
@@ -49,7 +72,7 @@ struct EpollPoller {
     }
 
     /// Forgets fd; the caller closes it, which removes it from the epoll set in the kernel.
-    mutating func forget(_ fd: Int32) {
+    func forget(_ fd: Int32) {
         let i = Int(fd)
         guard i < known.count else { return }
         if known[i] { _ = cs_epoll_ctl(epfd, CS_EPOLL_CTL_DEL, fd, 0, 0) }
@@ -58,7 +81,7 @@ struct EpollPoller {
         desired[i] = 0
     }
 
-    mutating func applyChanges() {
+    func applyChanges() {
         refused.removeAll(keepingCapacity: true)
         for fd in dirty {
             let i = Int(fd)
@@ -79,7 +102,7 @@ struct EpollPoller {
     /// One epoll_ctl, recovering from a stale view of the kernel's set: MOD of a descriptor the
     /// kernel dropped (closed and reopened under the same number, as libpq does in
     /// PQconnectPoll) is retried as ADD, and ADD of one it still has as MOD.
-    private mutating func control(_ op: Int32, _ fd: Int32, _ bits: UInt32) -> Bool {
+    private func control(_ op: Int32, _ fd: Int32, _ bits: UInt32) -> Bool {
         let data = UInt64(UInt32(bitPattern: fd))
         if cs_epoll_ctl(epfd, op, fd, bits, data) == 0 { return true }
         ctlFailures += 1
@@ -92,9 +115,12 @@ struct EpollPoller {
         return false
     }
 
+    /// Nothing is pending: `applyChanges` and `forget` call epoll_ctl at once.
+    func submitPending() {}
+
     /// Waits for readiness; returns the events in a buffer valid until the next call. The caller
     /// applies pending interest changes first (`applyChanges`).
-    mutating func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {
+    func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {
         let n = cs_epoll_wait(epfd, events, Int32(capacity), timeoutMs)
         // EINTR (or any failure) is an empty wake-up: the loop re-checks timers and tasks.
         return UnsafeBufferPointer(start: events, count: max(0, Int(n)))

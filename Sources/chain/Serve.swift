@@ -14,6 +14,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Port to listen on (PORT in the environment is the default).")
     var port: Int = Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080
     @Option(help: "Event loops (threads); default one per core.") var loops: Int = LoopGroup.coreCount
+    @Option(help: "The loops' kernel interface: epoll, uring (io_uring; fails when the kernel refuses it) or auto (the faster where available, see README). CHAIN_IO_BACKEND by default, else auto.")
+    var ioBackend: String = IOBackend.environmentDefault.rawValue
     @Option(help: "Seconds to finish in-flight requests on SIGTERM/SIGINT.") var shutdownTimeout: Int = 10
     @Option(help: "Keep-alive idle timeout, seconds.") var keepAliveTimeout: Int = 60
     @Option(help: "Header read timeout, seconds.") var headerTimeout: Int = 10
@@ -38,6 +40,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(loops) else { throw ValidationError("--loops must be 1...256") }
+        guard IOBackend(rawValue: ioBackend) != nil else { throw ValidationError("--io-backend must be epoll, uring or auto") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
@@ -69,6 +72,7 @@ struct Serve: ParsableCommand {
         // One service: --port/PORT when given, else the seed's port; all: the seed's ports.
         o.portOverride = port != 8080
         o.loops = loops
+        o.ioBackend = IOBackend(rawValue: ioBackend) ?? .auto
         o.databaseURL = databaseURL
         o.dbConnectionsPerLoop = dbConnections
         o.nextServiceURL = nextServiceURL.isEmpty ? nil : nextServiceURL

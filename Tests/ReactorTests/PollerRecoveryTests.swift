@@ -34,7 +34,8 @@ final class PollerRecoveryTests: XCTestCase {
 
     private func waitFor(_ cond: () -> Bool) { eventually(timeout: .seconds(2), cond) }
 
-    /// A descriptor epoll refuses (a regular file: EPERM) reaches its handler as `.error`.
+    /// A descriptor epoll refuses (a regular file: EPERM) reaches its handler as `.error`; io_uring
+    /// polls it like poll(2) does, always ready.
     func testRefusedDescriptorIsReportedToItsHandler() throws {
         let fd = open("/proc/self/status", O_RDONLY)
         XCTAssertGreaterThanOrEqual(fd, 0)
@@ -43,7 +44,29 @@ final class PollerRecoveryTests: XCTestCase {
         nonisolated(unsafe) let r = rec
         let (group, loop) = try onLoop { $0.register(fd, r, interest: .read) }
         waitFor { !rec.seen.isEmpty }
-        XCTAssertEqual(rec.seen.first, .error)
+        if loop.backend == .uring {
+            XCTAssertEqual(rec.seen.first, .readable)
+            XCTAssertEqual(loop.interestFailures, 0)
+        } else {
+            XCTAssertEqual(rec.seen.first, .error)
+            XCTAssertEqual(loop.interestFailures, 1)
+        }
+        stop(group)
+    }
+
+    /// A descriptor number that is not open (EBADF on both backends) reaches its handler as
+    /// `.error`, once: the loop does not retry it every iteration.
+    func testDescriptorThatIsNotOpenIsReportedOnce() throws {
+        let rec = Recorder()
+        nonisolated(unsafe) let r = rec
+        let (group, loop) = try onLoop { loop in
+            let fd = dup(0)   // a number free once the loop has its own descriptors
+            close(fd)
+            loop.register(fd, r, interest: .read)
+        }
+        waitFor { !rec.seen.isEmpty }
+        turn(loop)
+        XCTAssertEqual(rec.seen, [.error])
         XCTAssertEqual(loop.interestFailures, 1)
         stop(group)
     }

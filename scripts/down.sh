@@ -18,13 +18,13 @@ fi
 shopt -s nullglob
 for f in "$CHAIN_RUN_DIR"/*.pid; do
     n=$(basename "$f" .pid)
-    printf '%s\n' "${names[@]}" | grep -qxF "$n" || names+=("$n")
+    grep -qxF "$n" <<<"$(printf '%s\n' "${names[@]}")" || names+=("$n")   # no pipe: pipefail + grep -q
 done
 shopt -u nullglob
 PG_DIR="$CHAIN_RUN_DIR/pg"
 PG_PIDFILE="$PG_DIR/data/postmaster.pid"
 # A cluster up.sh started but did not list (interrupted run): last, like the first component.
-if pidfile_alive "$PG_PIDFILE" && ! printf '%s\n' "${names[@]}" | grep -qxF postgres; then
+if pidfile_alive "$PG_PIDFILE" && ! grep -qxF postgres <<<"$(printf '%s\n' "${names[@]}")"; then
     names+=(postgres)
 fi
 

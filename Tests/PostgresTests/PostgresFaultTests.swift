@@ -117,12 +117,12 @@ final class PostgresFaultTests: XCTestCase {
         for _ in 0..<10 {
             let t0 = monotonicNanos()
             let c = try rawGET(port: server.port, path: "/health")
-            XCTAssertTrue(readAll(c).contains("200 OK"))
+            XCTAssertTrue(ChainProcess.readAll(c).contains("200 OK"))
             close(c)
             worst = max(worst, monotonicNanos() - t0)
         }
         XCTAssertLessThan(worst, 200_000_000, "health answered while the database slept")
-        XCTAssertTrue(readAll(slow).contains("{\"slept\":true}"))
+        XCTAssertTrue(ChainProcess.readAll(slow).contains("{\"slept\":true}"))
         close(slow)
     }
 
@@ -135,16 +135,5 @@ final class PostgresFaultTests: XCTestCase {
         let req = Array("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
         _ = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         return fd
-    }
-
-    private func readAll(_ fd: Int32) -> String {
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buf, buf.count, 0)
-            if n <= 0 { break }
-            data += buf[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -179,6 +179,10 @@ stage_tsan() {
     with_build_lock swift test --scratch-path .build-tsan --sanitize=thread \
         --filter 'SPSCRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|IOBackendTests|ServerHardeningTests' >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
     grep -E 'Executed [0-9]+ tests|SUMMARY: ThreadSanitizer' "$LOG_DIR/tsan.log" | tail -n 5 || true
+    if ((rc != 0)); then
+        printf 'failures:\n'
+        grep -E ': error: |error: -\[' "$LOG_DIR/tsan.log" | head -n 50 || true
+    fi
     if grep -q 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"; then
         grep -A30 -m1 'WARNING: ThreadSanitizer' "$LOG_DIR/tsan.log"
         return 1

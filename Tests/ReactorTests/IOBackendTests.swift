@@ -118,15 +118,20 @@ final class IOBackendTests: XCTestCase {
             let old = ByteReader(fd: a, loop: loop), new = ByteReader(fd: a, loop: loop)
             nonisolated(unsafe) let (o, n, l) = (old, new, loop)
             let (c, d) = socketPair()
+            let swapped = Atomic<Bool>(false)
             loop.execute { l.register(a, o, interest: .read) }
             loop.execute {
                 l.execute {
                     l.closeDescriptor(a)
                     XCTAssertEqual(dup2(c, a), a)
                     l.register(a, n, interest: .read)
+                    swapped.store(true, ordering: .releasing)
                 }
             }
-            usleep(20_000)
+            // Wait for the swap itself, not a fixed time: under TSan on a loaded CI machine
+            // 20 ms was not always enough, and the old socket then took the byte below.
+            waitFor { swapped.load(ordering: .acquiring) }
+            XCTAssertTrue(swapped.load(ordering: .acquiring), "\(backend): the loop never ran the swap")
             XCTAssertEqual(send(b, [1], 1, Int32(MSG_NOSIGNAL)), -1)   // the old socket is gone: EPIPE
             XCTAssertEqual(write(d, [1, 2], 2), 2)
             waitFor { new.got.load(ordering: .relaxed) == 2 }

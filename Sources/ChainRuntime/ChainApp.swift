@@ -1,5 +1,6 @@
 import ChainServices
 import HTTP1
+import Metrics
 import Postgres
 import Reactor
 import Tracing
@@ -32,6 +33,7 @@ public final class ChainApp {
         case .runtime: try assembleRuntime()
         case .services(let names): try assembleServices(names)
         }
+        measureLoopIterations()
     }
 
     /// Starts the exporters, then every loop (each starts its pools and servers on its thread).
@@ -122,6 +124,20 @@ public final class ChainApp {
         guard let next = name.next else { return nil }
         if let i = names.firstIndex(of: next) { return "http://127.0.0.1:\(servers[i].port)" }
         return options.nextServiceURL ?? "http://127.0.0.1:\(next.defaultPort)"
+    }
+
+    /// `chain_loop_iteration_seconds` on every server's /metrics: the loops are the process's,
+    /// shared by its services, so each registry (one per service) gets the same observations.
+    private func measureLoopIterations() {
+        let families = units.map {
+            $0.telemetry.metrics.histogram(MetricNames.loopIterationDuration,
+                                           help: "Time each event-loop iteration was busy (events, timers, tasks).",
+                                           labels: ["loop"], buckets: MetricsRegistry.loopIterationBuckets)
+        }
+        for loop in group.loops {
+            let handles = families.map { $0.handle(loop: loop.index, [String(loop.index)]) }
+            loop.onIterationEnded = { busy in for h in handles { h.observe(busy.seconds) } }
+        }
     }
 
     /// The routes every server has (metrics, the test endpoint) and its measurements.

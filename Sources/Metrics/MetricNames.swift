@@ -23,6 +23,9 @@ public enum MetricNames {
     public static let httpServerRequestsShed = "http_server_requests_shed_total"
     public static let httpServerAcceptPauses = "http_server_accept_pauses_total"
     public static let loopInterestFailures = "chain_loop_interest_failures_total"
+    /// How long each event-loop iteration was busy (label `loop`): what a request arriving
+    /// mid-iteration waits before its loop looks at it.
+    public static let loopIterationDuration = "chain_loop_iteration_seconds"
 
     /// POST /process requests with an `Idempotency-Key`, by `outcome`: claimed (processed),
     /// replayed (the stored answer), mismatch (422), in_flight (409).
@@ -34,6 +37,10 @@ extension MetricsRegistry {
     /// Request durations from 0.5 ms to 10 s.
     public static let defaultDurationBuckets: [Double] =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// Loop iterations from 5 µs (a wake-up for one small request) to 250 ms (a stall).
+    public static let loopIterationBuckets: [Double] =
+        [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+         0.01, 0.025, 0.05, 0.1, 0.25]
 }
 
 /// The three latency histograms of the contract and the database error counter, declared on

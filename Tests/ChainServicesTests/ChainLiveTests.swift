@@ -144,4 +144,18 @@ final class ChainLiveTests: XCTestCase {
         XCTAssertTrue(audit.contains(#"http_server_request_duration_seconds_count{service="audit-service",method="POST",route="/process",status="200"} "#), audit)
         XCTAssertTrue(user.contains(#"http_client_request_duration_seconds_count{service="user-service",peer="#), user)
     }
+
+    /// The loops' busy time is on every service's /metrics (the process's loops, shared by its
+    /// services): one series per loop, counting the iterations that served the request.
+    func testLoopIterationTimeIsOnEveryServicesMetrics() throws {
+        XCTAssertEqual(try post(#"{"user_id": 1002, "action": "loops"}"#).0, 200)
+        for service in [ServiceName.user, .order, .audit] {
+            let text = exposition(service)
+            let count = text.split(separator: "\n")
+                .first { $0.hasPrefix(#"chain_loop_iteration_seconds_count{loop="0"} "#) }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            XCTAssertGreaterThan(count, 0, "\(service): \(text)")
+            XCTAssertTrue(text.contains(#"chain_loop_iteration_seconds_bucket{loop="0",le="5e-06"} "#), "\(service)")
+        }
+    }
 }

@@ -155,7 +155,8 @@ final class TestServer {
     /// Open connections on every loop, read on the loops themselves.
     var connections: Int {
         group.loops.reduce(0) { sum, loop in
-            nonisolated(unsafe) let s = server, l = loop
+            let s = server
+            nonisolated(unsafe) let l = loop
             return sum + (loop.sync { s.connectionCount(on: l) } ?? -1)
         }
     }

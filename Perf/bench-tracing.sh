@@ -6,8 +6,12 @@
 #   3. GET /health req/s with tracing at 100 % (spans exported to that receiver) vs
 #      OTEL_SDK_DISABLED=true, same wrk settings, alternating, ROUNDS rounds; and the server's
 #      CPU time per request (all its threads, from /proc/PID/stat), steadier than req/s when wrk,
-#      the receiver and the server share the cores.
-# Environment: ROUNDS (3), DURATION (8s), CONNS (64), SKIP_BUILD=1, CHAIN_BIN.
+#      the receiver and the server share the cores;
+#   4. the whole chain through the gateway (Perf/bench-chain.sh at 64 connections, every span
+#      exported) vs the same with OTEL_SDK_DISABLED=true in the services, alternating,
+#      CHAIN_ROUNDS rounds: req/s and CPU per request summed over every process but wrk.
+# Environment: ROUNDS (3), DURATION (8s), CONNS (64), CHAIN_ROUNDS (3; 0 skips part 4),
+# CHAIN_DURATION (8s), SKIP_BUILD=1, CHAIN_BIN (parts 1-3 only).
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -78,7 +82,8 @@ TICK=$(getconf CLK_TCK)
 
 declare -A RPS CPU
 for ((r = 1; r <= ROUNDS; r++)); do
-    for t in on off; do
+    order="on off"; ((r % 2 == 0)) && order="off on"
+    for t in $order; do
         port=$P_ON pid=$(cat "$TMP/traced.pid")
         [[ $t == off ]] && port=$P_OFF pid=$(cat "$TMP/untraced.pid")
         run_wrk "http://127.0.0.1:$port/health" 2s "$CONNS" "$TMP/warm.txt" 2
@@ -98,3 +103,25 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 metrics=$(curl -s "http://127.0.0.1:$P_ON/metrics" | grep -E '^chain_spans_(started|exported|dropped)_total' | tr '\n' ' ')
 printf '\nSpan counters of the traced server after the run: `%s`\n' "$metrics"
+
+# --- 4. the whole chain, traced vs OTEL_SDK_DISABLED -------------------------------------------
+CHAIN_ROUNDS=${CHAIN_ROUNDS:-3}
+CHAIN_DURATION=${CHAIN_DURATION:-8s}
+((CHAIN_ROUNDS > 0)) || exit 0
+declare -A CRPS CCPU CP99
+for ((r = 1; r <= CHAIN_ROUNDS; r++)); do
+    order="on off"; ((r % 2 == 0)) && order="off on"
+    for t in $order; do
+        disabled=false; [[ $t == off ]] && disabled=true
+        OTEL_SDK_DISABLED=$disabled SKIP_BUILD=1 CONNS=64 DURATION="$CHAIN_DURATION" Perf/bench-chain.sh \
+            >"$TMP/chain-$t-$r.txt" 2>&1 || { tail -n 20 "$TMP/chain-$t-$r.txt" >&2; exit 1; }
+        read -r CRPS[$t,$r] CP99[$t,$r] CCPU[$t,$r] <<<"$(python3 Perf/chain-summary.py "$TMP/chain-$t-$r.txt" "$CHAIN_DURATION")"
+    done
+done
+printf '\n### The whole chain (Perf/bench-chain.sh, wrk -c64 through the gateway, %s per run)\n\n' "$CHAIN_DURATION"
+printf '| round | traced req/s | untraced req/s | traced / untraced | traced p99 ms | untraced p99 ms | traced µs CPU/req | untraced µs CPU/req | CPU traced / untraced |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for ((r = 1; r <= CHAIN_ROUNDS; r++)); do
+    printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" "$(fmt_rps "${CRPS[on,$r]}")" "$(fmt_rps "${CRPS[off,$r]}")" \
+        "$(ratio "${CRPS[on,$r]}" "${CRPS[off,$r]}")" "${CP99[on,$r]}" "${CP99[off,$r]}" \
+        "${CCPU[on,$r]}" "${CCPU[off,$r]}" "$(ratio "${CCPU[on,$r]}" "${CCPU[off,$r]}")"
+done

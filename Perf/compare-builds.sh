@@ -41,22 +41,7 @@ health() {
 # chain BUILD_DIR: "req/s p99-ms cpu-µs-per-request" through the gateway at 64 connections.
 chain() {
     (cd "$1" && SKIP_BUILD=1 CONNS=64 DURATION="$CHAIN_DURATION" Perf/bench-chain.sh) >"$OUT/chain.txt" 2>&1
-    python3 - "$OUT/chain.txt" "$CHAIN_DURATION" <<'PY'
-import re, sys
-secs = float(sys.argv[2].rstrip("s"))
-for line in open(sys.argv[1]):
-    cols = [c.strip() for c in line.strip().strip("|").split("|")]
-    if len(cols) == 8 and cols[0] == "gateway":
-        rps = float(cols[2]); p99 = cols[5]
-        if p99.endswith("ms"): ms = float(p99[:-2])
-        elif p99.endswith("us"): ms = float(p99[:-2]) / 1000
-        else: ms = float(p99[:-1]) * 1000
-        cpu = sum(float(x) for x in cols[7].split(","))
-        print(f"{rps:.0f} {ms:.2f} {cpu / (rps * secs) * 1e6:.0f}")
-        break
-else:
-    print("0 0 0")
-PY
+    python3 Perf/chain-summary.py "$OUT/chain.txt" "$CHAIN_DURATION"
 }
 
 printf 'round build health_rps health_cpu_us chain_rps chain_p99_ms chain_cpu_us\n' >"$OUT/rows"

@@ -1,21 +1,21 @@
 """Quantiles of the observations a Prometheus histogram gained between two scrapes of /metrics:
 the difference of the cumulative buckets between BEFORE and AFTER, interpolated linearly inside
-a bucket (as Prometheus' histogram_quantile does). Values in milliseconds.
+a bucket (as Prometheus' histogram_quantile does). Values in milliseconds (--unit us: µs).
 
 Usage:
   histogram-delta.py BEFORE AFTER
       -> "count p50_ms p99_ms" of http_server_request_duration_seconds{route="/process",status="200"}
          (the requests a service admitted and answered 200; p99.9 is not resolvable)
   histogram-delta.py [--metric NAME] [--match LABEL=VALUE]... [--q 0.5,0.9,0.99] [--by LABEL]
-                     [--max-bucket] BEFORE AFTER
+                     [--max-bucket] [--unit ms|us] BEFORE AFTER
       -> "count q..." ("LABEL_VALUE count q..." per value with --by), then with --max-bucket the
-         upper bound (ms) of the highest bucket that gained an observation ("inf" when only +Inf
+         upper bound of the highest bucket that gained an observation ("inf" when only +Inf
          did). --metric alone drops the default route/status match. A metric AFTER does not
          have at all prints "absent" and exits 0.
 
-Series with the same full label set are counted once, so BEFORE and AFTER may each be the
-concatenation of several scrapes (of several processes, or of one process on several ports).
-Other labels than LABEL/le are summed over (loops, methods).
+BEFORE and AFTER are each one scrape of one process (the exposition need not name the process:
+chain_loop_iteration_seconds has only a `loop` label). Labels other than LABEL and le are summed
+over (loops, methods).
 """
 import argparse
 import re
@@ -28,7 +28,6 @@ INF = float("inf")
 def series(path, metric, match):
     """{full label set (without le): {le: cumulative count}} of METRIC's buckets in PATH."""
     out = {}
-    seen = set()
     for line in open(path):
         m = SAMPLE.match(line)
         if not m or m["name"] != metric:
@@ -36,14 +35,14 @@ def series(path, metric, match):
         labels = dict(LABEL.findall(m["labels"]))
         if any(labels.get(k) != v for k, v in match.items()):
             continue
-        key = tuple(sorted((k, v) for k, v in labels.items()))
-        if key in seen:          # the same series again (another scrape of the same process)
-            continue
-        seen.add(key)
-        le = INF if labels["le"] == "+Inf" else float(labels["le"])
-        rest = tuple((k, v) for k, v in key if k != "le")
+        le = labels.pop("le")
+        le = INF if le == "+Inf" else float(le)
+        rest = tuple(sorted(labels.items()))
         out.setdefault(rest, {})[le] = float(m["value"])
     return out
+
+
+SCALE = 1000   # seconds -> the output unit
 
 
 def quantile(q, cum):
@@ -54,20 +53,20 @@ def quantile(q, cum):
     for le, c in cum:
         if c >= rank:
             if le == INF:
-                return lower * 1000
-            return (lower + (le - lower) * (rank - below) / max(c - below, 1e-9)) * 1000
+                return lower * SCALE
+            return (lower + (le - lower) * (rank - below) / max(c - below, 1e-9)) * SCALE
         lower, below = le, c
     return float("nan")
 
 
 def max_bucket(cum):
-    """Upper bound (ms) of the highest bucket that gained an observation."""
+    """Upper bound of the highest bucket that gained an observation."""
     total = cum[-1][1] if cum else 0
     if total <= 0:
         return "nan"
     for le, c in cum:
         if c >= total:
-            return "inf" if le == INF else f"{le * 1000:g}"
+            return "inf" if le == INF else f"{le * SCALE:g}"
     return "inf"
 
 
@@ -78,9 +77,12 @@ def main():
     ap.add_argument("--q", default="0.5,0.99", help="quantiles, comma separated (0.5,0.99)")
     ap.add_argument("--by", metavar="LABEL", help="one line per value of LABEL")
     ap.add_argument("--max-bucket", action="store_true")
+    ap.add_argument("--unit", choices=["ms", "us"], default="ms")
     ap.add_argument("before")
     ap.add_argument("after")
     a = ap.parse_args()
+    global SCALE
+    SCALE = 1e6 if a.unit == "us" else 1000
     if a.metric is None:
         metric, match = "http_server_request_duration_seconds", {"route": "/process", "status": "200"}
     else:

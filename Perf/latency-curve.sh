@@ -69,18 +69,16 @@ trap 'exit 143' TERM
 info "starting the chain (scripts/up.sh, spans to a local receiver)"
 start_bench_chain "$TMP"
 
-# scrape FILE: user-service's /metrics into FILE.user, every service's into FILE.all.
+# scrape FILE: each service's /metrics into FILE.PORT.
 scrape() {
     local port
-    curl -sf "http://127.0.0.1:${SERVICE_PORTS[0]}/metrics" >"$1.user"
-    cp "$1.user" "$1.all"
-    for port in "${SERVICE_PORTS[@]:1}"; do
-        curl -sf "http://127.0.0.1:$port/metrics" >>"$1.all"
+    for port in "${SERVICE_PORTS[@]}"; do
+        curl -sf "http://127.0.0.1:$port/metrics" >"$1.$port"
     done
 }
 
 # k6_run NAME ENV...: one k6 run of Perf/overload.js; its summary lands in $TMP/NAME.json, the
-# services' /metrics before and after it in $TMP/NAME.before.* and $TMP/NAME.after.*.
+# services' /metrics before and after it in $TMP/NAME.before.PORT and $TMP/NAME.after.PORT.
 k6_run() {
     local name=$1; shift
     scrape "$TMP/$name.before"
@@ -106,28 +104,33 @@ PY
 
 # server NAME: "p50 p90 p99" (ms) of the 200s user-service answered on /process during run NAME.
 server() {
-    python3 Perf/histogram-delta.py --q 0.5,0.9,0.99 "$TMP/$1.before.user" "$TMP/$1.after.user" | awk '{ print $2, $3, $4 }'
+    python3 Perf/histogram-delta.py --q 0.5,0.9,0.99 "$TMP/$1.before.5001" "$TMP/$1.after.5001" | awk '{ print $2, $3, $4 }'
 }
 
-# loop_busy NAME: "P99<tab>MAX" (ms) of chain_loop_iteration_seconds during run NAME, the worst
-# service's (each over all its loops; MAX: the upper bound of the highest bucket reached), each
-# followed by that service's name ("0.42 (order)", "≤ 5 (user)"); "absent" when no service
-# exposes the histogram.
+# loop_busy NAME: "P99<tab>MAX" (µs) of chain_loop_iteration_seconds during run NAME, the worst
+# service's (each over all its loops, from its own /metrics: the histogram has only a `loop`
+# label; MAX: the upper bound of the highest bucket an iteration reached), each followed by that
+# service's name ("420 (order)", "≤ 5000 (user)"); "absent" when no service exposes it.
 loop_busy() {
-    python3 Perf/histogram-delta.py --metric chain_loop_iteration_seconds --by service --q 0.99 --max-bucket \
-        "$TMP/$1.before.all" "$TMP/$1.after.all" | awk '
-        $1 == "absent" { print "absent"; exit }
+    local port
+    for port in "${SERVICE_PORTS[@]}"; do
+        printf '%s ' "$(service_of "$port")"
+        python3 Perf/histogram-delta.py --metric chain_loop_iteration_seconds --q 0.99 --max-bucket --unit us \
+            "$TMP/$1.before.$port" "$TMP/$1.after.$port"
+    done | awk '
+        $2 == "absent" { absent++; next }
         {
-            svc = $1; sub(/-service$/, "", svc)
-            if ($3 != "nan" && (p99 == "" || $3 + 0 > p99 + 0)) { p99 = $3; p99s = svc }
+            # $1 service, $2 count, $3 p99, $4 highest bucket
+            if ($3 != "nan" && (p99 == "" || $3 + 0 > p99 + 0)) { p99 = $3; p99s = $1 }
             mb = ($4 == "inf") ? 1e300 : $4 + 0
-            if ($4 != "nan" && (max == "" || mb > maxv)) { max = $4; maxv = mb; maxs = svc }
+            if ($4 != "nan" && (max == "" || mb > maxv)) { max = $4; maxv = mb; maxs = $1 }
         }
         END {
-            if ($1 == "absent") exit
-            printf "%s\t%s\n", (p99 == "" ? "-" : p99 " (" p99s ")"), (max == "" ? "-" : (max == "inf" ? "+Inf" : "≤ " max) " (" maxs ")")
+            if (absent == NR) { print "absent"; exit }
+            printf "%s\t%s\n", (p99 == "" ? "-" : sprintf("%.0f", p99) " (" p99s ")"), (max == "" ? "-" : (max == "inf" ? "+Inf" : "≤ " max) " (" maxs ")")
         }'
 }
+service_of() { case $1 in 5001) echo user ;; 5002) echo order ;; 5003) echo audit ;; *) echo "$1" ;; esac; }
 
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.2f", a - b }'; }
 
@@ -157,7 +160,7 @@ REPORT=$TMP/report.md
     printf 'whole chain behind the gateway), buckets interpolated. Client - server: the gateway, the network and k6\n'
     printf '(a difference of quantiles, not a quantile of differences). Latencies in ms.\n\n'
     if [[ -n "$LOOP" ]]; then
-        printf '| load | offered/s | achieved/s (2xx) | client p50 | p90 | p99 | p99.9 | server p50 | p90 | p99 | client - server p50 | p99 | errors (non-2xx) | dropped | loop busy p99 | loop busy max |\n'
+        printf '| load | offered/s | achieved/s (2xx) | client p50 | p90 | p99 | p99.9 | server p50 | p90 | p99 | client - server p50 | p99 | errors (non-2xx) | dropped | loop busy p99 µs | loop busy max µs |\n'
         printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
     else
         printf '| load | offered/s | achieved/s (2xx) | client p50 | p90 | p99 | p99.9 | server p50 | p90 | p99 | client - server p50 | p99 | errors (non-2xx) | dropped |\n'
@@ -185,7 +188,7 @@ done
 {
     printf '\n'
     if [[ -n "$LOOP" ]]; then
-        printf '"loop busy": chain_loop_iteration_seconds, the busy time of one event-loop iteration, over all loops of a service: its p99 (ms) and the upper bound (ms) of the highest bucket an iteration reached, for the worst of the three services (named).\n'
+        printf '"loop busy" (µs): chain_loop_iteration_seconds, the busy time of one event-loop iteration, over all loops of a service: its p99 and the upper bound of the highest bucket an iteration reached, for the worst of the three services (named).\n'
     else
         printf 'No `chain_loop_iteration_seconds` on the services'"'"' /metrics (this build does not expose it): no event-loop column.\n'
     fi

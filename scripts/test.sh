@@ -15,6 +15,7 @@
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   replicas    CHAIN_REPLICAS=2 scripts/e2e.sh       (the same checks, two replicas of each service; each served)
 #   profile     Perf/profile.sh, 3 s                  (a flame graph per component, the CPU-per-request table)
+#   curve       Perf/latency-curve.sh, 2 steps of 3 s (a row per step with numeric percentiles, the plot)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
 #   kubernetes  scripts/k8s-check.sh                  (infra/k8s rendered and validated without a cluster)
@@ -232,6 +233,36 @@ stage_profile() {
     done
 }
 
+stage_curve() {
+    # Perf/latency-curve.sh in short (smoke has just built the release binary): the peak, then 25 %
+    # and 100 % of it for 3 s each. A row per step whose seven percentiles (client and server)
+    # and two differences are numbers (and the event-loop columns, when the services expose
+    # chain_loop_iteration_seconds), both goals evaluated, and a valid PNG, written into the
+    # log directory (not over the committed Perf/latency-curve.png).
+    local md=$LOG_DIR/curve.md png=$LOG_DIR/curve.png pct
+    STEP_DURATION=3s WARMUP=2s STEPS="25 100" SKIP_BUILD=1 CURVE_PNG=$png bash Perf/latency-curve.sh \
+        >"$md" 2>"$LOG_DIR/curve.log" || { cat "$md"; tail -n 30 "$LOG_DIR/curve.log"; return 1; }
+    cat "$md"
+    for pct in 25 100; do
+        grep -qE "^\| $pct % \| [1-9][0-9]* \| [0-9]+ \|( [0-9]+\.[0-9]+ \|){7}( -?[0-9]+\.[0-9]+ \|){2} [0-9]+ \| [0-9]+ \|" "$md" \
+            || { err "latency curve: no row with numeric percentiles for $pct %"; return 1; }
+    done
+    if grep -q '| loop busy p99 µs |' "$md"; then   # the services expose chain_loop_iteration_seconds
+        [[ $(grep -cE '\| [0-9]+ \((user|order|audit)\) \| (≤ [0-9.e+-]+|\+Inf) \((user|order|audit)\) \|$' "$md") -eq 2 ]] \
+            || { err "latency curve: no numeric event-loop columns on both rows"; return 1; }
+    fi
+    [[ $(grep -cE '^- \*\*(pass|miss)\*\* p99' "$md") -eq 2 ]] || { err "latency curve: not two goal verdicts"; return 1; }
+    python3 - "$png" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
+length, kind, width, height = struct.unpack(">I4sII", data[8:24])
+assert kind == b"IHDR" and width > 0 and height > 0, "no IHDR"
+assert data[-8:-4] == b"IEND", "truncated (no IEND)"
+print(f"{sys.argv[1]}: PNG {width}x{height}, {len(data)} bytes")
+PY
+}
+
 stage_smoke() {
     bash scripts/smoke.sh
 }
@@ -297,6 +328,7 @@ fi
 run_stage "end-to-end" stage_e2e
 run_stage "replicas" stage_replicas
 run_stage "profile" stage_profile
+run_stage "latency curve" stage_curve
 run_stage "stack" stage_stack
 run_stage "runtime image" stage_image
 run_stage "kubernetes" stage_kubernetes

@@ -21,6 +21,8 @@ int cs_uring_open(cs_uring **out);
 void cs_uring_close(cs_uring *u);
 // The setup flags the ring got (the optional ones are dropped on an older kernel).
 unsigned cs_uring_setup_flags(const cs_uring *u);
+// 1 when the ring's fd is registered with the kernel (io_uring_register_ring_fd), else 0.
+int cs_uring_ring_fd_registered(const cs_uring *u);
 
 // Queue a one-shot IORING_OP_POLL_ADD for `mask`, or the removal of the poll tagged `target`
 // (its own completion carries `data`). A full SQ ring is submitted first. 0, or -errno.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct cs_uring {
     struct io_uring ring;
@@ -82,6 +83,17 @@ int cs_uring_poll_remove(cs_uring *u, uint64_t target, uint64_t data) {
     struct io_uring_sqe *s = sqe(u);
     if (!s) return -EBUSY;
     io_uring_prep_poll_remove(s, target);
+    io_uring_sqe_set_data64(s, data);
+    return 0;
+}
+
+int cs_uring_send(cs_uring *u, int fd, const void *buf, uint32_t len, uint64_t data) {
+    struct io_uring_sqe *s = sqe(u);
+    if (!s) return -EBUSY;
+    // MSG_DONTWAIT makes the kernel complete a send that would block with -EAGAIN instead of
+    // parking it on an internal poll: a send is then done when its submission returns, so a
+    // close right after the submission releases the socket, as after send(2).
+    io_uring_prep_send(s, fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     io_uring_sqe_set_data64(s, data);
     return 0;
 }

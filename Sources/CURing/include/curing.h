@@ -29,6 +29,10 @@ int cs_uring_ring_fd_registered(const cs_uring *u);
 int cs_uring_poll_add(cs_uring *u, int fd, uint32_t mask, uint64_t data);
 int cs_uring_poll_remove(cs_uring *u, uint64_t target, uint64_t data);
 
+// Queue an IORING_OP_SEND of len bytes at buf (MSG_NOSIGNAL | MSG_DONTWAIT: a full socket
+// completes with -EAGAIN). buf must stay valid until the completion. 0, or -errno.
+int cs_uring_send(cs_uring *u, int fd, const void *buf, uint32_t len, uint64_t data);
+
 // Submits what is queued, without waiting. The number submitted, or -errno.
 int cs_uring_submit(cs_uring *u);
 

@@ -25,7 +25,7 @@ static int setup(struct io_uring *ring, unsigned flags) {
     return rc;
 }
 
-int cs_uring_open(cs_uring **out) {
+int cs_uring_open(cs_uring **out, int register_ring) {
     cs_uring *u = calloc(1, sizeof *u);
     if (!u) return -ENOMEM;
     // COOP_TASKRUN (5.19): completions are posted when the loop enters the kernel anyway, not
@@ -50,7 +50,7 @@ int cs_uring_open(cs_uring **out) {
     u->flags = flags;
     // 5.18: io_uring_enter takes an index into the task's registered rings instead of the fd,
     // sparing the fdget/fdput of every enter. Optional: refused (older kernel, EBUSY) is fine.
-    u->registered = io_uring_register_ring_fd(&u->ring) == 1;
+    u->registered = register_ring && io_uring_register_ring_fd(&u->ring) == 1;
     *out = u;
     return 0;
 }

@@ -51,13 +51,17 @@ final class UringPoller: Poller {
     private var ring: OpaquePointer {
         if let r = ringStorage { return r }
         var r: OpaquePointer?
-        let rc = cs_uring_open(&r)
+        let rc = cs_uring_open(&r, Self.registerRing ? 1 : 0)
         guard rc == 0, let r else {   // `IOBackend.uringUnavailableReason` said it would work
             fatalError(IOBackend.refusal(errno: -rc, disabledSysctl: IOBackend.readSysctl("/proc/sys/kernel/io_uring_disabled")))
         }
         ringStorage = r
         return r
     }
+
+    /// CHAIN_URING_REGISTER_RING=0 leaves the ring's fd unregistered, for measuring what the
+    /// registration is worth.
+    private static let registerRing = getenv("CHAIN_URING_REGISTER_RING").map { String(cString: $0) } != "0"
 
     init() {
         completions = .allocate(capacity: capacity)

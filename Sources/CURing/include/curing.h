@@ -17,7 +17,8 @@ typedef struct {
 // The setup the loops use: 0, or -errno from io_uring_setup (-ENOSYS: no io_uring, -EPERM:
 // io_uring_disabled or seccomp), or -EOPNOTSUPP when the kernel lacks what the backend relies on
 // (IORING_FEAT_EXT_ARG: the wait's timeout passed to io_uring_enter; IORING_OP_POLL_ADD).
-int cs_uring_open(cs_uring **out);
+// register_ring: also register the ring's fd (io_uring_register_ring_fd), where the kernel takes it.
+int cs_uring_open(cs_uring **out, int register_ring);
 void cs_uring_close(cs_uring *u);
 // The setup flags the ring got (the optional ones are dropped on an older kernel).
 unsigned cs_uring_setup_flags(const cs_uring *u);

@@ -24,6 +24,17 @@ public final class EventLoop {
     private let wakeFD: Int32
     private var running = false
     private var threadID: pthread_t?     // guarded by remoteLock
+    /// Sends handed to the kernel (`send`), by slot: each holds its buffer, whose memory the
+    /// kernel reads until the completion, and the handler to tell.
+    private var sends: [InFlightSend?] = []
+    private var freeSendSlots: [UInt32] = []
+    /// Whether `send` is offered: io_uring only (epoll has no submission queue to batch into).
+    public let sendsAsynchronously: Bool
+
+    private struct InFlightSend {
+        let buffer: IOBuffer
+        let handler: SendCompletionHandler
+    }
 
     struct RemoteQueue {
         var tasks: [() -> Void] = []
@@ -41,6 +52,9 @@ public final class EventLoop {
             let concrete = try backend.resolved().backend
             self.backend = concrete
             poller = concrete == .uring ? UringPoller() : EpollPoller()
+            // CHAIN_URING_SEND=0 keeps io_uring a readiness backend (send(2) per write), for
+            // measuring what the batched sends are worth.
+            sendsAsynchronously = concrete == .uring && getenv("CHAIN_URING_SEND").map { String(cString: $0) } != "0"
         } catch {
             fatalError("event loop \(index): \(error)")
         }
@@ -101,6 +115,40 @@ public final class EventLoop {
     /// tail latency. Set before the loop runs; when nil the loop reads no extra clock.
     public var onIterationEnded: ((_ busy: TimeAmount) -> Void)?
 
+    // MARK: sends
+
+    /// Sends `buffer`'s readable bytes with the loop's next io_uring_enter instead of a send(2)
+    /// of their own; `handler.sendCompleted` gets the result (bytes sent, which may be fewer, or
+    /// -errno: -EAGAIN when the socket's buffer is full) in a later iteration. Only when
+    /// `sendsAsynchronously`. Until then the kernel reads the buffer's memory: the caller must
+    /// not append to, compact or give back the buffer, and must not close fd other than through
+    /// `closeDescriptor` (which submits a send still queued before the number can be reused).
+    /// The loop holds the buffer and the handler until the completion.
+    public func send(_ fd: Int32, _ buffer: IOBuffer, _ handler: SendCompletionHandler) {
+        let slot: UInt32
+        if let s = freeSendSlots.popLast() {
+            slot = s
+        } else {
+            slot = UInt32(sends.count)
+            sends.append(nil)
+        }
+        sends[Int(slot)] = InFlightSend(buffer: buffer, handler: handler)
+        let bytes = buffer.readable
+        if let base = bytes.baseAddress, poller.queueSend(fd, base, bytes.count, slot: slot) { return }
+        // No submission slot even after submitting what was queued: send(2) now, and report it
+        // like a completion, after this iteration's events (never from inside the caller).
+        let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        let result = n >= 0 ? Int32(n) : -errno
+        runAfterEvents { [unowned self] in self.sendCompleted(slot: slot, result: result) }
+    }
+
+    private func sendCompleted(slot: UInt32, result: Int32) {
+        guard let s = sends[Int(slot)] else { return }
+        sends[Int(slot)] = nil
+        freeSendSlots.append(slot)
+        s.handler.sendCompleted(s.buffer, result: Int(result))
+    }
+
     // MARK: tasks
 
     /// Runs `task` on this loop after the current iteration's events. Loop thread only.
@@ -149,6 +197,9 @@ public final class EventLoop {
         let events = poller.wait(timeoutMs: timeout)
         now = clock.now()
         if !poller.refused.isEmpty { reportRefused() }
+        // Before the readiness events: a connection whose send completed has its buffer back
+        // before it answers anything else in this batch.
+        for c in poller.sendCompletions { sendCompleted(slot: c.slot, result: c.result) }
         for ev in events {
             let fd = Int32(truncatingIfNeeded: ev.data)
             if fd == wakeFD {

@@ -7,7 +7,9 @@ import Synchronization
 public enum IOBackend: String, Sendable, CaseIterable {
     case epoll, uring, auto
 
-    /// The backend `auto` picks when io_uring is available (Perf/RESULTS.md, "io_uring").
+    /// The backend `auto` picks when io_uring is available (Perf/RESULTS.md, "io_uring"): epoll,
+    /// because the whole chain's CPU per request decides, and there io_uring with its batched
+    /// sends only ties ("io_uring levers"), though it wins on `/health`.
     static let preferred: IOBackend = .epoll
 
     /// The default where loops are made without an explicit choice: `CHAIN_IO_BACKEND` when set
@@ -29,7 +31,7 @@ public enum IOBackend: String, Sendable, CaseIterable {
         do {
             try OSThread.spawn(name: "uring-probe") {
                 var ring: OpaquePointer?
-                let r = cs_uring_open(&ring)
+                let r = cs_uring_open(&ring, 0)
                 if r == 0, let ring { cs_uring_close(ring) }
                 rc.store(r, ordering: .relaxed)
             }.join()

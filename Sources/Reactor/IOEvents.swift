@@ -41,6 +41,13 @@ public protocol IOHandler: AnyObject {
     func ioReady(_ events: IOEvents)
 }
 
+/// Told the outcome of `EventLoop.send`: `result` is the bytes sent (possibly fewer than
+/// asked), or -errno (-EAGAIN: the socket's buffer was full). `buffer` is the one given to
+/// `send`, the caller's again from now on.
+public protocol SendCompletionHandler: AnyObject {
+    func sendCompleted(_ buffer: IOBuffer, result: Int)
+}
+
 /// Called once at the end of every loop iteration, after all events, timers and tasks ran:
 /// the place to flush output that several handlers produced in the same iteration.
 public protocol TickObserver: AnyObject {

@@ -22,6 +22,18 @@ protocol Poller: AnyObject {
     /// Waits for readiness; the events (`data` is the descriptor) are valid until the next call.
     func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event>
     func close()
+    /// Queues a send of `count` bytes at `bytes`, submitted with the next `wait` (or
+    /// `submitPending`); its result comes back in `sendCompletions` under `slot`. False when
+    /// the backend has no such thing (epoll) or no submission slot.
+    func queueSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, slot: UInt32) -> Bool
+    /// The sends that completed in the last `wait`; valid until the next call.
+    var sendCompletions: UnsafeBufferPointer<SendCompletion> { get }
+}
+
+/// The outcome of a queued send: bytes sent, or -errno.
+struct SendCompletion {
+    var slot: UInt32
+    var result: Int32
 }
 
 /// The epoll backend. Interest changes are recorded and applied in one pass right before
@@ -114,6 +126,9 @@ final class EpollPoller: Poller {
         }
         return false
     }
+
+    func queueSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, slot: UInt32) -> Bool { false }
+    var sendCompletions: UnsafeBufferPointer<SendCompletion> { UnsafeBufferPointer(start: nil, count: 0) }
 
     /// Nothing is pending: `applyChanges` and `forget` call epoll_ctl at once.
     func submitPending() {}

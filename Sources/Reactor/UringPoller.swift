@@ -35,6 +35,13 @@ final class UringPoller: Poller {
     private let capacity = 512
     /// user_data of POLL_REMOVE submissions, whose own completions carry nothing.
     private static let removal: UInt64 = .max
+    /// The low half of a send's user_data (the slot is the high half): -2 is no descriptor, so
+    /// a send's completion is never taken for a poll's, nor for a removal's (-1).
+    private static let sendMark: UInt64 = 0xFFFF_FFFE
+    private let sent: UnsafeMutablePointer<SendCompletion>
+    private var sentCount = 0
+    /// Descriptors with a send queued and not yet submitted (few: cleared at every enter).
+    private var unsubmittedSends: [Int32] = []
 
     /// The ring is set up by the loop's own thread, at its first `applyChanges` (a loop is made
     /// on another thread): the kernel's clean-up of a ring interrupts the threads that used it
@@ -44,7 +51,7 @@ final class UringPoller: Poller {
     private var ring: OpaquePointer {
         if let r = ringStorage { return r }
         var r: OpaquePointer?
-        let rc = cs_uring_open(&r)
+        let rc = cs_uring_open(&r, Self.registerRing ? 1 : 0)
         guard rc == 0, let r else {   // `IOBackend.uringUnavailableReason` said it would work
             fatalError(IOBackend.refusal(errno: -rc, disabledSysctl: IOBackend.readSysctl("/proc/sys/kernel/io_uring_disabled")))
         }
@@ -52,15 +59,21 @@ final class UringPoller: Poller {
         return r
     }
 
+    /// CHAIN_URING_REGISTER_RING=0 leaves the ring's fd unregistered, for measuring what the
+    /// registration is worth.
+    private static let registerRing = getenv("CHAIN_URING_REGISTER_RING").map { String(cString: $0) } != "0"
+
     init() {
         completions = .allocate(capacity: capacity)
         events = .allocate(capacity: capacity)
+        sent = .allocate(capacity: capacity)
     }
 
     func close() {
         if let r = ringStorage { cs_uring_close(r) }   // cancels the polls in flight and drops their files
         completions.deallocate()
         events.deallocate()
+        sent.deallocate()
     }
 
     private func grow(to fd: Int) {
@@ -95,7 +108,14 @@ final class UringPoller: Poller {
 
     /// A poll in flight holds a reference to the file: it is removed (in the next submission),
     /// or the owner's close would not release the socket until the poll completes.
+    ///
+    /// A send still queued for fd is submitted now: after the owner's close the number may be
+    /// reused by the next accept, and the queued send would then go to that socket.
     func forget(_ fd: Int32) {
+        if unsubmittedSends.contains(fd) {
+            _ = cs_uring_submit(ring)
+            unsubmittedSends.removeAll(keepingCapacity: true)
+        }
         let i = Int(fd)
         guard i < desired.count else { return }
         if armed[i] != 0 { remove(fd) }
@@ -136,16 +156,32 @@ final class UringPoller: Poller {
     func submitPending() {
         applyChanges()
         _ = cs_uring_submit(ring)
+        unsubmittedSends.removeAll(keepingCapacity: true)
     }
+
+    func queueSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, slot: UInt32) -> Bool {
+        guard cs_uring_send(ring, fd, bytes, UInt32(clamping: count), UInt64(slot) << 32 | Self.sendMark) == 0 else { return false }
+        if !unsubmittedSends.contains(fd) { unsubmittedSends.append(fd) }
+        return true
+    }
+
+    var sendCompletions: UnsafeBufferPointer<SendCompletion> { UnsafeBufferPointer(start: sent, count: sentCount) }
 
     func wait(timeoutMs: Int32) -> UnsafeBufferPointer<cs_event> {
         let n = cs_uring_enter(ring, completions, Int32(capacity), timeoutMs)
+        unsubmittedSends.removeAll(keepingCapacity: true)
+        sentCount = 0
         // A failed io_uring_enter (none is expected once the ring exists) is an empty wake-up,
         // like a failed epoll_wait: the loop re-checks timers and tasks.
         var count = 0
         for k in 0..<max(0, Int(n)) {
             let c = completions[k]
             if c.data == Self.removal { continue }
+            if c.data & 0xFFFF_FFFF == Self.sendMark {
+                sent[sentCount] = SendCompletion(slot: UInt32(truncatingIfNeeded: c.data >> 32), result: c.res)
+                sentCount += 1
+                continue
+            }
             let fd = Int32(truncatingIfNeeded: c.data)
             let i = Int(fd)
             guard i >= 0, i < armed.count, armed[i] != 0, tag(fd) == c.data else { continue }   // stale

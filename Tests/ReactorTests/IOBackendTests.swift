@@ -142,6 +142,118 @@ final class IOBackendTests: XCTestCase {
         }
     }
 
+    /// Sends through `EventLoop.send` and, after a short send or EAGAIN, sends the rest once the
+    /// socket is writable, as a server connection does.
+    final class Sender: IOHandler, SendCompletionHandler {
+        let fd: Int32
+        let loop: EventLoop
+        let results = Mutex<[Int]>([])
+        let buffers = Mutex<[ObjectIdentifier]>([])
+        let done = Atomic<Bool>(false)
+        var rest: IOBuffer?
+        init(fd: Int32, loop: EventLoop) { self.fd = fd; self.loop = loop }
+        func sendCompleted(_ buffer: IOBuffer, result: Int) {
+            results.withLock { $0.append(result) }
+            buffers.withLock { $0.append(ObjectIdentifier(buffer)) }
+            if result > 0 { buffer.readIndex += result }
+            if buffer.isEmpty || (result < 0 && result != -Int(EAGAIN)) { return done.store(true, ordering: .releasing) }
+            rest = buffer
+            loop.setInterest(fd, .write)
+        }
+        func ioReady(_ e: IOEvents) {
+            guard e.contains(.writable), let b = rest else { return }
+            rest = nil
+            loop.setInterest(fd, .none)
+            loop.send(fd, b, self)
+        }
+    }
+
+    private static func filled(_ count: Int) -> IOBuffer {
+        let buf = IOBuffer(capacity: count)
+        for i in 0..<count { buf.append(byte: UInt8(truncatingIfNeeded: i % 251)) }
+        return buf
+    }
+
+    /// More than the socket takes: the completion reports the short count (or EAGAIN), the rest
+    /// goes after writability, and the peer gets every byte in order. io_uring only (epoll has
+    /// no asynchronous send: `sendsAsynchronously` is false there).
+    func testAsyncSendReportsShortSendsAndTheRestFollows() throws {
+        for backend in Self.backends {
+            let group = try running(backend)
+            let loop = group.loops[0]
+            guard loop.sendsAsynchronously else {
+                XCTAssertEqual(backend, .epoll)
+                stop(group)
+                continue
+            }
+            let (a, b) = socketPair()
+            var small: Int32 = 4096
+            XCTAssertEqual(setsockopt(a, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(4)), 0)
+            let count = 512 * 1024
+            let sender = Sender(fd: a, loop: loop)
+            nonisolated(unsafe) let (s, l) = (sender, loop)
+            loop.execute {
+                l.register(a, s, interest: .none)
+                l.send(a, Self.filled(count), s)
+            }
+            var got = [UInt8](), chunk = [UInt8](repeating: 0, count: 65536)
+            let deadline = monotonicNanos() + 5_000_000_000
+            while got.count < count && monotonicNanos() < deadline {
+                var p = pollfd(fd: b, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 100) == 1 else { continue }
+                let n = read(b, &chunk, chunk.count)
+                if n > 0 { got += chunk[0..<n] }
+            }
+            waitFor { sender.done.load(ordering: .acquiring) }
+            XCTAssertEqual(got.count, count, "\(backend)")
+            XCTAssertTrue(got.enumerated().allSatisfy { $0.element == UInt8(truncatingIfNeeded: $0.offset % 251) })
+            let results = sender.results.withLock { $0 }
+            XCTAssertGreaterThan(results.count, 1, "the first send was not short: \(results)")
+            XCTAssertTrue(results.first.map { ($0 > 0 && $0 < count) || $0 == -Int(EAGAIN) } ?? false, "\(results)")
+            XCTAssertEqual(Set(sender.buffers.withLock { $0 }).count, 1, "every completion hands back the one buffer")
+            stop(group)
+            close(a); close(b)
+        }
+    }
+
+    /// A send queued, then its descriptor closed and the number reused in the same iteration
+    /// (before the loop's submission): the bytes reach the old peer, followed by the close, and
+    /// nothing reaches the new socket; the completion comes once, with the buffer.
+    func testCloseWithASendQueuedSendsToTheOldSocketOnly() throws {
+        for backend in Self.backends {
+            let group = try running(backend)
+            let loop = group.loops[0]
+            guard loop.sendsAsynchronously else {
+                stop(group)
+                continue
+            }
+            let (a, b) = socketPair()
+            let (c, d) = socketPair()
+            let sender = Sender(fd: a, loop: loop)
+            nonisolated(unsafe) let (s, l) = (sender, loop)
+            loop.execute {
+                l.register(a, s, interest: .none)
+                let buf = IOBuffer(capacity: 64)
+                buf.append("hello")
+                l.send(a, buf, s)
+                l.closeDescriptor(a)
+                XCTAssertEqual(dup2(c, a), a)
+            }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            var p = pollfd(fd: b, events: Int16(POLLIN), revents: 0)
+            XCTAssertEqual(poll(&p, 1, 2000), 1)
+            XCTAssertEqual(read(b, &bytes, 16), 5, "\(backend)")
+            XCTAssertEqual(String(decoding: bytes[0..<5], as: UTF8.self), "hello")
+            XCTAssertEqual(read(b, &bytes, 16), 0, "the close did not follow")
+            waitFor { sender.done.load(ordering: .acquiring) }
+            XCTAssertEqual(sender.results.withLock { $0 }, [5])
+            var q = pollfd(fd: d, events: Int16(POLLIN), revents: 0)
+            XCTAssertEqual(poll(&q, 1, 100), 0, "the send went to the socket that reused the number")
+            stop(group)
+            close(a); close(b); close(c); close(d)
+        }
+    }
+
     func testBackendChoice() throws {
         XCTAssertEqual(try IOBackend.epoll.resolved().backend, .epoll)
         let auto = try IOBackend.auto.resolved()

@@ -12,7 +12,9 @@ extension ServerConnection {
     /// Writes pending output; what the socket does not take waits for writability.
     func flush() {
         if state == .closed { return }
-        if let out = output, !out.isEmpty {
+        if loop.sendsAsynchronously {
+            startSend()
+        } else if let out = output, !out.isEmpty {
             let n = out.write(to: fd)
             if n < 0 && errno != EAGAIN && errno != EINTR { return close() }
         }
@@ -21,7 +23,7 @@ extension ServerConnection {
             output = nil
         }
         if parsePaused && !inProcessInput && wantsInput { return processInput() }
-        if output == nil {
+        if output == nil && sending == nil {
             if closeAfterWrite { return finishClose() }
             // Everything the half-closed peer sent is answered; what is left can never complete.
             if peerClosed && state != .handling && !parsePaused { return close() }
@@ -33,6 +35,41 @@ extension ServerConnection {
         updateInterest()
     }
 
+    /// io_uring: hands the output to the loop's next submission, unless a send is in flight
+    /// (what was produced meanwhile follows when it completes) or the socket is full.
+    private func startSend() {
+        if sending == nil, let out = output, !out.isEmpty {
+            sending = out
+            output = nil
+        }
+        guard let s = sending, !sendInFlight, !awaitingWritable else { return }
+        sendInFlight = true
+        loop.send(fd, s, self)
+    }
+
+    public func sendCompleted(_ buffer: IOBuffer, result: Int) {
+        sendInFlight = false
+        if state == .closed {   // `close` left the buffer to us: the kernel held it until now
+            loop.buffers.give(buffer)
+            sending = nil
+            return
+        }
+        if result >= 0 {
+            buffer.readIndex += result
+            if buffer.isEmpty {
+                loop.buffers.give(buffer)
+                sending = nil
+            } else {
+                awaitingWritable = true   // short: the socket's buffer is full
+            }
+        } else if result == -Int(EAGAIN) || result == -Int(EINTR) {
+            awaitingWritable = true
+        } else {
+            return close()
+        }
+        flush()
+    }
+
     /// Read interest stays on while a request is handled, so a request and its answer cost no
     /// epoll_ctl (dropping it and taking it back cost two per request when the answer came in a
     /// later iteration); it is dropped only once input actually arrives meanwhile.
@@ -40,7 +77,7 @@ extension ServerConnection {
         var i: Interest = []
         let reading = wantsInput || (state == .handling && !inputWhileHandling)
         if reading && (!peerClosed || state == .lingering) { i.insert(.read) }
-        if let out = output, !out.isEmpty { i.insert(.write) }
+        if awaitingWritable || (!loop.sendsAsynchronously && !(output?.isEmpty ?? true)) { i.insert(.write) }
         loop.setInterest(fd, i)
     }
 
@@ -103,6 +140,7 @@ extension ServerConnection {
         // A handler still holding views keeps the input until it answers (`answered`).
         if let b = input, lentTo == nil { loop.buffers.give(b); input = nil }
         if let b = output { loop.buffers.give(b); output = nil }
+        if let b = sending, !sendInFlight { loop.buffers.give(b); sending = nil }
         context.remove(self)
     }
 
@@ -121,11 +159,11 @@ extension ServerConnection {
 
     /// Graceful shutdown: idle connections close now, busy ones after their current response.
     func shutdownGracefully() {
-        if state == .idle && output == nil {
+        if state == .idle && output == nil && sending == nil {
             close()
         } else {
             keepAlive = false
-            if state == .idle || state == .head { closeAfterWrite = output != nil }
+            if state == .idle || state == .head { closeAfterWrite = output != nil || sending != nil }
         }
     }
 }

@@ -5,7 +5,7 @@ import Tracing
 /// One accepted connection: reads requests, hands each to its handler, writes responses in
 /// order. One request is handled at a time; pipelined requests wait in the input buffer, and
 /// their responses are written together when the batch is done.
-public final class ServerConnection: IOHandler {
+public final class ServerConnection: IOHandler, SendCompletionHandler {
     enum State { case idle, head, body, handling, lingering, closed }
 
     let fd: Int32
@@ -16,6 +16,13 @@ public final class ServerConnection: IOHandler {
     var slot = -1
     var input: IOBuffer?
     var output: IOBuffer?
+    /// Output handed to the loop's `send` (io_uring), or its unsent rest waiting for
+    /// writability: the kernel reads its memory until the completion, so responses made
+    /// meanwhile go to `output`, behind it.
+    var sending: IOBuffer?
+    var sendInFlight = false
+    /// A send came back short or with EAGAIN: the rest goes when the socket is writable.
+    var awaitingWritable = false
     var parser: RequestParser
     var head = RequestHead()
     let headers: HeaderTable
@@ -62,7 +69,10 @@ public final class ServerConnection: IOHandler {
     public func ioReady(_ events: IOEvents) {
         // A reset while handling: nothing left to read matters, and nobody is left to answer.
         if events.contains(.error) && (state == .handling || !events.contains(.readable)) { return close() }
-        if events.contains(.writable) { flush() }
+        if events.contains(.writable) {
+            awaitingWritable = false
+            flush()
+        }
         if state != .closed && (events.contains(.readable) || events.contains(.hangup)) { readable() }
     }
 
@@ -100,11 +110,13 @@ public final class ServerConnection: IOHandler {
     /// Reading makes sense while no request is being handled and output is draining.
     var wantsInput: Bool {
         switch state {
-        case .idle, .head, .body: return (output?.readableCount ?? 0) < context.config.outputHighWater && !closeAfterWrite
+        case .idle, .head, .body: return pendingOutput < context.config.outputHighWater && !closeAfterWrite
         case .lingering: return true
         case .handling, .closed: return false
         }
     }
+
+    var pendingOutput: Int { (output?.readableCount ?? 0) + (sending?.readableCount ?? 0) }
 
     /// Parses and dispatches every complete request in the input, then flushes once.
     func processInput() {

@@ -240,9 +240,8 @@ stage_profile() {
 stage_curve() {
     # Perf/latency-curve.sh in short (smoke has just built the release binary): the peak, then 25 %
     # and 100 % of it for 3 s each. A row per step whose seven percentiles (client and server)
-    # and two differences are numbers (and the event-loop columns, when the services expose
-    # chain_loop_iteration_seconds), both goals evaluated, and a valid PNG, written into the
-    # log directory (not over the committed Perf/latency-curve.png).
+    # and two differences are numbers, the event-loop columns too, both goals evaluated, and a
+    # valid PNG, written into the log directory (not over the committed Perf/latency-curve.png).
     local md=$LOG_DIR/curve.md png=$LOG_DIR/curve.png pct
     STEP_DURATION=3s WARMUP=2s STEPS="25 100" SKIP_BUILD=1 CURVE_PNG=$png bash Perf/latency-curve.sh \
         >"$md" 2>"$LOG_DIR/curve.log" || { cat "$md"; tail -n 30 "$LOG_DIR/curve.log"; return 1; }
@@ -251,10 +250,10 @@ stage_curve() {
         grep -qE "^\| $pct % \| [1-9][0-9]* \| [0-9]+ \|( [0-9]+\.[0-9]+ \|){7}( -?[0-9]+\.[0-9]+ \|){2} [0-9]+ \| [0-9]+ \|" "$md" \
             || { err "latency curve: no row with numeric percentiles for $pct %"; return 1; }
     done
-    if grep -q '| loop busy p99 µs |' "$md"; then   # the services expose chain_loop_iteration_seconds
-        [[ $(grep -cE '\| [0-9]+ \((user|order|audit)\) \| (≤ [0-9.e+-]+|\+Inf) \((user|order|audit)\) \|$' "$md") -eq 2 ]] \
-            || { err "latency curve: no numeric event-loop columns on both rows"; return 1; }
-    fi
+    # The services expose chain_loop_iteration_seconds: its columns must be there and numeric.
+    grep -q '| loop busy p99 µs |' "$md" || { err "latency curve: no event-loop columns"; return 1; }
+    [[ $(grep -cE '\| [0-9]+ \((user|order|audit)\) \| (≤ [0-9.e+-]+|\+Inf) \((user|order|audit)\) \|$' "$md") -eq 2 ]] \
+        || { err "latency curve: no numeric event-loop columns on both rows"; return 1; }
     [[ $(grep -cE '^- \*\*(pass|miss)\*\* p99' "$md") -eq 2 ]] || { err "latency curve: not two goal verdicts"; return 1; }
     python3 - "$png" <<'PY'
 import struct, sys

@@ -8,7 +8,8 @@
 # Everything it started is stopped on exit (trap). Work files: a temporary directory, kept when
 # something failed (KEEP_WORK=1 keeps it always).
 #
-# Environment: SKIP_BUILD=1 (use the existing .build/release/chain), CHAIN_BIN, CHAIN_REPLICAS
+# Environment: SKIP_BUILD=1 (use the existing .build/release/chain), CHAIN_IO_BACKEND (the
+# services' loops: epoll or uring, checked in their start-up line), CHAIN_BIN, CHAIN_REPLICAS
 # (1; with N > 1 each service runs as N processes on ports of their own: the gateway lists them
 # all in its upstreams, the hops user -> order -> audit go through infra/nginx/service-proxy.conf
 # (one address per hop, round-robin over the replicas, as a Kubernetes Service), every check runs
@@ -147,6 +148,14 @@ for ((r = 1; r <= REPLICAS; r++)); do
             pass "setup: $n healthy on 127.0.0.1:$p"
         else
             fail "setup: $n not healthy ($(tail -n 3 "$WORK/$n.log" | tr '\n' ' '))"; finish_checks
+        fi
+        # CHAIN_IO_BACKEND (the test matrix): the service says which backend its loops run on.
+        if [[ -n "${CHAIN_IO_BACKEND:-}" && "$CHAIN_IO_BACKEND" != auto ]]; then
+            if grep -q "loops on $CHAIN_IO_BACKEND\$" "$WORK/$n.log"; then
+                pass "setup: $n runs its loops on $CHAIN_IO_BACKEND"
+            else
+                fail "setup: $n does not say its loops run on $CHAIN_IO_BACKEND ($(grep -m1 'loops on' "$WORK/$n.log"))"
+            fi
         fi
     done
 done

@@ -210,6 +210,11 @@ stage_e2e() {
     SKIP_BUILD=1 bash scripts/e2e.sh
 }
 
+stage_e2e_uring() {
+    # The test matrix's second column for the whole chain: every end-to-end check again with the
+    # services' loops on io_uring (an explicit `uring` never falls back: a refusal fails here).
+    CHAIN_IO_BACKEND=uring SKIP_BUILD=1 bash scripts/e2e.sh
+}
 stage_replicas() {
     # Horizontal scaling on one machine: two processes of each service behind the gateway, the
     # hops through infra/nginx/service-proxy.conf; every end-to-end check again, and each
@@ -329,6 +334,11 @@ else
     skipped+=("w3c trace-context (no suite: set W3C_TRACE_CONTEXT_DIR to a w3c/trace-context checkout)")
 fi
 run_stage "end-to-end" stage_e2e
+if [[ -z "$URING_REFUSAL" ]]; then
+    run_stage "end-to-end on io_uring" stage_e2e_uring
+else
+    skipped+=("end-to-end on io_uring ($URING_REFUSAL)")
+fi
 run_stage "replicas" stage_replicas
 run_stage "profile" stage_profile
 run_stage "latency curve" stage_curve

@@ -10,15 +10,18 @@ import XCTest
 /// The heap allocations one request costs its loop, on the hot paths, with tracing on: a
 /// regression (a copy, a boxed closure, a dictionary grown per request) fails here, long before
 /// a benchmark would show it. The figures are the counts measured when they were pinned; lower
-/// them when an allocation goes away. Measured (the least of four windows, both I/O backends,
-/// six runs): 2.26-2.41 and 54.93-56.16; the hop's spread is how the database's answer arrives
-/// (one read or two). One more allocation on every request fails `/health`, two fail the hop.
+/// them when an allocation goes away. Measured (the least of four windows): `/health`
+/// 2.26-2.47 on both I/O backends; the hop 54.93-56.16 on epoll, 56.05-57.73 on io_uring, whose
+/// answers complete in a later iteration (batched sends), so the database's answer and the next
+/// request group into iterations differently; within a backend the spread is how the database's
+/// answer arrives (one read or two). One more allocation on every request fails `/health`, two
+/// fail the hop on epoll, three on io_uring (its wider spread).
 final class HotPathAllocationTests: XCTestCase {
     /// `GET /health` of the bare runtime: parse, route, SERVER span, respond.
     static let healthBudget = 3.0
     /// One `POST /process` hop at audit-service: JSON body, INSERT on the pipeline, spans,
-    /// the answer.
-    static let auditHopBudget = 57.0
+    /// the answer; by the loops' backend.
+    static func auditHopBudget(_ backend: IOBackend) -> Double { backend == .uring ? 59.0 : 57.0 }
 
     override func setUpWithError() throws {
         guard chain_alloc_counting_enabled() != 0 else { throw XCTSkip("allocation counting is off (ThreadSanitizer build)") }
@@ -58,7 +61,8 @@ final class HotPathAllocationTests: XCTestCase {
         let body = #"{"user":{"id":1001,"name":"A","email":"a@example.com","tier":"gold"},"order":{"id":1,"items":[],"subtotal_cents":0,"discount_cents":0,"tax_cents":0,"total_cents":0,"status":"created"},"action":"alloc_test"}"#
         let perRequest = try measure(app, port: app.port(of: .audit)!, request:
             "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        XCTAssertLessThanOrEqual(perRequest, Self.auditHopBudget, "audit-service POST /process allocations per request")
+        let backend = app.group.loops[0].backend
+        XCTAssertLessThanOrEqual(perRequest, Self.auditHopBudget(backend), "audit-service POST /process allocations per request on \(backend)")
     }
 
     /// Allocations on the loop's thread per request: the least of four windows of 100 requests

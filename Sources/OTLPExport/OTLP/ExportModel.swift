@@ -92,12 +92,16 @@ public struct ExportSpan: Sendable {
         self.statusMessage = statusMessage
     }
 
-    /// The OTLP `Span.flags` value: W3C flags (low byte) | HAS_IS_REMOTE | IS_REMOTE if the parent is remote.
-    /// Mirrors opentelemetry-go's exporter (buildSpanFlags): the parent's remoteness is always known here.
-    @inlinable
-    public var otlpFlags: UInt32 {
-        (flags & 0xFF) | 0x100 | (parentIsRemote ? 0x200 : 0)
-    }
+    /// The OTLP `Span.flags` value (`otlpSpanFlags`).
+    public var otlpFlags: UInt32 { otlpSpanFlags(w3c: UInt8(truncatingIfNeeded: flags), parentIsRemote: parentIsRemote) }
+}
+
+/// The OTLP `Span.flags` value: W3C flags (low byte) | HAS_IS_REMOTE | IS_REMOTE if the parent is
+/// remote. Mirrors opentelemetry-go's exporter (buildSpanFlags): the parent's remoteness is
+/// always known here.
+@inline(__always)
+func otlpSpanFlags(w3c: UInt8, parentIsRemote: Bool) -> UInt32 {
+    UInt32(w3c) | 0x100 | (parentIsRemote ? 0x200 : 0)
 }
 
 public struct ExportResource: Sendable {

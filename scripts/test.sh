@@ -243,6 +243,25 @@ stage_profile() {
         grep -qE "^\| $row[^|]* \| [1-9][0-9]* µs \| [0-9]+ % \|$" "$out/cpu-per-request.md" \
             || { err "cpu-per-request.md: no row with positive µs for $row"; return 1; }
     done
+    pg_statements_short
+}
+
+pg_statements_short() {
+    # Perf/pg-statements.sh in short: each of the chain's three statements was counted (alone or
+    # in its multi-row form) and the totals per request are plausible: some statements and at
+    # most 6 (the three and a deadline guard before each write, unbatched), some commits and at
+    # most 4 (a batch each).
+    local md=$LOG_DIR/pg-statements.md stmt total commits
+    PG_PORT=$(free_port) CONNS=16 DURATION=3s SKIP_BUILD=1 bash Perf/pg-statements.sh >"$md" 2>"$LOG_DIR/pg-statements.log" \
+        || { cat "$md"; tail -n 30 "$LOG_DIR/pg-statements.log"; return 1; }
+    cat "$md"
+    for stmt in 'SELECT id, name, email, tier FROM users WHERE id' 'INSERT INTO orders' 'INSERT INTO audit_logs'; do
+        grep -qE "^\| \`$stmt[^|]*\` \| (single|multi-row) \| [0-9]+\.[0-9]{3} \| [0-9]+\.[0-9] \|$" "$md" || { err "pg statements: no row for $stmt"; return 1; }
+    done
+    total=$(awk -F'|' '/all statements/ { gsub(/[ *]/, "", $4); print $4 }' "$md")
+    commits=$(awk -F'|' '/transactions committed/ { gsub(/[ *]/, "", $4); print $4 }' "$md")
+    python3 -c "import sys; t, c = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if 0 < t <= 6 and 0 < c <= 4 else 1)" \
+        "${total:-0}" "${commits:-0}" || { err "pg statements: $total statements and $commits commits per request"; return 1; }
 }
 
 stage_curve() {

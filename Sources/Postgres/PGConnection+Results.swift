@@ -24,6 +24,7 @@ extension PGConnection {
         if status == PGRES_PIPELINE_SYNC {
             PQclear(res)
             popHead()   // the .sync entry
+            syncsOwed -= 1
             return finishBatch()
         }
         headHasResult = true
@@ -205,6 +206,7 @@ extension PGConnection {
         headHasResult = false
         batchFailed = false
         unsynced = 0
+        syncsOwed = 0
         guarded = false
         if fd >= 0 { loop.deregister(fd) }
         fd = -1
@@ -261,6 +263,12 @@ extension PGConnection {
                 if !q.isDone && q.deadline <= now { q.finish(.failure(.timeout), statements) }
             }
         }
+        // Still waiting for a batch: nothing of them left, so a write can say so.
+        for qs in deferred {
+            for q in qs where !q.isDone && q.deadline <= now {
+                q.finish(.failure(statements[q.statement].isWrite ? .notSent : .timeout), statements)
+            }
+        }
         if let dead = silentSince, dead <= loop.now {
             return lost("no answer from the server for \((loop.now - lastHeard).milliseconds) ms")
         }
@@ -290,6 +298,9 @@ extension PGConnection {
         var next = silentSince ?? .distantFuture
         for e in fifo[fifoHead...] {
             e.forEachQuery { q in if !q.isDone { next = min(next, q.deadline) } }
+        }
+        for qs in deferred {
+            for q in qs where !q.isDone { next = min(next, q.deadline) }
         }
         if next == .distantFuture { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }

@@ -15,6 +15,8 @@ final class PGConnection: IOHandler, TickObserver {
     var fifo: [PipelineEntry] = []
     var fifoHead = 0
     var unsynced = 0
+    /// Syncs sent whose PGRES_PIPELINE_SYNC has not come back: the batches in flight.
+    var syncsOwed = 0
     /// A deadline guard was queued since the last Sync (one per batch).
     var guarded = false
     var headHasResult = false
@@ -48,6 +50,9 @@ final class PGConnection: IOHandler, TickObserver {
     var owed: Int { fifo.count - fifoHead }
     /// Load, for the pool's choice of connection: what is owed and what waits to go out.
     var inFlight: Int { owed + deferredCount }
+    /// It has `PGConfig.maxBatchesInFlight` batches in flight: new queries wait here for the
+    /// next batch, which goes out at the end of the iteration in which one is answered.
+    var isHolding: Bool { pool.config.maxBatchesInFlight > 0 && syncsOwed >= pool.config.maxBatchesInFlight }
 
     func ioReady(_ events: IOEvents) {
         switch state {
@@ -125,7 +130,8 @@ final class PGConnection: IOHandler, TickObserver {
     /// Queues a query in libpq; the batch is closed by `tickEnded`. A query of a statement with
     /// a multi-row form waits for the end of the iteration (`flushDeferred`), when it goes out
     /// with the iteration's other queries of its statement on this connection, as one
-    /// statement. The deadline guard goes first all the same, from the batch's first write.
+    /// statement; the deadline guard goes before the batch's first write, from the earliest
+    /// deadline of the writes known when it goes (`flushDeferred`: all of the batch's deferred ones).
     ///
     /// A query sent `alone` (a row of a failed multi-row statement) runs in a batch of its own,
     /// between two Syncs: it commits or fails by itself, so several bad rows of one failed
@@ -137,18 +143,18 @@ final class PGConnection: IOHandler, TickObserver {
             sync()
             guard conn != nil, state == .ready else { return pool.retry(q) }
         }
-        let stmt = pool.statements[q.statement]
-        if stmt.isWrite && pool.config.minWriteBudget > .zero && !guarded {
-            guard sendGuard(c, notAfter: q.deadline - pool.config.minWriteBudget) else {
-                lost("send failed: \(errorMessage)")
-                return pool.retry(q)
-            }
-        }
         if pool.multiRowNames[q.statement] != nil && !q.alone && !pool.config.syncEachQuery {
             if deferred.isEmpty { deferred = Array(repeating: [], count: pool.statements.count) }
             deferred[q.statement].append(q)
             deferredCount += 1
+            loop.timers.arm(timer, atOrBefore: q.deadline)   // it may wait here for a batch
             return
+        }
+        if pool.statements[q.statement].isWrite && pool.config.minWriteBudget > .zero && !guarded {
+            guard sendGuard(c, notAfter: q.deadline - pool.config.minWriteBudget) else {
+                lost("send failed: \(errorMessage)")
+                return pool.retry(q)
+            }
         }
         sendAlone(c, q)
         if ownBatch && conn != nil && state == .ready { sync() }
@@ -208,6 +214,7 @@ final class PGConnection: IOHandler, TickObserver {
     /// Queries whose parameter count differs from the first's go alone (the server says why).
     private func flushDeferred() {
         guard deferredCount > 0 else { return }
+        if !guardDeferredWrites() { return }
         for s in 0..<deferred.count where !deferred[s].isEmpty {
             var qs = spare
             spare = []
@@ -219,7 +226,25 @@ final class PGConnection: IOHandler, TickObserver {
         }
     }
 
-    private func send(statement s: Int, _ all: [PGQuery]) {
+    /// Queues the deadline guard for the deferred writes about to go out, from the earliest of
+    /// their deadlines, unless this batch has one already. False when the connection was lost
+    /// (the deferred queries were handed back to the pool).
+    private func guardDeferredWrites() -> Bool {
+        guard let c = conn, pool.config.minWriteBudget > .zero, !guarded else { return true }
+        var first = Instant.distantFuture
+        for s in 0..<deferred.count where pool.statements[s].isWrite {
+            for q in deferred[s] where !q.isDone { first = min(first, q.deadline) }
+        }
+        guard first < .distantFuture else { return true }
+        if sendGuard(c, notAfter: first - pool.config.minWriteBudget) { return true }
+        lost("send failed: \(errorMessage)")
+        return false
+    }
+
+    private func send(statement s: Int, _ queued: [PGQuery]) {
+        var all = queued
+        if all.contains(where: \.isDone) { all.removeAll { $0.isDone } }   // expired while held
+        guard !all.isEmpty else { return }
         let most = max(2, pool.config.maxRowsPerStatement)
         let n = all[0].params.count
         var qs = all[...]
@@ -352,9 +377,10 @@ final class PGConnection: IOHandler, TickObserver {
         }
     }
 
-    /// End of a loop iteration: close the batch of queries queued during it with one Sync.
+    /// End of a loop iteration: close the batch of queries queued during it with one Sync,
+    /// unless `isHolding`: then they wait for the iteration in which a batch is answered.
     func tickEnded() {
-        guard state == .ready else { return }
+        guard state == .ready, !isHolding else { return }
         flushDeferred()
         if state == .ready && unsynced > 0 { sync() }
     }
@@ -363,6 +389,7 @@ final class PGConnection: IOHandler, TickObserver {
         guard let c = conn else { return }
         guard PQpipelineSync(c) == 1 else { return lost("sync failed: \(errorMessage)") }
         fifo.append(.sync)
+        syncsOwed += 1
         unsynced = 0
         guarded = false
         flushOutput()

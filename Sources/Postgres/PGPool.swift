@@ -97,9 +97,10 @@ public final class PGPool {
             return
         }
         // A query with a multi-row form joins the connection where others of its statement
-        // already wait for this iteration's batch: together they make one statement.
+        // already wait for this iteration's batch: together they make one statement. One that
+        // holds them until its batch in flight is answered is left to the choice below.
         if multiRowNames[q.statement] != nil && !q.alone && ready.count > 1 {
-            for c in ready {
+            for c in ready where !c.isHolding {
                 let n = c.deferred(of: q.statement)
                 if n > 0 && n < config.maxRowsPerStatement { return c.send(q) }
             }

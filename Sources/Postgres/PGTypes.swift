@@ -146,6 +146,13 @@ public struct PGConfig: Sendable {
     /// Off: every query is its own statement.
     public var multiRowStatements = true
     public var maxRowsPerStatement = 256
+    /// Batches (Syncs) a connection may have in flight. While it has that many, what comes
+    /// waits in the connection and goes out as the next batch when one is answered: under load
+    /// a batch carries every query that arrived while the server worked on the one before, so
+    /// statements and commits are shared by more requests; with nothing in flight a query goes
+    /// out at the end of its loop iteration, as before. 0: no limit (every iteration's queries
+    /// go out at once).
+    public var maxBatchesInFlight = 1
     /// A write is sent, and sent again after its batch rolled back, only while at least this
     /// much of its deadline is left; else it fails with `.notSent`. Set it above the server's
     /// `statement_timeout` (`serverTimeouts`) plus the network's share, and the server always

@@ -46,6 +46,12 @@ public final class TimerWheel {
         count += 1
     }
 
+    /// Arms `timer` at `when` unless it is armed to fire by then already.
+    public func arm(_ timer: LoopTimer, atOrBefore when: Instant) {
+        if timer.isArmed && timer.deadlineTick <= when.nanoseconds / Self.tickNanos { return }
+        arm(timer, at: when)
+    }
+
     public func cancel(_ timer: LoopTimer) {
         if timer.isArmed { unlink(timer) }
         timer.firing = false

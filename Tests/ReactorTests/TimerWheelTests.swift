@@ -49,6 +49,22 @@ final class TimerWheelTests: XCTestCase {
         XCTAssertEqual(wheel.count, 0)
     }
 
+    func testArmAtOrBeforeOnlyEverMovesTheTimerSooner() {
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
+        var firedAt: [UInt64] = []
+        var now: UInt64 = 0
+        let t = LoopTimer { firedAt.append(now) }
+        wheel.arm(t, atOrBefore: Instant(nanoseconds: 40 * ms))   // not armed: arms
+        wheel.arm(t, atOrBefore: Instant(nanoseconds: 90 * ms))   // later: stays at 40
+        wheel.arm(t, atOrBefore: Instant(nanoseconds: 20 * ms))   // sooner: moves
+        XCTAssertEqual(wheel.count, 1)
+        for step in stride(from: UInt64(1), through: 100, by: 1) {
+            now = step
+            wheel.advance(to: Instant(nanoseconds: step * ms))
+        }
+        XCTAssertEqual(firedAt, [20])
+    }
+
     func testActionMayCancelAnotherDueTimer() {
         let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var fired: [String] = []

@@ -99,23 +99,38 @@ public struct JSONWriter {
 
     mutating func appendQuoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x00..<0x20:
-                bytes.append(0x5C); bytes.append(UInt8(ascii: "u"))
-                bytes.append(0x30); bytes.append(0x30)
-                bytes.append(JSONWriter.hexDigits[Int(b >> 4)])
-                bytes.append(JSONWriter.hexDigits[Int(b & 0xF)])
-            default: bytes.append(b)
-            }
-        }
+        var s = s
+        s.withUTF8 { appendEscaped($0) }   // native strings: their own bytes, no copy
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Runs of bytes that need no escape go in with one append each (most strings are one run).
+    mutating func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        for i in 0..<u.count {
+            let b = u[i]
+            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+            if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
+            appendEscape(b)
+            start = i + 1
+        }
+        if start < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start...])) }
+    }
+
+    mutating func appendEscape(_ b: UInt8) {
+        switch b {
+        case 0x22: bytes.append(0x5C); bytes.append(0x22)
+        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+        case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        default:
+            bytes.append(0x5C); bytes.append(UInt8(ascii: "u"))
+            bytes.append(0x30); bytes.append(0x30)
+            bytes.append(JSONWriter.hexDigits[Int(b >> 4)])
+            bytes.append(JSONWriter.hexDigits[Int(b & 0xF)])
+        }
     }
 }

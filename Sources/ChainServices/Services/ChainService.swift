@@ -1,3 +1,4 @@
+import Glibc
 import HTTP1
 import Metrics
 import Postgres
@@ -23,6 +24,10 @@ public final class ChainService: @unchecked Sendable {
         config.connectionsPerLoop = connectionsPerLoop
         config.serverTimeouts = (Budget.statementTimeoutMs, Budget.lockTimeoutMs, Budget.idleInTransactionMs)
         config.minWriteBudget = Budget.minWrite
+        // `CHAIN_PG_BATCHES_IN_FLIGHT=0` sends every iteration's queries at once (to measure the hold).
+        if let v = getenv("CHAIN_PG_BATCHES_IN_FLIGHT").flatMap({ Int(String(cString: $0)) }), v >= 0 {
+            config.maxBatchesInFlight = v
+        }
         let params = try PGConnectParams.parse(databaseURL)
         let next = try nextURL.map { try Upstream(url: $0) }
         locals = LoopLocal(group) { loop in

@@ -1,0 +1,109 @@
+import Postgres
+import Reactor
+import Synchronization
+import XCTest
+
+/// `PGConfig.maxBatchesInFlight`: while a connection's batch is on the server, what arrives
+/// waits in the connection and goes out as one batch when the answer comes; a query that waits
+/// past its deadline fails without having been sent.
+final class PGBatchHoldTests: XCTestCase {
+    var h: PoolHarness!
+
+    override func tearDown() { h?.stop() }
+
+    func start(batchesInFlight: Int, minWriteBudget: TimeAmount = .zero) throws {
+        h = try PoolHarness(url: try PGTestEnv.requireURL(), connections: 1) {
+            $0.maxBatchesInFlight = batchesInFlight
+            $0.minWriteBudget = minWriteBudget
+        }
+        h.waitReady()
+    }
+
+    struct Seen { var outcome: String; var batchSize: Int?; var afterMs: Int }
+
+    /// A 0.3 s sleep goes out first; five writes follow, 20 ms apart, while it runs.
+    func writesBehindASleep(_ tag: String, writeDeadlineMs: Int = 5_000) -> (sleep: String, writes: [Seen]) {
+        let sleep = Mutex("")
+        let writes = Mutex<[Seen]>([])
+        XCTAssertTrue(h.onLoop(expect: 6) { pool, done in
+            let start = pool.loop.now
+            pool.query(S.sleep.rawValue, [.text("0.3")], deadline: start + .seconds(5)) { r in
+                sleep.withLock { $0 = { if case .failure(let e) = r { return e.kind }; return "ok" }() }
+                done()
+            }
+            for i in 0..<5 {
+                _ = pool.loop.schedule(after: .milliseconds(UInt64(20 * (i + 1)))) {
+                    pool.query(S.insertAuditRows.rawValue, [.text(tag), .int(Int64(i)), .text("{}")],
+                               deadline: pool.loop.now + .milliseconds(UInt64(writeDeadlineMs))) { r, run in
+                        let outcome: String = { if case .failure(let e) = r { return e.kind }; return "ok" }()
+                        let ms = Int((pool.loop.now - start).nanoseconds / 1_000_000)
+                        writes.withLock { $0.append(Seen(outcome: outcome, batchSize: run.batchSize, afterMs: ms)) }
+                        done()
+                    }
+                }
+            }
+        })
+        return (sleep.withLock { $0 }, writes.withLock { $0 })
+    }
+
+    func rowsTagged(_ tag: String) -> Int {
+        let n = Mutex(-1)
+        XCTAssertTrue(h.onLoop { pool, done in
+            pool.query(S.countTrace.rawValue, [.text(tag)], deadline: pool.loop.now + .seconds(5)) { r in
+                if case .success(let rows) = r { n.withLock { $0 = Int(rows.string(0, 0)) ?? -1 } }
+                done()
+            }
+        })
+        return n.withLock { $0 }
+    }
+
+    func testWritesArrivingWhileABatchIsOnTheServerGoAsTheNextBatchTogether() throws {
+        try start(batchesInFlight: 1)
+        let tag = uniqueTag("hold")
+        let before = h.pool.stats.multiRowStatements
+        let (sleep, writes) = writesBehindASleep(tag)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
+        XCTAssertEqual(writes.map(\.batchSize), [5, 5, 5, 5, 5], "one statement for the five")
+        XCTAssertEqual(h.pool.stats.multiRowStatements - before, 1)
+        for w in writes { XCTAssertGreaterThanOrEqual(w.afterMs, 300, "sent after the sleep's batch was answered") }
+        XCTAssertEqual(rowsTagged(tag), 5)
+    }
+
+    func testWithoutALimitEachIterationsWritesGoOutAtOnce() throws {
+        try start(batchesInFlight: 0)
+        let tag = uniqueTag("nohold")
+        let before = h.pool.stats.multiRowStatements
+        let (sleep, writes) = writesBehindASleep(tag)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
+        XCTAssertEqual(writes.map(\.batchSize), [1, 1, 1, 1, 1], "a batch per iteration")
+        XCTAssertEqual(h.pool.stats.multiRowStatements, before)
+        XCTAssertEqual(rowsTagged(tag), 5)
+    }
+
+    /// Held past their deadline (100 ms, the sleep takes 300): they fail when it passes, as not
+    /// sent, and nothing of them is ever written.
+    func testWritesHeldPastTheirDeadlineFailUnsent() throws {
+        try start(batchesInFlight: 1)
+        let tag = uniqueTag("heldlate")
+        let (sleep, writes) = writesBehindASleep(tag, writeDeadlineMs: 100)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["not_sent", "not_sent", "not_sent", "not_sent", "not_sent"])
+        for w in writes { XCTAssertLessThan(w.afterMs, 290, "failed at their deadline, not when the batch came back") }
+        usleep(100_000)
+        XCTAssertEqual(rowsTagged(tag), 0)
+    }
+
+    /// Writes left with less than `minWriteBudget` when their held batch goes run nothing: the
+    /// guard stops the batch on the server, and they are not sent again.
+    func testAHeldBatchWhoseWritesLostTheirBudgetRunsNothing() throws {
+        try start(batchesInFlight: 1, minWriteBudget: .milliseconds(1_000))
+        let tag = uniqueTag("heldguard")
+        // Sent at ~0.3 s with deadlines 1.1-1.2 s: less than the 1 s budget left.
+        let (sleep, writes) = writesBehindASleep(tag, writeDeadlineMs: 1_100)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["not_sent", "not_sent", "not_sent", "not_sent", "not_sent"])
+        XCTAssertEqual(rowsTagged(tag), 0)
+    }
+}

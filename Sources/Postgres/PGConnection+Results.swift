@@ -264,8 +264,8 @@ extension PGConnection {
             }
         }
         // Still waiting for a batch: nothing of them left, so a write can say so.
-        for qs in deferred {
-            for q in qs where !q.isDone && q.deadline <= now {
+        forEachDeferred { q in
+            if !q.isDone && q.deadline <= now {
                 q.finish(.failure(statements[q.statement].isWrite ? .notSent : .timeout), statements)
             }
         }
@@ -299,8 +299,8 @@ extension PGConnection {
         for e in fifo[fifoHead...] {
             e.forEachQuery { q in if !q.isDone { next = min(next, q.deadline) } }
         }
-        for qs in deferred {
-            for q in qs where !q.isDone { next = min(next, q.deadline) }
+        if deferredCount > 0 {
+            forEachDeferred { q in if !q.isDone { next = min(next, q.deadline) } }
         }
         if next == .distantFuture { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }

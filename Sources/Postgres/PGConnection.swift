@@ -232,9 +232,8 @@ final class PGConnection: IOHandler, TickObserver {
     private func guardDeferredWrites() -> Bool {
         guard let c = conn, pool.config.minWriteBudget > .zero, !guarded else { return true }
         var first = Instant.distantFuture
-        for s in 0..<deferred.count where pool.statements[s].isWrite {
-            for q in deferred[s] where !q.isDone { first = min(first, q.deadline) }
-        }
+        let statements = pool.statements
+        forEachDeferred { q in if statements[q.statement].isWrite && !q.isDone { first = min(first, q.deadline) } }
         guard first < .distantFuture else { return true }
         if sendGuard(c, notAfter: first - pool.config.minWriteBudget) { return true }
         lost("send failed: \(errorMessage)")
@@ -243,7 +242,9 @@ final class PGConnection: IOHandler, TickObserver {
 
     private func send(statement s: Int, _ queued: [PGQuery]) {
         var all = queued
-        if all.contains(where: \.isDone) { all.removeAll { $0.isDone } }   // expired while held
+        var live = 0
+        for i in all.indices where !all[i].isDone { live += 1 }
+        if live < all.count { all.removeAll { $0.isDone } }   // expired while held
         guard !all.isEmpty else { return }
         let most = max(2, pool.config.maxRowsPerStatement)
         let n = all[0].params.count
@@ -275,6 +276,14 @@ final class PGConnection: IOHandler, TickObserver {
                 }
             }
             if chunk.count == 1 { sendAlone(c, chunk[chunk.startIndex]) } else { sendGroup(c, chunk) }
+        }
+    }
+
+    /// Calls `body` with every query waiting here to go out. Indices, not iterators: the hot path
+    /// is pinned by allocation counts in debug builds, where nested array iterators allocate.
+    func forEachDeferred(_ body: (PGQuery) -> Void) {
+        for s in deferred.indices {
+            for i in deferred[s].indices { body(deferred[s][i]) }
         }
     }
 

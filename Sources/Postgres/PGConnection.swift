@@ -150,7 +150,7 @@ final class PGConnection: IOHandler, TickObserver {
             loop.timers.arm(timer, atOrBefore: q.deadline)   // it may wait here for a batch
             return
         }
-        if pool.statements[q.statement].isWrite && pool.config.minWriteBudget > .zero && !guarded {
+        if pool.statements[q.statement].isWrite && needsGuard {
             guard sendGuard(c, notAfter: q.deadline - pool.config.minWriteBudget) else {
                 lost("send failed: \(errorMessage)")
                 return pool.retry(q)
@@ -226,13 +226,27 @@ final class PGConnection: IOHandler, TickObserver {
         }
     }
 
-    /// Queues the deadline guard for the deferred writes about to go out, from the earliest of
-    /// their deadlines, unless this batch has one already. False when the connection was lost
+    /// A write queued now needs the deadline guard (`PGConfig.minWriteBudget`) before it: its
+    /// batch goes behind one still on the server, which may hold it there past its budget. On a
+    /// connection with no batch in flight the batch starts on arrival, within the iteration;
+    /// the pool checked the budget when the write came, and `guardDeferredWrites` when it waited.
+    var needsGuard: Bool { pool.config.minWriteBudget > .zero && !guarded && syncsOwed > 0 }
+
+    /// Before the deferred queries go out: behind a batch in flight, the deadline guard from the
+    /// earliest deadline of their writes; to an idle connection, no guard, but a write whose
+    /// budget ran out while it waited here fails unsent. False when the connection was lost
     /// (the deferred queries were handed back to the pool).
     private func guardDeferredWrites() -> Bool {
         guard let c = conn, pool.config.minWriteBudget > .zero, !guarded else { return true }
-        var first = Instant.distantFuture
         let statements = pool.statements
+        if syncsOwed == 0 {
+            let latest = loop.now + pool.config.minWriteBudget
+            forEachDeferred { q in
+                if statements[q.statement].isWrite && !q.isDone && q.deadline < latest { q.finish(.failure(.notSent), statements) }
+            }
+            return true
+        }
+        var first = Instant.distantFuture
         forEachDeferred { q in if statements[q.statement].isWrite && !q.isDone { first = min(first, q.deadline) } }
         guard first < .distantFuture else { return true }
         if sendGuard(c, notAfter: first - pool.config.minWriteBudget) { return true }
@@ -266,7 +280,7 @@ final class PGConnection: IOHandler, TickObserver {
             }
             // The batch's guard went out when its first write came; a batch closed since
             // (a query sent in a batch of its own) took it along: guard this one again.
-            if pool.statements[s].isWrite && pool.config.minWriteBudget > .zero && !guarded {
+            if pool.statements[s].isWrite && needsGuard {
                 var first = Instant.distantFuture
                 for q in chunk { first = min(first, q.deadline) }
                 guard sendGuard(c, notAfter: first - pool.config.minWriteBudget) else {
@@ -327,6 +341,7 @@ final class PGConnection: IOHandler, TickObserver {
         fifo.append(.deadlineGuard)
         unsynced += 1
         guarded = true
+        pool.stats.guardSent()
         return true
     }
 

@@ -13,6 +13,7 @@ public final class PGPoolStats: @unchecked Sendable {
     private let inFlightCell = Atomic<Int>(0)
     private let multiRowStatementsCell = Atomic<Int>(0)
     private let multiRowQueriesCell = Atomic<Int>(0)
+    private let deadlineGuardsCell = Atomic<Int>(0)
 
     public init(configured: Int) { self.configured = configured }
 
@@ -26,6 +27,8 @@ public final class PGPoolStats: @unchecked Sendable {
     /// Multi-row statements sent (`PGStatement.multiRow`), and the queries they carried.
     public var multiRowStatements: Int { multiRowStatementsCell.load(ordering: .relaxed) }
     public var multiRowQueries: Int { multiRowQueriesCell.load(ordering: .relaxed) }
+    /// Deadline guards sent (`PGConfig.minWriteBudget`: one per write batch queued behind another).
+    public var deadlineGuards: Int { deadlineGuardsCell.load(ordering: .relaxed) }
 
     func setReady(_ n: Int) { readyCell.store(n, ordering: .relaxed) }
     func setPending(_ n: Int) { pendingCell.store(n, ordering: .relaxed) }
@@ -34,5 +37,6 @@ public final class PGPoolStats: @unchecked Sendable {
         multiRowStatementsCell.store(multiRowStatementsCell.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         multiRowQueriesCell.store(multiRowQueriesCell.load(ordering: .relaxed) &+ rows, ordering: .relaxed)
     }
+    func guardSent() { deadlineGuardsCell.store(deadlineGuardsCell.load(ordering: .relaxed) &+ 1, ordering: .relaxed) }
     func queryFinished() { inFlightCell.store(inFlightCell.load(ordering: .relaxed) &- 1, ordering: .relaxed) }
 }

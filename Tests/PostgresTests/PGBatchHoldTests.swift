@@ -57,28 +57,34 @@ final class PGBatchHoldTests: XCTestCase {
         return n.withLock { $0 }
     }
 
+    /// They go to an idle connection, so they need no deadline guard: the batch starts on arrival.
     func testWritesArrivingWhileABatchIsOnTheServerGoAsTheNextBatchTogether() throws {
-        try start(batchesInFlight: 1)
+        try start(batchesInFlight: 1, minWriteBudget: .milliseconds(1_000))
         let tag = uniqueTag("hold")
         let before = h.pool.stats.multiRowStatements
+        let guards = h.pool.stats.deadlineGuards
         let (sleep, writes) = writesBehindASleep(tag)
         XCTAssertEqual(sleep, "ok")
         XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
         XCTAssertEqual(writes.map(\.batchSize), [5, 5, 5, 5, 5], "one statement for the five")
         XCTAssertEqual(h.pool.stats.multiRowStatements - before, 1)
+        XCTAssertEqual(h.pool.stats.deadlineGuards - guards, 0)
         for w in writes { XCTAssertGreaterThanOrEqual(w.afterMs, 300, "sent after the sleep's batch was answered") }
         XCTAssertEqual(rowsTagged(tag), 5)
     }
 
+    /// Each queued behind the sleep's batch on the server: each batch needs its guard.
     func testWithoutALimitEachIterationsWritesGoOutAtOnce() throws {
-        try start(batchesInFlight: 0)
+        try start(batchesInFlight: 0, minWriteBudget: .milliseconds(1_000))
         let tag = uniqueTag("nohold")
         let before = h.pool.stats.multiRowStatements
+        let guards = h.pool.stats.deadlineGuards
         let (sleep, writes) = writesBehindASleep(tag)
         XCTAssertEqual(sleep, "ok")
         XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
         XCTAssertEqual(writes.map(\.batchSize), [1, 1, 1, 1, 1], "a batch per iteration")
         XCTAssertEqual(h.pool.stats.multiRowStatements, before)
+        XCTAssertEqual(h.pool.stats.deadlineGuards - guards, 5)
         XCTAssertEqual(rowsTagged(tag), 5)
     }
 
@@ -95,15 +101,45 @@ final class PGBatchHoldTests: XCTestCase {
         XCTAssertEqual(rowsTagged(tag), 0)
     }
 
-    /// Writes left with less than `minWriteBudget` when their held batch goes run nothing: the
-    /// guard stops the batch on the server, and they are not sent again.
+    /// Writes left with less than `minWriteBudget` when their held batch could go fail there,
+    /// unsent: nothing of them reaches the server.
     func testAHeldBatchWhoseWritesLostTheirBudgetRunsNothing() throws {
         try start(batchesInFlight: 1, minWriteBudget: .milliseconds(1_000))
-        let tag = uniqueTag("heldguard")
-        // Sent at ~0.3 s with deadlines 1.1-1.2 s: less than the 1 s budget left.
+        let tag = uniqueTag("heldbudget")
+        let before = h.pool.stats.multiRowStatements
+        let guards = h.pool.stats.deadlineGuards
+        // Due to go at ~0.3 s with deadlines 1.1-1.2 s: less than the 1 s budget left.
         let (sleep, writes) = writesBehindASleep(tag, writeDeadlineMs: 1_100)
         XCTAssertEqual(sleep, "ok")
         XCTAssertEqual(writes.map(\.outcome), ["not_sent", "not_sent", "not_sent", "not_sent", "not_sent"])
+        for w in writes { XCTAssertGreaterThanOrEqual(w.afterMs, 300, "failed when the batch could go") }
+        XCTAssertEqual(h.pool.stats.multiRowStatements, before, "never sent")
+        XCTAssertEqual(h.pool.stats.deadlineGuards, guards)
         XCTAssertEqual(rowsTagged(tag), 0)
+    }
+
+    /// A write that is not held (no multi-row form) while a batch is on the server is queued
+    /// behind it, guarded; to an idle connection it goes unguarded.
+    func testAWriteQueuedBehindABatchInFlightCarriesTheGuardAndOneToAnIdleConnectionDoesNot() throws {
+        try start(batchesInFlight: 1, minWriteBudget: .milliseconds(1_000))
+        let tag = uniqueTag("guardrule")
+        let guards = h.pool.stats.deadlineGuards
+        let got = Mutex<[String]>([])
+        XCTAssertTrue(h.onLoop(expect: 3) { pool, done in
+            func record(_ r: Result<PGRows, PGError>, _ what: String) {
+                got.withLock { $0.append(what + " " + ({ if case .failure(let e) = r { return e.kind }; return "ok" }())) }
+                done()
+            }
+            pool.query(S.insertAudit.rawValue, [.text(tag), .int(1)], deadline: pool.loop.now + .seconds(5)) { record($0, "idle") }
+            _ = pool.loop.schedule(after: .milliseconds(5)) {
+                pool.query(S.sleep.rawValue, [.text("0.2")], deadline: pool.loop.now + .seconds(5)) { record($0, "sleep") }
+                _ = pool.loop.schedule(after: .milliseconds(20)) {
+                    pool.query(S.insertAudit.rawValue, [.text(tag), .int(2)], deadline: pool.loop.now + .seconds(5)) { record($0, "behind") }
+                }
+            }
+        })
+        XCTAssertEqual(got.withLock { $0 }, ["idle ok", "sleep ok", "behind ok"])
+        XCTAssertEqual(h.pool.stats.deadlineGuards - guards, 1, "only the write queued behind the sleep")
+        XCTAssertEqual(rowsTagged(tag), 2)
     }
 }

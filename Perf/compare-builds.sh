@@ -39,7 +39,12 @@ health() {
 }
 
 # chain BUILD_DIR: "req/s p99-ms cpu-µs-per-request" through the gateway at 64 connections.
+# Each run starts from a new database (the schema and seed only): a checkout's .run/pg keeps
+# every row its runs inserted, and inserts into tables of millions of rows (a random index
+# leaf each, full-page images in the WAL after every checkpoint) cost the database far more
+# than into fresh ones. Two worktrees' databases of different ages made two builds look level.
 chain() {
+    rm -rf "$1/.run/pg"   # bench-chain stopped its stack when it ended: nothing runs on it
     (cd "$1" && SKIP_BUILD=1 CONNS=64 DURATION="$CHAIN_DURATION" Perf/bench-chain.sh) >"$OUT/chain.txt" 2>&1
     python3 Perf/chain-summary.py "$OUT/chain.txt" "$CHAIN_DURATION"
 }

@@ -130,8 +130,8 @@ final class PGConnection: IOHandler, TickObserver {
     /// Queues a query in libpq; the batch is closed by `tickEnded`. A query of a statement with
     /// a multi-row form waits for the end of the iteration (`flushDeferred`), when it goes out
     /// with the iteration's other queries of its statement on this connection, as one
-    /// statement; the deadline guard goes before the batch's first write, from the earliest
-    /// deadline of the writes known when it goes (`flushDeferred`: all of the batch's deferred ones).
+    /// statement. A write batch that goes behind one in flight starts with the deadline guard
+    /// (`needsGuard`), from the earliest deadline of the writes known when it goes.
     ///
     /// A query sent `alone` (a row of a failed multi-row statement) runs in a batch of its own,
     /// between two Syncs: it commits or fails by itself, so several bad rows of one failed
@@ -232,20 +232,18 @@ final class PGConnection: IOHandler, TickObserver {
     /// the pool checked the budget when the write came, and `guardDeferredWrites` when it waited.
     var needsGuard: Bool { pool.config.minWriteBudget > .zero && !guarded && syncsOwed > 0 }
 
-    /// Before the deferred queries go out: behind a batch in flight, the deadline guard from the
-    /// earliest deadline of their writes; to an idle connection, no guard, but a write whose
-    /// budget ran out while it waited here fails unsent. False when the connection was lost
-    /// (the deferred queries were handed back to the pool).
+    /// Before the deferred queries go out: a write whose budget ran out while it waited here
+    /// fails unsent; behind a batch in flight, the others get the deadline guard, from the
+    /// earliest of their deadlines. False when the connection was lost (the deferred queries
+    /// were handed back to the pool).
     private func guardDeferredWrites() -> Bool {
-        guard let c = conn, pool.config.minWriteBudget > .zero, !guarded else { return true }
+        guard let c = conn, pool.config.minWriteBudget > .zero else { return true }
         let statements = pool.statements
-        if syncsOwed == 0 {
-            let latest = loop.now + pool.config.minWriteBudget
-            forEachDeferred { q in
-                if statements[q.statement].isWrite && !q.isDone && q.deadline < latest { q.finish(.failure(.notSent), statements) }
-            }
-            return true
+        let latest = loop.now + pool.config.minWriteBudget
+        forEachDeferred { q in
+            if statements[q.statement].isWrite && !q.isDone && q.deadline < latest { q.finish(.failure(.notSent), statements) }
         }
+        guard needsGuard else { return true }
         var first = Instant.distantFuture
         forEachDeferred { q in if statements[q.statement].isWrite && !q.isDone { first = min(first, q.deadline) } }
         guard first < .distantFuture else { return true }
@@ -278,8 +276,8 @@ final class PGConnection: IOHandler, TickObserver {
                 for q in chunk { pool.retry(q) }   // lost while flushing: these never left
                 continue
             }
-            // The batch's guard went out when its first write came; a batch closed since
-            // (a query sent in a batch of its own) took it along: guard this one again.
+            // A batch closed since the guard went (a query sent in a batch of its own) took
+            // it along: this one needs its own if it goes behind one in flight.
             if pool.statements[s].isWrite && needsGuard {
                 var first = Instant.distantFuture
                 for q in chunk { first = min(first, q.deadline) }

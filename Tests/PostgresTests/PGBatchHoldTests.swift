@@ -21,13 +21,13 @@ final class PGBatchHoldTests: XCTestCase {
 
     struct Seen { var outcome: String; var batchSize: Int?; var afterMs: Int }
 
-    /// A 0.3 s sleep goes out first; five writes follow, 20 ms apart, while it runs.
-    func writesBehindASleep(_ tag: String, writeDeadlineMs: Int = 5_000) -> (sleep: String, writes: [Seen]) {
+    /// A sleep (0.3 s) goes out first; five writes follow, 20 ms apart, while it runs.
+    func writesBehindASleep(_ tag: String, sleep seconds: String = "0.3", writeDeadlineMs: Int = 5_000) -> (sleep: String, writes: [Seen]) {
         let sleep = Mutex("")
         let writes = Mutex<[Seen]>([])
         XCTAssertTrue(h.onLoop(expect: 6) { pool, done in
             let start = pool.loop.now
-            pool.query(S.sleep.rawValue, [.text("0.3")], deadline: start + .seconds(5)) { r in
+            pool.query(S.sleep.rawValue, [.text(seconds)], deadline: start + .seconds(5)) { r in
                 sleep.withLock { $0 = { if case .failure(let e) = r { return e.kind }; return "ok" }() }
                 done()
             }
@@ -88,15 +88,15 @@ final class PGBatchHoldTests: XCTestCase {
         XCTAssertEqual(rowsTagged(tag), 5)
     }
 
-    /// Held past their deadline (100 ms, the sleep takes 300): they fail when it passes, as not
-    /// sent, and nothing of them is ever written.
+    /// Held past their deadline (100 ms, due at 120-200 ms; the sleep takes 1 s): they fail
+    /// when it passes, as not sent, and nothing of them is ever written.
     func testWritesHeldPastTheirDeadlineFailUnsent() throws {
         try start(batchesInFlight: 1)
         let tag = uniqueTag("heldlate")
-        let (sleep, writes) = writesBehindASleep(tag, writeDeadlineMs: 100)
+        let (sleep, writes) = writesBehindASleep(tag, sleep: "1", writeDeadlineMs: 100)
         XCTAssertEqual(sleep, "ok")
         XCTAssertEqual(writes.map(\.outcome), ["not_sent", "not_sent", "not_sent", "not_sent", "not_sent"])
-        for w in writes { XCTAssertLessThan(w.afterMs, 290, "failed at their deadline, not when the batch came back") }
+        for w in writes { XCTAssertLessThan(w.afterMs, 900, "failed at their deadline, not when the batch came back") }
         usleep(100_000)
         XCTAssertEqual(rowsTagged(tag), 0)
     }

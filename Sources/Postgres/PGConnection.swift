@@ -276,17 +276,7 @@ final class PGConnection: IOHandler, TickObserver {
                 for q in chunk { pool.retry(q) }   // lost while flushing: these never left
                 continue
             }
-            // A batch closed since the guard went (a query sent in a batch of its own) took
-            // it along: this one needs its own if it goes behind one in flight.
-            if pool.statements[s].isWrite && needsGuard {
-                var first = Instant.distantFuture
-                for q in chunk { first = min(first, q.deadline) }
-                guard sendGuard(c, notAfter: first - pool.config.minWriteBudget) else {
-                    lost("send failed: \(errorMessage)")
-                    for q in chunk { pool.retry(q) }
-                    continue
-                }
-            }
+            // No Sync comes between `guardDeferredWrites` and here: its guard covers every chunk.
             if chunk.count == 1 { sendAlone(c, chunk[chunk.startIndex]) } else { sendGroup(c, chunk) }
         }
     }

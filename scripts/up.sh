@@ -18,7 +18,8 @@
 #
 # Environment: CHAIN_PORT (8080), PROMETHEUS_PORT (9090), PG_PORT (55432), SKIP_PACKAGES=1,
 # SKIP_BUILD=1, HEALTH_TIMEOUT (30 s), OTEL_EXPORTER_OTLP_ENDPOINT (passed to the services),
-# CHAIN_SERVE_FLAGS (more `chain serve` flags for the three services, e.g. "--max-in-flight 64").
+# CHAIN_SERVE_FLAGS (more `chain serve` flags for the three services, e.g. "--max-in-flight 64"),
+# CHAIN_LOOPS (each service process's event loops; default: the cores over the processes).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +34,12 @@ REPLICAS=${CHAIN_REPLICAS:-1}
 [[ "$REPLICAS" =~ ^[1-9]$ ]] || die "CHAIN_REPLICAS=$REPLICAS: 1 to 9"
 ORDER_VIP_PORT=5102 AUDIT_VIP_PORT=5103          # the service proxy's hops (CHAIN_REPLICAS > 1)
 HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-30}
+# The services share this machine with each other, PostgreSQL and nginx: one loop per core in
+# each of them would put three or more loop threads on every core. With the cores divided, each
+# service's queries meet in fewer database connections, so a batch carries more of them; on 2
+# cores that halved PostgreSQL's CPU per request (Perf/RESULTS.md, "loops per service").
+LOOPS=${CHAIN_LOOPS:-$(( ($(nproc) + 3 * REPLICAS - 1) / (3 * REPLICAS) ))}
+[[ "$LOOPS" =~ ^[1-9][0-9]*$ ]] || die "CHAIN_LOOPS=$LOOPS: a positive number"
 PG_DIR="$CHAIN_RUN_DIR/pg"
 DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/chain"
 
@@ -114,7 +121,7 @@ start_service() {
     start_daemon "$name" env -u OTEL_SERVICE_NAME \
         CHAIN_SPAN_FILE="$CHAIN_RUN_DIR/spans-$name.jsonl" DATABASE_URL="$DATABASE_URL" \
         ${next:+NEXT_SERVICE_URL="$next"} \
-        "$(chain_bin)" serve --service "$svc" --host 127.0.0.1 --port "$port" \
+        "$(chain_bin)" serve --service "$svc" --host 127.0.0.1 --port "$port" --loops "$LOOPS" \
         --database-url "$DATABASE_URL" "${args[@]}"
 }
 

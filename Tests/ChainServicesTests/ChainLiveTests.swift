@@ -103,6 +103,23 @@ final class ChainLiveTests: XCTestCase {
         XCTAssertEqual(try get(.audit, "/audit?trace_id=XYZ").0, 400)
     }
 
+    /// Each service connects under its own name and asks for generic plans; a URL's own
+    /// `options` still win (they come after).
+    func testServicesConnectUnderTheirNamesWithGenericPlans() throws {
+        let p = try ChainService.connectParams("postgresql://u@127.0.0.1:5/db?options=-c%20plan_cache_mode%3Dauto", service: .order)
+        XCTAssertEqual(p.get("application_name"), "order-service")
+        XCTAssertEqual(p.get("options"), "-c plan_cache_mode=force_generic_plan -c plan_cache_mode=auto -c TimeZone=UTC")
+        XCTAssertEqual(try ChainService.connectParams("postgresql://u@127.0.0.1:5/db?application_name=mine", service: .user)
+            .get("application_name"), "mine")
+
+        XCTAssertEqual(try post(#"{"user_id": 1003, "action": "named"}"#).0, 200)
+        let names = chain.psql("""
+            SELECT string_agg(DISTINCT application_name, ',' ORDER BY application_name) FROM pg_stat_activity \
+            WHERE datname = current_database() AND application_name LIKE '%-service'
+            """)
+        XCTAssertEqual(names, "audit-service,order-service,user-service")
+    }
+
     func testErrorsFollowTheContract() throws {
         let (s1, b1) = try post(#"{"user_id": 987654321, "action": "x"}"#)
         XCTAssertEqual(s1, 404)

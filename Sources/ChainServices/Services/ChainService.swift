@@ -28,7 +28,7 @@ public final class ChainService: @unchecked Sendable {
         if let v = getenv("CHAIN_PG_BATCHES_IN_FLIGHT").flatMap({ Int(String(cString: $0)) }), v >= 0 {
             config.maxBatchesInFlight = v
         }
-        let params = try PGConnectParams.parse(databaseURL)
+        let params = try Self.connectParams(databaseURL, service: name)
         let next = try nextURL.map { try Upstream(url: $0) }
         locals = LoopLocal(group) { loop in
             let stats = PGPoolStats(configured: max(1, connectionsPerLoop))
@@ -38,6 +38,19 @@ public final class ChainService: @unchecked Sendable {
                                next: client, metrics: metrics)
         }
         if let metrics { registerPoolMetrics(on: metrics.registry) }
+    }
+
+    /// The database URL's parameters as this service connects with them:
+    /// - `application_name` is the service, so pg_stat_activity (and a per-service split of the
+    ///   server's CPU) tells the services' backends apart;
+    /// - generic plans: by default PostgreSQL plans a prepared statement again on every run while
+    ///   a plan for the given values looks cheaper, as it does for `id = ANY($1)`. Planning was a
+    ///   quarter of user-service's statement CPU (Perf/RESULTS.md), and every statement here has
+    ///   one right plan whatever its values. It goes first, so the URL's own `options` win.
+    static func connectParams(_ databaseURL: String, service: ServiceName) throws -> PGConnectParams {
+        var params = try PGConnectParams.parse(databaseURL, applicationName: service.rawValue)
+        params.set("options", "-c plan_cache_mode=force_generic_plan " + (params.get("options") ?? ""))
+        return params
     }
 
     /// Every loop's pool has all its connections ready (readable from any thread).

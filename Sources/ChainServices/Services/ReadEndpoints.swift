@@ -31,7 +31,8 @@ enum ReadEndpoints {
         case .success(let p): page = p
         }
         var params: [PGParam] = [.int(page.afterID), .int(page.limit + 1)]   // one extra row: is there a next page?
-        if sql == .listAudit { params.append(.text(page.traceID)) }
+        var sql = sql
+        if sql == .listAudit, !page.traceID.isEmpty { sql = .listAuditByTrace; params.append(.text(page.traceID)) }
         local.query(sql, params, parent: parent, until: req.context.deadline) { result in
             guard case .success(let rows) = result else {
                 if case .failure(let e) = result { res.fail(databaseError(e, sql), traceId: traceId) }

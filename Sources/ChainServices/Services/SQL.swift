@@ -9,7 +9,7 @@ import Postgres
 enum SQL: Int, CaseIterable {
     case selectUser, insertUser, insertOrder, insertAudit, ping, listUsers, listOrders, getOrder, listAudit
     case claimKey, finishKey, releaseKey, insertOrderKeyed, insertAuditKeyed, deleteOrder, deleteUser
-    case expireKeys, expireRows
+    case expireKeys, expireRows, listAuditByTrace
 
     var text: StaticString {
         switch self {
@@ -20,8 +20,12 @@ enum SQL: Int, CaseIterable {
             return "SELECT id, user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id, created_at FROM orders WHERE id > $1 ORDER BY id LIMIT $2"
         case .getOrder:
             return "SELECT id, user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id, created_at FROM orders WHERE id = $1"
+        // Two statements, not one with `($3 = '' OR trace_id = $3)`: the services run generic
+        // plans (ChainService), and one plan cannot both walk the id index and use trace_id's.
         case .listAudit:
-            return "SELECT id, trace_id, user_id, order_id, action, status, details, created_at FROM audit_logs WHERE id > $1 AND ($3 = '' OR trace_id = $3) ORDER BY id LIMIT $2"
+            return "SELECT id, trace_id, user_id, order_id, action, status, details, created_at FROM audit_logs WHERE id > $1 ORDER BY id LIMIT $2"
+        case .listAuditByTrace:
+            return "SELECT id, trace_id, user_id, order_id, action, status, details, created_at FROM audit_logs WHERE trace_id = $3 AND id > $1 ORDER BY id LIMIT $2"
         case .insertUser:
             // xmax = 0: this statement inserted the row (an update of a conflicting one sets it).
             return "INSERT INTO users (id, name, email, tier) VALUES ($1, $2, $3, 'standard') ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING id, name, email, tier, xmax = 0"
@@ -118,7 +122,7 @@ enum SQL: Int, CaseIterable {
         case .ping: return "SELECT"
         case .listUsers: return "SELECT users"
         case .listOrders, .getOrder: return "SELECT orders"
-        case .listAudit: return "SELECT audit_logs"
+        case .listAudit, .listAuditByTrace: return "SELECT audit_logs"
         case .insertUser: return "INSERT users"
         case .insertOrder: return "INSERT orders"
         case .insertAudit, .insertAuditKeyed: return "INSERT audit_logs"
@@ -134,7 +138,7 @@ enum SQL: Int, CaseIterable {
 
     var isRead: Bool {
         switch self {
-        case .selectUser, .ping, .listUsers, .listOrders, .getOrder, .listAudit: return true
+        case .selectUser, .ping, .listUsers, .listOrders, .getOrder, .listAudit, .listAuditByTrace: return true
         default: return false
         }
     }
@@ -151,7 +155,7 @@ enum SQL: Int, CaseIterable {
         switch self {
         case .selectUser, .insertUser, .listUsers: return "users"
         case .listOrders, .getOrder: return "orders"
-        case .listAudit: return "audit_logs"
+        case .listAudit, .listAuditByTrace: return "audit_logs"
         case .ping: return ""
         case .insertOrder, .insertOrderKeyed, .deleteOrder: return "orders"
         case .insertAudit, .insertAuditKeyed: return "audit_logs"

@@ -10,7 +10,9 @@
 #      of it (PostgreSQL: the postmaster and all its children) -> one flame graph SVG each.
 # The table does not need perf: where perf cannot record, the SVGs are skipped and the table is
 # still written. Writes into OUT_DIR:
-#   cpu-per-request.md                  the table (also printed on stdout)
+#   cpu-per-request.md                  the table (also printed on stdout), and PostgreSQL's part
+#                                       split by the service its backends work for
+#                                       (application_name) and its background processes
 #   NAME.svg, NAME.perf.data            per component: user-service, order-service, audit-service,
 #                                       gateway, postgres (`perf report -i NAME.perf.data`)
 #   wrk-table.txt, wrk-perf.txt         wrk's reports of both runs
@@ -126,6 +128,18 @@ ticks() {
     done
     echo "$t"
 }
+# pg_roles: "PID ROLE TICKS" for each of the postmaster's children: a backend's role is its
+# service (the services connect with application_name = their name), anything else its
+# backend_type (walwriter, checkpointer, autovacuum worker, ...). Empty when psql cannot ask.
+pg_roles() {
+    local data port
+    data=$(readlink "/proc/$PG_PID/cwd" 2>/dev/null) && port=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null) || return 0
+    psql -X -At -F ' ' -h 127.0.0.1 -p "$port" -U postgres -d postgres -c \
+        "SELECT pid, CASE WHEN backend_type = 'client backend' AND application_name LIKE '%-service' THEN application_name ELSE replace(backend_type, ' ', '_') END FROM pg_stat_activity" \
+        2>/dev/null | while read -r pid role; do
+        [[ -r /proc/$pid/stat ]] && echo "$pid $role $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')"
+    done || true
+}
 load() { wrk -t"$THREADS" -c"$CONNS" -d"$1" --latency -s Perf/process.lua "$URL" 9>&-; }
 requests() { awk '/requests in/ { print $1 }' "$1"; }
 rps() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$1"; }
@@ -137,9 +151,11 @@ load "$WARMUP" >/dev/null 2>&1 || true
 # --- 1. the table: CPU per request from /proc, no profiler attached -------------------------
 info "table run: wrk -t$THREADS -c$CONNS -d$DURATION, CPU from /proc"
 declare -A before after
+pg_roles >"$TMP/pg-before"
 for c in "${COMPONENTS[@]}"; do before[$c]=$(ticks "$c"); done
 load "$DURATION" >"$OUT_DIR/wrk-table.txt" 2>&1 || { cat "$OUT_DIR/wrk-table.txt" >&2; die "wrk failed"; }
 for c in "${COMPONENTS[@]}"; do after[$c]=$(ticks "$c"); done
+pg_roles >"$TMP/pg-after"
 n=$(requests "$OUT_DIR/wrk-table.txt")
 [[ "${n:-0}" -gt 0 ]] || die "wrk completed no request (see $OUT_DIR/wrk-table.txt)"
 bad=$(non2xx "$OUT_DIR/wrk-table.txt")
@@ -157,6 +173,17 @@ bad=$(non2xx "$OUT_DIR/wrk-table.txt")
                 for (i = 1; i <= NR; i++) printf "| %s | %.0f µs | %.0f %% |\n", name[i], us[i], (total > 0 ? 100 * us[i] / total : 0)
                 printf "| total | %.0f µs | |\n", total
             }'
+    # PostgreSQL's part by role: a process's ticks over the run (all of them if it started
+    # during it; one that ended during it is missing here, as from the table above).
+    if [[ -s "$TMP/pg-after" ]]; then
+        printf '\nPostgreSQL by what its processes work for (backends: the service connected to them):\n\n'
+        printf '| PostgreSQL process | CPU per chain request |\n|---|---:|\n'
+        awk -v n="$n" -v hz="$(getconf CLK_TCK)" '
+            NR == FNR { b[$1] = $3; next }
+            { role = ($2 ~ /-service$/) ? "backends of " $2 : $2; us[role] += ($3 - b[$1]) * 1e6 / hz / n }
+            END { for (r in us) if (r ~ /^backends/ || us[r] >= 0.5) printf "| %s | %.0f µs |\n", r, us[r] }' \
+            "$TMP/pg-before" "$TMP/pg-after" | sort
+    fi
 } >"$OUT_DIR/cpu-per-request.md"
 
 # --- 2. the flame graphs: perf record per component under the same load ----------------------

@@ -226,7 +226,7 @@ stage_replicas() {
 stage_profile() {
     # Perf/profile.sh in short (smoke has just built the release binary): a non-empty flame graph
     # per component, our Swift frames demangled in the services', and the CPU-per-request table
-    # with a positive figure for every part.
+    # with a positive figure for every part and for each service's PostgreSQL backends.
     local out=$LOG_DIR/profile c row
     # PostgreSQL on a free port, not up.sh's 55432: a cluster someone left running there (or
     # another checkout's stack) must not fail the tests.
@@ -242,6 +242,11 @@ stage_profile() {
     for row in 'PostgreSQL' 'user-service' 'order-service' 'audit-service' 'nginx gateway'; do
         grep -qE "^\| $row[^|]* \| [1-9][0-9]* µs \| [0-9]+ % \|$" "$out/cpu-per-request.md" \
             || { err "cpu-per-request.md: no row with positive µs for $row"; return 1; }
+    done
+    # PostgreSQL's part split by service: its backends named by the services' application_name.
+    for c in user-service order-service audit-service; do
+        grep -qE "^\| backends of $c \| [1-9][0-9]* µs \|$" "$out/cpu-per-request.md" \
+            || { err "cpu-per-request.md: no PostgreSQL row for $c's backends"; return 1; }
     done
     pg_statements_short
 }

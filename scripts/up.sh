@@ -37,7 +37,7 @@ HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-30}
 # The services share this machine with each other, PostgreSQL and nginx: one loop per core in
 # each of them would put three or more loop threads on every core. With the cores divided, each
 # service's queries meet in fewer database connections, so a batch carries more of them; on 2
-# cores that halved PostgreSQL's CPU per request (Perf/RESULTS.md, "loops per service").
+# cores that cut PostgreSQL's CPU per request by 30 % (Perf/RESULTS.md, "loops per service").
 LOOPS=${CHAIN_LOOPS:-$(( ($(nproc) + 3 * REPLICAS - 1) / (3 * REPLICAS) ))}
 [[ "$LOOPS" =~ ^[1-9][0-9]*$ ]] || die "CHAIN_LOOPS=$LOOPS: a positive number"
 PG_DIR="$CHAIN_RUN_DIR/pg"

@@ -12,7 +12,8 @@ final class HeaderSafetyTests: XCTestCase {
         XCTAssertTrue(h.add("x-tab", "a\tb  c"), "HTAB and SP are field content")
         XCTAssertTrue(h.add("x-obs", "caf\u{e9}"), "obs-text is allowed")
         let good = h.lines
-        for bad in ["a\r\nSet-Cookie: x=1", "a\nb", "a\rb", "a\u{0}b", "\u{1}", "a\u{7f}"] {
+        let long = String(repeating: "v", count: 80)   // past a small string: checked from its buffer
+        for bad in ["a\r\nSet-Cookie: x=1", "a\nb", "a\rb", "a\u{0}b", "\u{1}", "a\u{7f}", long + "\r\nX: y", long + "\u{0}"] {
             XCTAssertFalse(h.add("x-in", bad), "accepted \(bad.debugDescription)")
         }
         XCTAssertFalse(h.add("bad name", "v"))

@@ -19,7 +19,7 @@ final class PostgresParamTests: XCTestCase {
         let tag = uniqueTag("nul")
         nonisolated(unsafe) var errors: [String: PGError] = [:]
         nonisolated(unsafe) var texts: [String: String] = [:]
-        XCTAssertTrue(h.onLoop(expect: 4) { pool, done in
+        XCTAssertTrue(h.onLoop(expect: 5) { pool, done in
             let d = pool.loop.now + .nanoseconds(5_000_000_000)
             func record(_ name: String) -> PGCompletion {
                 return { r in   // rows are valid only inside the callback
@@ -33,8 +33,12 @@ final class PostgresParamTests: XCTestCase {
             pool.query(S.types.rawValue, [.int(1), .text("a\u{0}b"), .text("{}"), .text("2026-01-01Z")], deadline: d, record("read"))
             pool.query(S.insertAudit.rawValue, [.text("\(tag)\u{0}tail"), .int(1)], deadline: d, record("write"))
             pool.query(S.types.rawValue, [.int(1), .text("a\u{1}b"), .text("{}"), .text("2026-01-01Z")], deadline: d, record("soh"))
+            // Longer than a small string, the NUL last: found by the scan of the whole buffer.
+            pool.query(S.types.rawValue, [.int(1), .text(String(repeating: "x", count: 64) + "\u{0}"), .text("{}"), .text("2026-01-01Z")],
+                       deadline: d, record("long"))
             pool.query(S.echo.rawValue, [.int(7)], deadline: d, record("after"))
         })
+        XCTAssertEqual(errors["long"], .invalidParameter(2))
         XCTAssertEqual(errors["read"], .invalidParameter(2), "got \(String(describing: texts["read"]))")
         XCTAssertEqual(errors["write"], .invalidParameter(1))
         XCTAssertEqual(texts["soh"], "a\u{1}b", "other control characters are sent whole")

@@ -20,14 +20,40 @@ public enum PGArrayText {
         case .null:
             b.append(contentsOf: "NULL".utf8)
         case .int(let v):
-            b.append(contentsOf: String(v).utf8)
+            appendDecimal(v, to: &b)
         case .text(let s):
             b.append(UInt8(ascii: "\""))
-            for c in s.utf8 {
-                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { b.append(UInt8(ascii: "\\")) }
-                b.append(c)
+            if s.utf8.withContiguousStorageIfAvailable({ appendQuotedBody($0, to: &b) }) == nil {
+                appendQuotedBody(Array(s.utf8), to: &b)
             }
             b.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// The element's bytes with `"` and `\` escaped; the runs between them in one append each.
+    private static func appendQuotedBody<C: RandomAccessCollection<UInt8>>(_ u: C, to b: inout [UInt8]) where C.Index == Int {
+        var start = u.startIndex
+        for i in u.indices where u[i] == UInt8(ascii: "\"") || u[i] == UInt8(ascii: "\\") {
+            b.append(contentsOf: u[start..<i])
+            b.append(UInt8(ascii: "\\"))
+            start = i
+        }
+        b.append(contentsOf: u[start...])
+    }
+
+    /// `v` in decimal, written straight into `b` (no String made for it).
+    static func appendDecimal(_ v: Int64, to b: inout [UInt8]) {
+        if v < 0 { b.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var i = raw.count
+            repeat {
+                i -= 1
+                raw[i] = UInt8(truncatingIfNeeded: m % 10) &+ UInt8(ascii: "0")
+                m /= 10
+            } while m > 0
+            b.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
     }
 }

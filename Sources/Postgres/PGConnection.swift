@@ -344,7 +344,7 @@ final class PGConnection: IOHandler, TickObserver {
             case .null: paramOffsets.append(-1)
             case .int(let v):
                 paramOffsets.append(paramBytes.count)
-                paramBytes.append(contentsOf: String(v).utf8)
+                PGArrayText.appendDecimal(v, to: &paramBytes)
                 paramBytes.append(0)
             case .text(let s):
                 paramOffsets.append(paramBytes.count)

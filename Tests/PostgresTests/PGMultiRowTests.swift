@@ -154,6 +154,8 @@ final class PGMultiRowTests: XCTestCase {
             XCTAssertEqual(got[i].rows.first?[1], "\(ints[i])")
         }
         XCTAssertEqual(PGArrayText.literal([.text(#"a"b\c"#), .null, .int(-3), .text("NULL")]), #"{"a\"b\\c",NULL,-3,"NULL"}"#)
+        XCTAssertEqual(PGArrayText.literal([.int(0), .int(Int64.min), .int(Int64.max), .text(String(repeating: #"ab"\"#, count: 8))]),
+                       #"{0,-9223372036854775808,9223372036854775807,""# + String(repeating: #"ab\"\\"#, count: 8) + #""}"#)
     }
 
     /// A read of a failed batch is sent again, rows of another statement's error are not lost.

@@ -93,8 +93,13 @@ public final class TimerWheel {
         let first = target - steps + 1
         currentTick = target
         if count == 0 { return }
-        for tick in first...target {
+        // A while loop, not `for tick in first...target`: iterating a ClosedRange allocated on
+        // every call in debug builds, so the allocation tests counted one per elapsed tick and
+        // failed on a busy machine, where more ticks pass between iterations.
+        var tick = first
+        while tick <= target {
             fireSlot(Int(tick & UInt64(Self.mask)), upTo: target)
+            tick += 1
         }
     }
 

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include <sched.h>
 #include <time.h>
 
 const uint32_t CS_EPOLLIN = EPOLLIN, CS_EPOLLOUT = EPOLLOUT, CS_EPOLLRDHUP = EPOLLRDHUP,
@@ -60,3 +61,16 @@ int cs_wait_shutdown_signal(int timeout_ms) {
 
 #include <pthread.h>
 void cs_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+int cs_affinity_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}
+
+int cs_pin_thread_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}

@@ -13,7 +13,8 @@ public final class LoopGroup: @unchecked Sendable {
         loops = (0..<max(1, count)).map { EventLoop(index: $0, backend: backend, clock: clock) }
     }
 
-    public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    /// The cores this process may use (`CPUBudget`): the default number of loops.
+    public static var coreCount: Int { CPUBudget.cores() }
 
     /// Starts every loop's thread; `setUp` runs first on each loop's own thread. When a thread
     /// cannot be started, the loops already running are stopped and joined, and the error thrown.

@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on.") var host = "0.0.0.0"
     @Option(help: "Port to listen on (PORT in the environment is the default).")
     var port: Int = Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080
-    @Option(help: "Event loops (threads); default one per core.") var loops: Int = LoopGroup.coreCount
+    @Option(help: "Event loops (threads); default one per core this process may use (its CPU affinity and cgroup CPU quota count).") var loops: Int = LoopGroup.coreCount
     @Option(help: "The loops' kernel interface: epoll, uring (io_uring; fails when the kernel refuses it) or auto (the faster where available, see README). CHAIN_IO_BACKEND by default, else auto.")
     var ioBackend: String = IOBackend.environmentDefault.rawValue
     @Option(help: "Seconds to finish in-flight requests on SIGTERM/SIGINT.") var shutdownTimeout: Int = 10

@@ -32,4 +32,9 @@ int cs_wait_shutdown_signal(int timeout_ms);
 // Names the calling thread (visible in top -H and perf), at most 15 bytes.
 void cs_set_thread_name(const char *name);
 
+// sched_getaffinity and CPU_COUNT need _GNU_SOURCE: the CPUs the calling thread may run on,
+// or -1. cs_pin_thread_to_cpu restricts the calling thread to one CPU (0 or -1, as the call).
+int cs_affinity_cpu_count(void);
+int cs_pin_thread_to_cpu(int cpu);
+
 #endif

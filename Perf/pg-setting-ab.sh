@@ -43,15 +43,6 @@ apply() {   # apply on|off
     "${PSQL[@]}" -c "SELECT pg_reload_conf()" >/dev/null
     sleep 1
 }
-# backends: "PID ROLE TICKS" of every process pg_stat_activity lists (role: the service, or
-# the backend type).
-backends() {
-    "${PSQL[@]}" -F ' ' -c "SELECT pid, CASE WHEN application_name LIKE '%-service' THEN application_name ELSE replace(backend_type, ' ', '_') END FROM pg_stat_activity" |
-        while read -r pid role; do
-            [[ -r /proc/$pid/stat ]] && echo "$pid $role $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')"
-        done
-}
-
 printf '%s, %s cores, `Perf/pg-setting-ab.sh "%s"`: wrk -t2 -c%s -d%s through the gateway, CPU (/proc) per request.\n\n' \
     "$(date -u '+%F %H:%M UTC')" "$(nproc)" "$SETTINGS" "$CONNS" "$DURATION"
 printf '| round | settings | req/s | PostgreSQL µs | user-service backends | order-service backends | audit-service backends |\n|---:|---|---:|---:|---:|---:|---:|\n'
@@ -59,9 +50,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
     order="off on"; ((r % 2 == 0)) && order="on off"
     for mode in $order; do
         apply "$mode"
-        backends >"$TMP/before"
+        pg_roles "${PG_PORT:-55432}" >"$TMP/before"
         wrk -t2 -c"$CONNS" -d"$DURATION" -s Perf/process.lua "$URL" >"$TMP/wrk" 2>&1 || { cat "$TMP/wrk" >&2; die "wrk failed"; }
-        backends >"$TMP/after"
+        pg_roles "${PG_PORT:-55432}" >"$TMP/after"
         n=$(awk '/requests in/ { print $1 }' "$TMP/wrk")
         [[ "${n:-0}" -gt 0 ]] || die "wrk completed no request"
         awk -v r="$r" -v m="$mode" -v n="$n" -v hz="$(getconf CLK_TCK)" -v rps="$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$TMP/wrk")" '

@@ -72,6 +72,7 @@ DEMANGLE=$(command -v swift-demangle || true)
 mkdir -p "$OUT_DIR"
 rm -f "$OUT_DIR"/*.svg "$OUT_DIR"/*.perf.data "$OUT_DIR"/cpu-per-request.md "$OUT_DIR"/wrk-*.txt
 TMP=$(mktemp -d /tmp/chain-profile.XXXXXX)
+. Perf/lib-chain.sh   # start_bench_chain, pg_roles
 if [[ -n "$ATTACH" ]]; then
     trap 'rm -rf "$TMP"' EXIT
     USER_PID=${USER_PID:-$(pidfile_pid .run/user-service.pid)}
@@ -82,7 +83,6 @@ if [[ -n "$ATTACH" ]]; then
     RECV_PID=''
 else
     [[ -n "${SKIP_BUILD:-}" ]] || build_release
-    . Perf/lib-chain.sh
     cleanup() { stop_bench_chain; rm -rf "$TMP"; }
     trap cleanup EXIT
     CHAIN_PORT=8080 URL="http://127.0.0.1:8080/api/v1/process"
@@ -128,17 +128,10 @@ ticks() {
     done
     echo "$t"
 }
-# pg_roles: "PID ROLE TICKS" for each of the postmaster's children: a backend's role is its
-# service (the services connect with application_name = their name), anything else its
-# backend_type (walwriter, checkpointer, autovacuum worker, ...). Empty when psql cannot ask.
-pg_roles() {
-    local data port
-    data=$(readlink "/proc/$PG_PID/cwd" 2>/dev/null) && port=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null) || return 0
-    psql -X -At -F ' ' -h 127.0.0.1 -p "$port" -U postgres -d postgres -c \
-        "SELECT pid, CASE WHEN backend_type = 'client backend' AND application_name LIKE '%-service' THEN application_name ELSE replace(backend_type, ' ', '_') END FROM pg_stat_activity" \
-        2>/dev/null | while read -r pid role; do
-        [[ -r /proc/$pid/stat ]] && echo "$pid $role $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')"
-    done || true
+# pg_port: the port of the PostgreSQL whose postmaster is PG_PID (its data directory is its cwd).
+pg_port() {
+    local data
+    data=$(readlink "/proc/$PG_PID/cwd" 2>/dev/null) && sed -n 4p "$data/postmaster.pid" 2>/dev/null
 }
 load() { wrk -t"$THREADS" -c"$CONNS" -d"$1" --latency -s Perf/process.lua "$URL" 9>&-; }
 requests() { awk '/requests in/ { print $1 }' "$1"; }
@@ -151,11 +144,12 @@ load "$WARMUP" >/dev/null 2>&1 || true
 # --- 1. the table: CPU per request from /proc, no profiler attached -------------------------
 info "table run: wrk -t$THREADS -c$CONNS -d$DURATION, CPU from /proc"
 declare -A before after
-pg_roles >"$TMP/pg-before"
+port=$(pg_port || true)
+[[ -z "$port" ]] || pg_roles "$port" >"$TMP/pg-before"
 for c in "${COMPONENTS[@]}"; do before[$c]=$(ticks "$c"); done
 load "$DURATION" >"$OUT_DIR/wrk-table.txt" 2>&1 || { cat "$OUT_DIR/wrk-table.txt" >&2; die "wrk failed"; }
 for c in "${COMPONENTS[@]}"; do after[$c]=$(ticks "$c"); done
-pg_roles >"$TMP/pg-after"
+[[ -z "$port" ]] || pg_roles "$port" >"$TMP/pg-after"
 n=$(requests "$OUT_DIR/wrk-table.txt")
 [[ "${n:-0}" -gt 0 ]] || die "wrk completed no request (see $OUT_DIR/wrk-table.txt)"
 bad=$(non2xx "$OUT_DIR/wrk-table.txt")

@@ -15,7 +15,7 @@ hold_build_lock "$SELF" "$@"
 
 CONNS=${CONNS:-64}
 DURATION=${DURATION:-8s}
-[[ -n "${SKIP_BUILD:-}" ]] || swift build -c release --product chain >&2
+[[ -n "${SKIP_BUILD:-}" ]] || build_release
 TMP=$(mktemp -d /tmp/chain-pg-statements.XXXXXX)
 . Perf/lib-chain.sh
 PSQL=(psql -X -q -h 127.0.0.1 -p "${PG_PORT:-55432}" -U postgres -d chain -tA)

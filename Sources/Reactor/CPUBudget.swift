@@ -21,20 +21,20 @@ public enum CPUBudget {
 
     /// The smallest CPU quota on the process's cgroup path, in cores rounded up: cgroup v2's
     /// `cpu.max` of its cgroup and each parent, or v1's `cpu.cfs_quota_us` / `cfs_period_us`.
-    static func cgroupQuotaCores(root: String = "/sys/fs/cgroup", procCgroup: String? = readFile("/proc/self/cgroup")) -> Int? {
+    static func cgroupQuotaCores(root: String = "/sys/fs/cgroup", procCgroup: String? = TextFile.read("/proc/self/cgroup")) -> Int? {
         var least: Int?
         func take(_ q: Int?) { if let q { least = min(least ?? q, q) } }
         for line in (procCgroup ?? "").split(separator: "\n") where line.hasPrefix("0::") {
             var dir = String(line.dropFirst(3))
             while true {
-                take(quotaCores(cpuMax: readFile(root + (dir == "/" ? "" : dir) + "/cpu.max")))
+                take(quotaCores(cpuMax: TextFile.read(root + (dir == "/" ? "" : dir) + "/cpu.max")))
                 if dir == "/" || dir.isEmpty { break }
                 dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
                 if dir.isEmpty { dir = "/" }
             }
         }
-        if let quota = readFile(root + "/cpu/cpu.cfs_quota_us").flatMap({ Int($0.trimmingSpaces) }),
-           let period = readFile(root + "/cpu/cpu.cfs_period_us").flatMap({ Int($0.trimmingSpaces) }) {
+        if let quota = TextFile.value(root + "/cpu/cpu.cfs_quota_us").flatMap({ Int($0) }),
+           let period = TextFile.value(root + "/cpu/cpu.cfs_period_us").flatMap({ Int($0) }) {
             take(quotaCores(quota: quota, period: period))
         }
         return least
@@ -51,16 +51,4 @@ public enum CPUBudget {
         guard quota > 0, period > 0 else { return nil }   // v1 says -1 for no limit
         return (quota + period - 1) / period
     }
-
-    static func readFile(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = fread(&buf, 1, buf.count - 1, f)
-        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
-    }
-}
-
-private extension String {
-    var trimmingSpaces: String { String(filter { !$0.isWhitespace }) }
 }

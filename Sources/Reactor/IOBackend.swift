@@ -39,7 +39,7 @@ public enum IOBackend: String, Sendable, CaseIterable {
             return "cannot start a thread to probe io_uring: \(error)"
         }
         let r = rc.load(ordering: .relaxed)
-        return r == 0 ? nil : refusal(errno: -r, disabledSysctl: readSysctl("/proc/sys/kernel/io_uring_disabled"))
+        return r == 0 ? nil : refusal(errno: -r, disabledSysctl: TextFile.value("/proc/sys/kernel/io_uring_disabled"))
     }()
 
     /// The words for a refused io_uring_setup (`errno`), given kernel.io_uring_disabled.
@@ -56,14 +56,6 @@ public enum IOBackend: String, Sendable, CaseIterable {
             return "the kernel's io_uring lacks IORING_FEAT_EXT_ARG or IORING_OP_POLL_ADD (Linux 5.11 or later is needed)"
         default: return "io_uring_setup failed: \(String(cString: strerror(e)))"
         }
-    }
-
-    static func readSysctl(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var buf = [CChar](repeating: 0, count: 16)
-        guard fgets(&buf, 16, f) != nil else { return nil }
-        return String(cString: buf).filter { !$0.isWhitespace }
     }
 
     /// The concrete backend for this choice, and why `auto` did not get io_uring when it fell

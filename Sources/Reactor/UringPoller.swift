@@ -53,7 +53,7 @@ final class UringPoller: Poller {
         var r: OpaquePointer?
         let rc = cs_uring_open(&r, Self.registerRing ? 1 : 0)
         guard rc == 0, let r else {   // `IOBackend.uringUnavailableReason` said it would work
-            fatalError(IOBackend.refusal(errno: -rc, disabledSysctl: IOBackend.readSysctl("/proc/sys/kernel/io_uring_disabled")))
+            fatalError(IOBackend.refusal(errno: -rc, disabledSysctl: TextFile.value("/proc/sys/kernel/io_uring_disabled")))
         }
         ringStorage = r
         return r

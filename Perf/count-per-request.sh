@@ -7,6 +7,8 @@
 #
 #   Perf/count-per-request.sh [BIN...]        # default: this checkout's release build
 #   N=1000 Perf/count-per-request.sh /tmp/base/.build/release/chain .build/release/chain
+#   SHOW_SYSCALLS=1 ...                       # also each service's syscalls per request, by name
+#   KEEP_CALLGRIND=DIR ...                    # keep the callgrind files (DIR/SERVICE-N.out, N: the binary's place)
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -39,10 +41,12 @@ start() {
 stop() { kill -INT "${SVC_PIDS[@]}" 2>/dev/null || true; wait "${SVC_PIDS[@]}" 2>/dev/null || true; }
 
 printf '| binary | service | instructions/request | syscalls/request |\n|---|---|---:|---:|\n'
+BIN_NO=0
 for b in "${BINS[@]}"; do
+    BIN_NO=$((BIN_NO + 1))
     BIN=$TMP/chain-$(basename "$(dirname "$(dirname "$(dirname "$(readlink -f "$b")")")")")
     strip --strip-debug -o "$BIN" "$b"   # valgrind 3.19 cannot read Swift's DWARF 5
-    start valgrind --tool=callgrind --callgrind-out-file="$TMP/cg-%p.out"
+    start valgrind --tool=callgrind --compress-strings=no --callgrind-out-file="$TMP/cg-%p.out"
     for p in "${SVC_PIDS[@]}"; do callgrind_control -z "$p" >/dev/null 2>&1; done
     python3 Perf/process-load.py 16001 "$N" 1000
     for p in "${SVC_PIDS[@]}"; do callgrind_control -d "$p" >/dev/null 2>&1; done
@@ -50,6 +54,7 @@ for b in "${BINS[@]}"; do
     for s in audit order user; do
         f=$(ls -t "$TMP"/cg-"${SVC_PIDS[$i]}".out.* | head -1)
         IR[$s]=$(awk '/^(summary|totals):/ { print $2; exit }' "$f"); i=$((i + 1))
+        [[ -n ${KEEP_CALLGRIND:-} ]] && mkdir -p "$KEEP_CALLGRIND" && cp "$f" "$KEEP_CALLGRIND/$s-$BIN_NO.out"
     done
     stop
     start
@@ -63,4 +68,10 @@ for b in "${BINS[@]}"; do
         sc=$(awk '/total$/ { print $4 }' "$TMP/strace-$s.txt")
         printf '| %s | %s-service | %s | %s |\n' "$b" "$s" "$(( ${IR[$s]} / N ))" "$(awk -v c="$sc" -v n="$N" 'BEGIN { printf "%.2f", c / n }')"
     done
+    if [[ ${SHOW_SYSCALLS:-0} = 1 ]]; then
+        for s in user order audit; do
+            awk -v s="$s" -v n="$N" '$NF ~ /^[a-z_0-9]+$/ && $NF != "total" && $4 ~ /^[0-9]+$/ {
+                printf "  %s-service %-16s %.2f/request\n", s, $NF, $4 / n }' "$TMP/strace-$s.txt"
+        done
+    fi
 done

@@ -134,6 +134,28 @@ final class DomainJSONTests: XCTestCase {
                        #"{"a":9223372036854775807,"b":-9223372036854775808,"z":0,"n":null,"arr":[-1,true,null,{},[]],"t":false}"#)
     }
 
+    /// Every digit count of both signs, written into a writer that starts at its smallest
+    /// capacity, so the digits and the escapes land across several reallocations.
+    func testWriterIntWidthsAndGrowth() throws {
+        var w = JSONWriter(capacity: 0)
+        var expected: [JSONValue] = []
+        w.beginArray()
+        var p: Int64 = 1
+        for _ in 0..<19 {
+            for v in [p - 1, p, -p, -(p - 1), p * 9 / 10] {
+                w.int(v)
+                expected.append(.int(v))
+            }
+            p = p <= Int64.max / 10 ? p * 10 : Int64.max
+        }
+        for v in [Int64.max, Int64.min] { w.int(v); expected.append(.int(v)) }
+        w.string(String(repeating: "\"\n", count: 300))
+        expected.append(.string(String(repeating: "\"\n", count: 300)))
+        w.endArray()
+        XCTAssertEqual(try parseBytes(w.bytes), .array(expected))
+        XCTAssertEqual(String(decoding: w.bytes.prefix(11), as: UTF8.self), "[0,1,-1,0,0")
+    }
+
     func testRoundTripTrickyStrings() throws {
         let strings = ["", "plain", "\"", "\\", "\u{0}\u{1}\u{1f}", "\n\r\t\u{8}\u{c}", "é€😀𝄞",
                        "\u{2028}\u{2029}", "\u{7f}", "/</script>", "\u{FFFF}\u{10FFFF}", String(repeating: "ab\"", count: 1000)]

@@ -221,16 +221,13 @@ public struct JSONReader {
     mutating func parseString() throws(JSONError) -> String {
         pos += 1 // opening quote
         let start = pos
-        // Fast path: printable ASCII without escapes.
-        while pos < buf.count {
-            let b = buf[pos]
-            if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeRawBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
-                pos += 1
-                return s
-            }
-            if b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
+        // Fast path: printable ASCII without escapes, a word at a time (the opening quote was
+        // at `pos - 1`, so `buf` has a base address).
+        pos += JSONStringScan.plainRun(buf.baseAddress.unsafelyUnwrapped + pos, buf.count - pos, asciiOnly: true)
+        if pos < buf.count && buf[pos] == UInt8(ascii: "\"") {
+            let s = String(decoding: UnsafeRawBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
             pos += 1
+            return s
         }
         var out: [UInt8] = []
         out.reserveCapacity(pos - start + 16)

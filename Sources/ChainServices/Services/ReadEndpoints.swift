@@ -22,7 +22,7 @@ enum ReadEndpoints {
         }
     }
 
-    private static func list(_ service: ChainService, _ req: Request, _ res: Responder, _ sql: SQL, _ key: String) {
+    private static func list(_ service: ChainService, _ req: Request, _ res: Responder, _ sql: SQL, _ key: StaticString) {
         let local = service.locals[res.loop]
         let parent = req.context.traceParent, traceId = req.context.traceID
         let page: Page

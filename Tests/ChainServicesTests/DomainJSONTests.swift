@@ -114,6 +114,17 @@ final class DomainJSONTests: XCTestCase {
         XCTAssertEqual(m.count, 3) // members are kept in order, duplicates included
     }
 
+    /// Member names match by their code units (RFC 8259 §8.3), not by Unicode canonical
+    /// equivalence as Swift's String == would: "é" written precomposed is not "e" + U+0301.
+    func testMemberNamesMatchByCodeUnits() throws {
+        let v = try parse("{\"\u{E9}\":1,\"e\u{301}\":2,\"id\":3,\"ids\":4}")
+        XCTAssertEqual(v["\u{E9}"], .int(1))
+        XCTAssertEqual(v["e\u{301}"], .int(2))
+        XCTAssertEqual(v["id"], .int(3))
+        XCTAssertEqual(v["ids"], .int(4))
+        XCTAssertNil(v["i"])
+    }
+
     func testWriterEscaping() {
         var w = JSONWriter()
         w.string("a\"b\\c/\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}é😀")

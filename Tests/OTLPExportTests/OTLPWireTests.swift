@@ -7,11 +7,12 @@ import XCTest
 @testable import OTLPExport
 
 final class OTLPWireTests: XCTestCase {
-    /// Runs `body` on a ProtoWriter over exactly `capacity` bytes and returns what it wrote.
+    /// Runs `body` on a ProtoWriter for an encoding of `capacity` bytes (the buffer has the
+    /// writer's slack past it) and returns what it wrote.
     func written(capacity: Int, _ body: (inout ProtoWriter) -> Void) -> [UInt8] {
-        var buf = [UInt8](repeating: 0xEE, count: capacity)
+        var buf = [UInt8](repeating: 0xEE, count: capacity + ProtoWriter.slack)
         let used = buf.withUnsafeMutableBufferPointer { b -> Int in
-            var w = ProtoWriter(base: b.baseAddress!, capacity: capacity)
+            var w = ProtoWriter(base: b.baseAddress!, length: capacity)
             body(&w)
             return w.position
         }

@@ -28,9 +28,9 @@ extension SpanRecord {
         let resourceSpansLen = ProtoSize.delimited(1, resourceLen) &+ ProtoSize.delimited(2, scopeSpansLen)
         let total = ProtoSize.delimited(1, resourceSpansLen)
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: total))
+        out.append(contentsOf: repeatElement(0, count: total &+ ProtoWriter.slack))
         out.withUnsafeMutableBufferPointer { buf in
-            var w = ProtoWriter(base: buf.baseAddress! + start, capacity: total)
+            var w = ProtoWriter(base: buf.baseAddress! + start, length: total)
             w.messageHeader(1, length: resourceSpansLen)
             w.messageHeader(1, length: resourceLen)
             OTLPProtobuf.writeAttributes(&w, 1, resource.attributes)
@@ -47,6 +47,7 @@ extension SpanRecord {
             }
             precondition(w.position == total, "SpanRecord protobuf: size differs from the precomputed size")
         }
+        out.removeLast(ProtoWriter.slack)
     }
 
     /// Record `i` of `run` where it lies (`i` in `run.indices`, so the pointer is in bounds).
@@ -115,6 +116,7 @@ extension SpanRecord {
 }
 
 extension SpanEventRecord {
+    @inline(__always)
     var protoSize: Int {
         var n = timeUnixNano == 0 ? 0 : 9
         n &+= name.utf8CodeUnitCount == 0 ? 0 : ProtoSize.delimited(2, name.utf8CodeUnitCount)
@@ -132,26 +134,34 @@ extension SpanEventRecord {
 }
 
 extension SpanAttribute {
+    @inline(__always)
     var anyValueSize: Int {
         switch value {
-        case .literal, .text: return ProtoSize.delimited(1, value.byteCount)
+        case .literal(let s): return ProtoSize.delimited(1, s.utf8CodeUnitCount)
+        case .text(let t): return ProtoSize.delimited(1, Int(t.count))
         case .bool: return 2
         case .int(let i): return 1 &+ ProtoSize.varint(UInt64(bitPattern: i))
         case .double: return 9
         }
     }
 
-    var protoSize: Int {
-        (key.utf8CodeUnitCount == 0 ? 0 : ProtoSize.delimited(1, key.utf8CodeUnitCount))
-            &+ ProtoSize.delimited(2, anyValueSize)
+    /// The KeyValue's size from its parts' sizes (an empty key is omitted, as proto3 does).
+    @inline(__always)
+    static func keyValueSize(keyCount: Int, anyValueSize: Int) -> Int {
+        (keyCount == 0 ? 0 : ProtoSize.delimited(1, keyCount)) &+ ProtoSize.delimited(2, anyValueSize)
     }
 
+    @inline(__always)
+    var protoSize: Int { Self.keyValueSize(keyCount: key.utf8CodeUnitCount, anyValueSize: anyValueSize) }
+
     func writeProto(_ w: inout ProtoWriter, field: UInt32) {
-        w.messageHeader(field, length: protoSize)
-        w.bytesField(1, UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        w.messageHeader(2, length: anyValueSize)
+        let keyCount = key.utf8CodeUnitCount, valueSize = anyValueSize
+        w.messageHeader(field, length: Self.keyValueSize(keyCount: keyCount, anyValueSize: valueSize))
+        w.bytesField(1, UnsafeRawBufferPointer(start: key.utf8Start, count: keyCount))
+        w.messageHeader(2, length: valueSize)
         switch value {
-        case .literal, .text: value.withBytes { w.bytesField(1, $0, always: true) }
+        case .literal(let s): w.bytesField(1, UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount), always: true)
+        case .text(let t): t.withBytes { w.bytesField(1, $0, always: true) }
         case .bool(let b): w.varintField(2, b ? 1 : 0, always: true)
         case .int(let i): w.varintField(3, UInt64(bitPattern: i), always: true)
         case .double(let d):

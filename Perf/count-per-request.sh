@@ -9,6 +9,7 @@
 #   N=1000 Perf/count-per-request.sh /tmp/base/.build/release/chain .build/release/chain
 #   SHOW_SYSCALLS=1 ...                       # also each service's syscalls per request, by name
 #   KEEP_CALLGRIND=DIR ...                    # keep the callgrind files (DIR/SERVICE-N.out, N: the binary's place)
+#   CALLGRIND_OPTS=--dump-instr=yes ...       # more valgrind options (per-instruction costs, say)
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -46,7 +47,7 @@ for b in "${BINS[@]}"; do
     BIN_NO=$((BIN_NO + 1))
     BIN=$TMP/chain-$(basename "$(dirname "$(dirname "$(dirname "$(readlink -f "$b")")")")")
     strip --strip-debug -o "$BIN" "$b"   # valgrind 3.19 cannot read Swift's DWARF 5
-    start valgrind --tool=callgrind --compress-strings=no --callgrind-out-file="$TMP/cg-%p.out"
+    start valgrind --tool=callgrind --compress-strings=no ${CALLGRIND_OPTS:-} --callgrind-out-file="$TMP/cg-%p.out"
     for p in "${SVC_PIDS[@]}"; do callgrind_control -z "$p" >/dev/null 2>&1; done
     python3 Perf/process-load.py 16001 "$N" 1000
     for p in "${SVC_PIDS[@]}"; do callgrind_control -d "$p" >/dev/null 2>&1; done

@@ -192,18 +192,18 @@ extension SpanValue {
 }
 
 extension InlineText {
+    /// The text's bytes where they lie (a span of the inline array), not a copy of them.
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        var copy = bytes
         let n = Int(count)
-        return withUnsafeBytes(of: &copy) { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        return bytes.span.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 }
 
 extension InlineMessage {
+    /// The text's bytes where they lie (a span of the inline array), not a copy of them.
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        var copy = bytes
         let n = Int(count)
-        return withUnsafeBytes(of: &copy) { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        return bytes.span.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 }
 

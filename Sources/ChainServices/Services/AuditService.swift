@@ -13,11 +13,11 @@ enum AuditProcess {
         if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: traceId) }
         let token = key.value
         let workUntil = ctx.deadline - Budget.report
-        guard let v = try? JSONReader.parse(req.body), v.isObject else {
+        guard let body = try? ChainBody.decode(req.body), body.isObject else {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: traceId)
         }
-        guard let u = v["user"], let user = User(json: u), let o = v["order"], let order = Order(json: o),
-              let action = v["action"]?.stringValue, ProcessRequest.isValidAction(action) else {
+        guard let user = body.user, let order = body.order, let action = body.action,
+              ProcessRequest.isValidAction(action) else {
             return res.fail(ErrorBody(.invalidRequest, "user, order and action are required"), traceId: traceId)
         }
         let details = String(decoding: encodeAuditDetails(totalCents: order.totalCents, itemCount: order.items.count), as: UTF8.self)

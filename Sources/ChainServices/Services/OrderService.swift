@@ -24,11 +24,10 @@ struct OrderProcess {
         if case .invalid = key { return res.fail(Idempotency.invalidKey, traceId: ctx.traceID) }
         let flow = OrderProcess(local: local, res: res, server: ctx.span, traceId: ctx.traceID,
                                 answerBy: ctx.deadline, token: key.value)
-        guard let v = try? JSONReader.parse(req.body), v.isObject else {
+        guard let body = try? ChainBody.decode(req.body), body.isObject else {
             return res.fail(ErrorBody(.invalidJSON, "request body must be a JSON object"), traceId: flow.traceId)
         }
-        guard let u = v["user"], let user = User(json: u), let action = v["action"]?.stringValue,
-              ProcessRequest.isValidAction(action) else {
+        guard let user = body.user, let action = body.action, ProcessRequest.isValidAction(action) else {
             return res.fail(ErrorBody(.invalidRequest, "user and action are required"), traceId: flow.traceId)
         }
         flow.price(user, action)
@@ -82,8 +81,7 @@ struct OrderProcess {
                 if e.code == .upstreamTimeout || !inserted { return res.fail(e, traceId: traceId) }
                 return undo(order, e)
             }
-            guard case .response(let r) = result, let v = try? JSONReader.parse(r.body),
-                  let a = v["audit"], let audit = AuditRecord(json: a) else {
+            guard case .response(let r) = result, let audit = (try? ChainBody.decode(r.body))?.audit else {
                 return res.fail(ErrorBody(.upstreamTimeout, "audit-service answered 200 with an unexpected body; the outcome is unknown"),
                                 traceId: traceId)
             }

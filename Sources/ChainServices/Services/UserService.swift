@@ -144,8 +144,8 @@ struct UserProcess {
         guard let next = local.next else { return fail(ErrorBody(.unavailable, "no next service is configured")) }
         next.call(body: body, parent: parent, tracer: local.tracer, until: workUntil, token: token) { result in
             if let e = upstreamError(result) { return fail(e) }
-            guard case .response(let r) = result, let v = try? JSONReader.parse(r.body),
-                  let o = v["order"], let order = Order(json: o), let a = v["audit"], let audit = AuditRecord(json: a) else {
+            guard case .response(let r) = result, let reply = try? ChainBody.decode(r.body),
+                  let order = reply.order, let audit = reply.audit else {
                 // A 200 means order-service committed: an unreadable one leaves the outcome unknown.
                 return fail(ErrorBody(.upstreamTimeout, "order-service answered 200 with an unexpected body; the outcome is unknown"))
             }

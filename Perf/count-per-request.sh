@@ -23,7 +23,7 @@ DB=$(bash scripts/pg.sh start "$PGDIR" 55481)
 trap 'bash scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 "${BINS[0]}" migrate --database-url "$DB" >/dev/null
 declare -A PORT=([user]=16001 [order]=16002 [audit]=16003)
-declare -A NEXT=([user]=http://127.0.0.1:16002 [order]=http://127.0.0.1:16003 [audit]=)
+declare -A NEXT=([user]=http://127.0.0.1:16002 [order]=http://127.0.0.1:16003 [audit]='')
 
 # start WRAP... : the three services, each under WRAP (empty: plain); pids in SVC_PIDS.
 start() {

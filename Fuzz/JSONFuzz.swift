@@ -1,4 +1,4 @@
-// libFuzzer target for the JSON reader and the `/process` validation of the three services.
+// libFuzzer target for the JSON reader, the services' pull decoding and the `/process` validation.
 // Compiled together with Sources/ChainServices/Domain/*.swift as one module by scripts/fuzz.sh,
 // hence no imports. Every input is copied into an allocation of exactly its size, so
 // AddressSanitizer catches any read past the bytes the reader was given. Seeds are API.md's
@@ -12,16 +12,35 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(copy)
 
     let parsed: JSONValue?
+    var treeError: JSONError?
     do throws(JSONError) {
         parsed = try JSONReader.parse(input)
     } catch {
         precondition(error.offset >= 0 && error.offset <= size, "error offset outside the input")
         parsed = nil
+        treeError = error
     }
     if let parsed { checkRoundTrip(parsed) }
     checkProcessRequest(input, parsed)
     if let parsed { checkServiceBodies(parsed) }
+    checkPullDecoding(input, parsed, treeError)
     return 0
+}
+
+/// The services' pull decoding (JSONPull.swift) refuses a document with the tree's error, or
+/// reads the same models from it as the tree decoders.
+private func checkPullDecoding(_ input: UnsafeRawBufferPointer, _ parsed: JSONValue?, _ treeError: JSONError?) {
+    do throws(JSONError) {
+        let b = try ChainBody.decode(input)
+        guard let v = parsed else { preconditionFailure("the pull reader accepted what the tree refused") }
+        precondition(b.isObject == v.isObject, "isObject differs")
+        precondition(b.user == v["user"].flatMap(User.init(json:)), "user differs")
+        precondition(b.order == v["order"].flatMap(Order.init(json:)), "order differs")
+        precondition(b.audit == v["audit"].flatMap(AuditRecord.init(json:)), "audit differs")
+        precondition(b.action == v["action"]?.stringValue, "action differs")
+    } catch {
+        precondition(error == treeError, "the pull reader's error differs from the tree's")
+    }
 }
 
 /// What the writer makes of a parsed value reads back as the same value.

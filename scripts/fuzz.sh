@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes with libFuzzer + AddressSanitizer, one binary per target:
 #   parser  the HTTP/1.1 parser (Sources/HTTP1/Parser), Fuzz/ParserFuzz.swift, seeds Fuzz/seeds
-#   json    the JSON reader and the services' /process validation (Sources/ChainServices/Domain),
+#   json    the JSON reader, the services' pull decoding (checked against the tree) and
+#           /process validation (Sources/ChainServices/Domain),
 #           Fuzz/JSONFuzz.swift, seeds Fuzz/seeds-json, dictionary Fuzz/json.dict
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 seconds, both targets)

@@ -118,7 +118,9 @@ struct JSONName {
     init(plain: UnsafeRawBufferPointer) { self.plain = plain; decoded = "" }
     init(decoded: String) { plain = nil; self.decoded = decoded }
 
-    /// Whether the name is `s`, code unit for code unit (as JSONValue[key] compares).
+    /// Whether the name is `s`, code unit for code unit (as JSONValue[key] compares). Inlined:
+    /// a decoder tries a member's name against each of its fields in turn.
+    @inline(__always)
     func `is`(_ s: StaticString) -> Bool {
         let n = s.utf8CodeUnitCount
         if let plain {

@@ -68,6 +68,13 @@ struct ProtoWriter {
         precondition(n <= limit &- position, "ProtoWriter: encoded size exceeds the precomputed size")
     }
 
+    /// For writers that store `n` bytes themselves at `base + position`, then `advance(n)`.
+    @inline(__always)
+    func reserveExactly(_ n: Int) { reserve(n) }
+
+    @inline(__always)
+    mutating func advance(_ n: Int) { position &+= n }
+
     // MARK: raw pieces
 
     @inline(__always)

@@ -155,9 +155,20 @@ extension SpanAttribute {
     var protoSize: Int { Self.keyValueSize(keyCount: key.utf8CodeUnitCount, anyValueSize: anyValueSize) }
 
     func writeProto(_ w: inout ProtoWriter, field: UInt32) {
-        let keyCount = key.utf8CodeUnitCount, valueSize = anyValueSize
+        let keyCount = key.utf8CodeUnitCount
+        let key = UnsafeRawPointer(self.key.utf8Start)
+        switch value {   // most attributes: a short key and a short text or an integer
+        case .literal(let s):
+            if w.shortKeyValue(field, key: key, keyCount, text: UnsafeRawPointer(s.utf8Start), s.utf8CodeUnitCount) { return }
+        case .text(let t):
+            if t.withBytes({ w.shortKeyValue(field, key: key, keyCount, text: $0.baseAddress!, $0.count) }) { return }
+        case .int(let i):
+            if w.shortKeyValue(field, key: key, keyCount, int: i) { return }
+        default: break
+        }
+        let valueSize = anyValueSize
         w.messageHeader(field, length: Self.keyValueSize(keyCount: keyCount, anyValueSize: valueSize))
-        w.bytesField(1, UnsafeRawBufferPointer(start: key.utf8Start, count: keyCount))
+        w.bytesField(1, UnsafeRawBufferPointer(start: key, count: keyCount))
         w.messageHeader(2, length: valueSize)
         switch value {
         case .literal(let s): w.bytesField(1, UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount), always: true)
@@ -208,6 +219,59 @@ extension InlineMessage {
 }
 
 extension ProtoWriter {
+    /// A KeyValue (field `field`) whose every tag and length is one byte: the field below 16, a
+    /// key of at least one byte, and the whole message under 128 bytes. Its 6 header bytes
+    /// are stored directly under one bounds check, where the general path checks and encodes
+    /// each varint (callgrind: 210 instructions an attribute). The bytes are those of the
+    /// general path (canonical encoding); false, with nothing written, when it does not fit.
+    @inline(__always)
+    mutating func shortKeyValue(_ field: UInt32, key: UnsafeRawPointer, _ keyCount: Int,
+                                text: UnsafeRawPointer, _ textCount: Int) -> Bool {
+        let anyValue = 2 &+ textCount                    // AnyValue.string_value: 0x0A, length, bytes
+        let keyValue = 2 &+ keyCount &+ 2 &+ anyValue      // KeyValue: key (0x0A), value (0x12)
+        guard field < 16, keyCount > 0, keyValue < 0x80 else { return false }
+        let p = header(field, keyValue: keyValue, key: key, keyCount, anyValue: anyValue)
+        p[0] = 0x0A
+        p[1] = UInt8(truncatingIfNeeded: textCount)
+        UnsafeMutableRawPointer(p + 2).copyMemory(from: text, byteCount: textCount)
+        return true
+    }
+
+    /// The same for an integer value (AnyValue.int_value: 0x18, varint).
+    @inline(__always)
+    mutating func shortKeyValue(_ field: UInt32, key: UnsafeRawPointer, _ keyCount: Int, int: Int64) -> Bool {
+        let v = UInt64(bitPattern: int)
+        let anyValue = 1 &+ ProtoSize.varint(v)
+        let keyValue = 2 &+ keyCount &+ 2 &+ anyValue
+        guard field < 16, keyCount > 0, keyValue < 0x80 else { return false }
+        let p = header(field, keyValue: keyValue, key: key, keyCount, anyValue: anyValue)
+        p[0] = 0x18
+        var rest = v, i = 1
+        while rest >= 0x80 { p[i] = UInt8(truncatingIfNeeded: rest) | 0x80; rest &>>= 7; i &+= 1 }
+        p[i] = UInt8(truncatingIfNeeded: rest)
+        return true
+    }
+
+    /// Checks room for the whole KeyValue, writes its header, key and value header, advances
+    /// past all of it, and returns where the AnyValue's body goes.
+    @inline(__always)
+    private mutating func header(_ field: UInt32, keyValue: Int, key: UnsafeRawPointer, _ keyCount: Int,
+                                 anyValue: Int) -> UnsafeMutablePointer<UInt8> {
+        let total = 2 &+ keyValue
+        reserveExactly(total)
+        let p = base + position
+        p[0] = UInt8(truncatingIfNeeded: field << 3 | 2)
+        p[1] = UInt8(truncatingIfNeeded: keyValue)
+        p[2] = 0x0A
+        p[3] = UInt8(truncatingIfNeeded: keyCount)
+        UnsafeMutableRawPointer(p + 4).copyMemory(from: key, byteCount: keyCount)
+        let q = p + 4 + keyCount
+        q[0] = 0x12
+        q[1] = UInt8(truncatingIfNeeded: anyValue)
+        advance(total)
+        return q + 2
+    }
+
     /// A string field from raw bytes; omitted when empty unless `always`.
     @inline(__always)
     mutating func bytesField(_ field: UInt32, _ b: UnsafeRawBufferPointer, always: Bool = false) {

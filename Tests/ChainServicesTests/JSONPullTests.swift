@@ -1,5 +1,6 @@
 import XCTest
 @testable import ChainServices
+@testable import Tracing   // SplitMix64: seeded, so a failing mutation can be found again
 
 /// The pull decoders (JSONPull.swift, Models+Pull.swift) against the tree ones they replace on
 /// the services' paths: for every document here both reject it with the same error, or both
@@ -89,7 +90,7 @@ final class JSONPullTests: XCTestCase {
     /// Seeded mutations of the real bodies: bytes replaced, dropped or doubled, so both readers
     /// meet broken documents at every place and valid ones with members of every wrong type.
     func testRandomMutationsAgree() {
-        var rng = SplitMix64(seed: 0x5eed_1234)
+        var rng = SplitMix64(state: 0x5eed_1234)
         let alphabet = Array("\"{}[],:0123456789-.eEtrufalsn \\u\t".utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xFF]
         var accepted = 0
         for body in Self.bodies {
@@ -109,18 +110,5 @@ final class JSONPullTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(accepted, 100, "the mutations should leave some documents valid")
-    }
-}
-
-/// A small deterministic generator, so a failing mutation can be found again.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

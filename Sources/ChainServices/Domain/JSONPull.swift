@@ -4,9 +4,10 @@
 // a String per name, a release per node. Here a member's name is compared where it lies in the
 // body, and only the values a model keeps become Strings.
 //
-// The same grammar as JSONReader.parse, because it is the same reader: a document it rejects is
-// rejected here with the same error, so an endpoint tells invalid JSON from a valid document
-// with the wrong fields exactly as before. A value of an unknown member, or of the wrong type,
+// The same grammar as JSONReader.parse, because it is the same code: the tree's objects and
+// arrays are built with `members` and `elements` below. A document the tree rejects is rejected
+// here with the same error, so an endpoint tells invalid JSON from a valid document with the
+// wrong fields exactly as before. A value of an unknown member, or of the wrong type,
 // is parsed as a tree and dropped (rare: the services write these bodies). Members named twice:
 // the last one counts, as in `JSONValue[key]`.
 
@@ -117,6 +118,9 @@ struct JSONName {
 
     init(plain: UnsafeRawBufferPointer) { self.plain = plain; decoded = "" }
     init(decoded: String) { plain = nil; self.decoded = decoded }
+
+    /// The name as a String (for the tree).
+    var string: String { plain.map { String(decoding: $0, as: UTF8.self) } ?? decoded }
 
     /// Whether the name is `s`, code unit for code unit (as JSONValue[key] compares). Inlined:
     /// a decoder tries a member's name against each of its fields in turn.

@@ -110,8 +110,8 @@ public struct JSONReader {
     mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
         let b = try peek()
         switch b {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
@@ -130,49 +130,26 @@ public struct JSONReader {
         }
     }
 
+    /// An object as a tree; its grammar is `members` (JSONPull.swift), which the services'
+    /// pull decoders walk too. `depth`: that of the value, as in parseValue.
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
-        if depth > JSONReader.maxDepth { throw JSONError(.tooDeep, at: pos) }
-        pos += 1 // {
         var members: [JSONMember] = []
-        skipWhitespace()
-        if try peek() == UInt8(ascii: "}") { pos += 1; return .object(members) }
-        members.reserveCapacity(16)   // the services' objects have up to 12 members: one allocation, not five
-        while true {
-            skipWhitespace()
-            guard try peek() == UInt8(ascii: "\"") else { throw JSONError(.unexpectedByte, at: pos) }
-            let key = try parseString()
-            skipWhitespace()
-            guard try peek() == UInt8(ascii: ":") else { throw JSONError(.unexpectedByte, at: pos) }
-            pos += 1
-            skipWhitespace()
-            let value = try parseValue(depth: depth)
-            members.append(JSONMember(key, value))
-            skipWhitespace()
-            let c = try peek()
-            pos += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return .object(members) }
-            throw JSONError(.unexpectedByte, at: pos - 1)
+        _ = try self.members(depth: depth) { r, name, inner throws(JSONError) in
+            // The services' objects have up to 12 members: one allocation, not five.
+            if members.isEmpty { members.reserveCapacity(16) }
+            members.append(JSONMember(name.string, try r.parseValue(depth: inner)))
         }
+        return .object(members)
     }
 
+    /// An array as a tree; its grammar is `elements` (JSONPull.swift).
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
-        if depth > JSONReader.maxDepth { throw JSONError(.tooDeep, at: pos) }
-        pos += 1 // [
         var items: [JSONValue] = []
-        skipWhitespace()
-        if try peek() == UInt8(ascii: "]") { pos += 1; return .array(items) }
-        items.reserveCapacity(8)
-        while true {
-            skipWhitespace()
-            items.append(try parseValue(depth: depth))
-            skipWhitespace()
-            let c = try peek()
-            pos += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "]") { return .array(items) }
-            throw JSONError(.unexpectedByte, at: pos - 1)
+        _ = try elements(depth: depth) { r, inner throws(JSONError) in
+            if items.isEmpty { items.reserveCapacity(8) }
+            items.append(try r.parseValue(depth: inner))
         }
+        return .array(items)
     }
 
     mutating func parseNumber() throws(JSONError) -> JSONValue {

@@ -59,7 +59,7 @@ public final class IOBuffer {
     @inline(__always)
     public func append(_ bytes: UnsafeRawBufferPointer) {
         reserve(bytes.count)
-        if let src = bytes.baseAddress { (base + writeIndex).copyMemory(from: src, byteCount: bytes.count) }
+        if let src = bytes.baseAddress { ShortBytes.copy(base + writeIndex, src, bytes.count) }
         writeIndex += bytes.count
     }
 

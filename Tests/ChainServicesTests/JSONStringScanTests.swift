@@ -1,5 +1,6 @@
 import XCTest
 @testable import ChainServices
+@testable import Tracing   // SplitMix64
 
 /// The word-at-a-time scans against the byte-by-byte rule they replace, for every byte value at
 /// every place of buffers shorter and longer than a word, so each lane of the SWAR tests and the
@@ -14,7 +15,7 @@ final class JSONStringScanTests: XCTestCase {
     }
 
     func testEveryByteAtEveryPlace() {
-        for length in [1, 7, 8, 9, 16, 21] {
+        for length in [1, 7, 8, 9, 12, 15, 16, 21] {
             for place in 0..<length {
                 for value in 0...255 {
                     var b = [UInt8](repeating: UInt8(ascii: "a"), count: length)
@@ -43,6 +44,21 @@ final class JSONStringScanTests: XCTestCase {
                                        "\(a), \(c) at \(place), asciiOnly \(asciiOnly)")
                     }
                 }
+            }
+        }
+    }
+
+    /// Buffers of threshold bytes and letters, so most hold several stops and lanes borrow from
+    /// each other, every length to past two words: the scans end where the first stop is.
+    func testRandomBuffersOfStops() {
+        let alphabet: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xFF, 0x41, 0x61]
+        var rng = SplitMix64(state: 0x5EED_0051)
+        for _ in 0..<20_000 {
+            let length = Int(rng.next() % 24)
+            // Mostly letters, so runs of different lengths come before the first stop.
+            let b = (0..<length).map { _ in rng.next() % 3 == 0 ? alphabet[Int(rng.next() % UInt64(alphabet.count))] : 0x61 }
+            for asciiOnly in [false, true] {
+                XCTAssertEqual(scan(b, asciiOnly: asciiOnly), reference(b, asciiOnly: asciiOnly), "\(b), asciiOnly \(asciiOnly)")
             }
         }
     }

@@ -11,7 +11,7 @@
 // is parsed as a tree and dropped (rare: the services write these bodies). Members named twice:
 // the last one counts, as in `JSONValue[key]`.
 
-import Glibc
+import Reactor
 
 extension JSONReader {
     /// Decodes one whole document with `decode`; whitespace around it is allowed, nothing else.
@@ -114,13 +114,14 @@ extension JSONReader {
 /// A member name as the pull decoders see it.
 struct JSONName {
     private let plain: UnsafeRawBufferPointer?
-    private let decoded: String
+    /// Only for a name with an escape; nil otherwise, which has nothing to release.
+    private let decoded: String?
 
-    init(plain: UnsafeRawBufferPointer) { self.plain = plain; decoded = "" }
+    init(plain: UnsafeRawBufferPointer) { self.plain = plain; decoded = nil }
     init(decoded: String) { plain = nil; self.decoded = decoded }
 
     /// The name as a String (for the tree).
-    var string: String { plain.map { String(decoding: $0, as: UTF8.self) } ?? decoded }
+    var string: String { plain.map { String(decoding: $0, as: UTF8.self) } ?? decoded ?? "" }
 
     /// Whether the name is `s`, code unit for code unit (as JSONValue[key] compares). Inlined:
     /// a decoder tries a member's name against each of its fields in turn.
@@ -128,8 +129,8 @@ struct JSONName {
     func `is`(_ s: StaticString) -> Bool {
         let n = s.utf8CodeUnitCount
         if let plain {
-            return plain.count == n && (n == 0 || memcmp(plain.baseAddress!, s.utf8Start, n) == 0)
+            return plain.count == n && (n == 0 || ShortBytes.equal(plain.baseAddress!, s.utf8Start, n))
         }
-        return decoded.utf8.elementsEqual(UnsafeBufferPointer(start: s.utf8Start, count: n))
+        return decoded?.utf8.elementsEqual(UnsafeBufferPointer(start: s.utf8Start, count: n)) ?? false
     }
 }

@@ -3,6 +3,8 @@
 // `"` `\` and \b \f \n \r \t by name, other control characters (< 0x20) as \u00XX
 // (lowercase hex); everything else, including non-ASCII, is emitted as UTF-8.
 
+import Reactor
+
 public struct JSONWriter: ~Copyable {
     // The document is built in memory of its own, not in an [UInt8]: an append is a bounds
     // check and a store, where an array's is a uniqueness check and a call (callgrind: about
@@ -33,11 +35,19 @@ public struct JSONWriter: ~Copyable {
     public mutating func beginArray() { separate(); put(UInt8(ascii: "[")); needsComma = false }
     public mutating func endArray() { put(UInt8(ascii: "]")); needsComma = true }
 
-    /// A member name known when the program is written (all of the services' are).
+    /// A member name known when the program is written (all of the services' are). It goes in
+    /// as it is, without the scan for bytes to escape: no name of ours has one (debug builds,
+    /// which the tests run, check).
     public mutating func key(_ k: StaticString) {
+        let n = k.utf8CodeUnitCount
+        assert(JSONStringScan.plainRun(k.utf8Start, n) == n, "a member name with a byte to escape")
         separate()
-        appendQuoted(UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        put(UInt8(ascii: ":"))
+        reserve(n &+ 3)
+        base[count] = UInt8(ascii: "\"")
+        ShortBytes.copy(base + (count &+ 1), k.utf8Start, n)
+        base[count &+ 1 &+ n] = UInt8(ascii: "\"")
+        base[count &+ 2 &+ n] = UInt8(ascii: ":")
+        count &+= n &+ 3
         needsComma = false
     }
 
@@ -119,7 +129,7 @@ public struct JSONWriter: ~Copyable {
 
     @inline(__always) mutating func put(_ p: UnsafeRawPointer, _ n: Int) {
         reserve(n)
-        UnsafeMutableRawPointer(base + count).copyMemory(from: p, byteCount: n)
+        ShortBytes.copy(base + count, p, n)
         count &+= n
     }
 

@@ -8,6 +8,7 @@
 // A varint's check is against its largest size, so the region has a few bytes of slack past the
 // computed size (ProtoWriter.slack).
 
+import Reactor
 import Tracing
 
 /// Protobuf wire types.
@@ -20,8 +21,10 @@ enum ProtoSize {
     /// Bytes of the base-128 varint of `v` (1...10).
     @inline(__always)
     static func varint(_ v: UInt64) -> Int {
-        // bits needed = 64 - lzcnt (at least 1); 7 bits per byte.
-        ((64 &- (v | 1).leadingZeroBitCount) &+ 6) / 7
+        // Most are lengths under 128: one byte, without the count below.
+        if v < 0x80 { return 1 }
+        // bits needed = 64 - lzcnt; 7 bits per byte.
+        return ((64 &- v.leadingZeroBitCount) &+ 6) / 7
     }
 
     @inline(__always)
@@ -133,9 +136,7 @@ struct ProtoWriter {
     @inline(__always)
     mutating func bytes(_ src: UnsafeRawBufferPointer) {
         reserve(src.count)
-        if let s = src.baseAddress, src.count > 0 {
-            UnsafeMutableRawPointer(base + position).copyMemory(from: s, byteCount: src.count)
-        }
+        if let s = src.baseAddress { ShortBytes.copy(base + position, s, src.count) }
         position &+= src.count
     }
 

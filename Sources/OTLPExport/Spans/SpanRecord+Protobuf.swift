@@ -1,3 +1,4 @@
+import Reactor
 import Tracing
 
 /// OTLP protobuf straight from span records, without building `ExportSpan`s: no strings or
@@ -148,7 +149,9 @@ extension SpanAttribute {
     /// The KeyValue's size from its parts' sizes (an empty key is omitted, as proto3 does).
     @inline(__always)
     static func keyValueSize(keyCount: Int, anyValueSize: Int) -> Int {
-        (keyCount == 0 ? 0 : ProtoSize.delimited(1, keyCount)) &+ ProtoSize.delimited(2, anyValueSize)
+        // Nearly always a key of 1-127 bytes and a value under 128: both lengths one byte.
+        if UInt(bitPattern: keyCount &- 1) < 127 && anyValueSize < 128 { return 4 &+ keyCount &+ anyValueSize }
+        return (keyCount == 0 ? 0 : ProtoSize.delimited(1, keyCount)) &+ ProtoSize.delimited(2, anyValueSize)
     }
 
     @inline(__always)
@@ -202,22 +205,6 @@ extension SpanValue {
     }
 }
 
-extension InlineText {
-    /// The text's bytes where they lie (a span of the inline array), not a copy of them.
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let n = Int(count)
-        return bytes.span.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-}
-
-extension InlineMessage {
-    /// The text's bytes where they lie (a span of the inline array), not a copy of them.
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let n = Int(count)
-        return bytes.span.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-}
-
 extension ProtoWriter {
     /// A KeyValue (field `field`) whose every tag and length is one byte: the field below 16, a
     /// key of at least one byte, and the whole message under 128 bytes. Its 6 header bytes
@@ -233,7 +220,7 @@ extension ProtoWriter {
         let p = header(field, keyValue: keyValue, key: key, keyCount, anyValue: anyValue)
         p[0] = 0x0A
         p[1] = UInt8(truncatingIfNeeded: textCount)
-        UnsafeMutableRawPointer(p + 2).copyMemory(from: text, byteCount: textCount)
+        ShortBytes.copy(p + 2, text, textCount)
         return true
     }
 
@@ -264,7 +251,7 @@ extension ProtoWriter {
         p[1] = UInt8(truncatingIfNeeded: keyValue)
         p[2] = 0x0A
         p[3] = UInt8(truncatingIfNeeded: keyCount)
-        UnsafeMutableRawPointer(p + 4).copyMemory(from: key, byteCount: keyCount)
+        ShortBytes.copy(p + 4, key, keyCount)
         let q = p + 4 + keyCount
         q[0] = 0x12
         q[1] = UInt8(truncatingIfNeeded: anyValue)

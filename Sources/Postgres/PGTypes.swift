@@ -6,8 +6,9 @@ import Reactor
 /// arrives; a write's only once the batch's Sync confirms the implicit transaction committed.
 /// `multiRow`, when given, is the same statement for many rows at once: when two or more queries
 /// of the statement go out in one batch on one connection, they are sent as that one statement
-/// instead (README "PostgreSQL": multi-row statements).
-public struct PGStatement: Sendable {
+/// instead (README "PostgreSQL": multi-row statements). A class: the pool's table is read for
+/// every query, and each copy of it as a struct retained and released its three strings.
+public final class PGStatement: Sendable {
     public let name: String
     public let sql: String
     public let isWrite: Bool

@@ -105,32 +105,36 @@ extension JSONReader {
         let run = JSONStringScan.plainRun(buf.baseAddress.unsafelyUnwrapped + start, buf.count - start, asciiOnly: true)
         if start + run < buf.count && buf[start + run] == UInt8(ascii: "\"") {
             pos = start + run + 1
-            return JSONName(plain: UnsafeRawBufferPointer(rebasing: buf[start ..< start + run]))
+            return .plain(UnsafeRawBufferPointer(rebasing: buf[start ..< start + run]))
         }
-        return JSONName(decoded: try parseString())
+        return .decoded(try parseString())
     }
 }
 
-/// A member name as the pull decoders see it.
-struct JSONName {
-    private let plain: UnsafeRawBufferPointer?
-    /// Only for a name with an escape; nil otherwise, which has nothing to release.
-    private let decoded: String?
-
-    init(plain: UnsafeRawBufferPointer) { self.plain = plain; decoded = nil }
-    init(decoded: String) { plain = nil; self.decoded = decoded }
+/// A member name as the pull decoders see it: its bytes in the body, or, for a name with an
+/// escape, decoded. An enum, so that a plain name (nearly all) has no String to release.
+enum JSONName {
+    case plain(UnsafeRawBufferPointer)
+    case decoded(String)
 
     /// The name as a String (for the tree).
-    var string: String { plain.map { String(decoding: $0, as: UTF8.self) } ?? decoded ?? "" }
+    var string: String {
+        switch self {
+        case .plain(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .decoded(let s): return s
+        }
+    }
 
     /// Whether the name is `s`, code unit for code unit (as JSONValue[key] compares). Inlined:
     /// a decoder tries a member's name against each of its fields in turn.
     @inline(__always)
     func `is`(_ s: StaticString) -> Bool {
         let n = s.utf8CodeUnitCount
-        if let plain {
-            return plain.count == n && (n == 0 || ShortBytes.equal(plain.baseAddress!, s.utf8Start, n))
+        switch self {
+        case .plain(let bytes):
+            return bytes.count == n && (n == 0 || ShortBytes.equal(bytes.baseAddress!, s.utf8Start, n))
+        case .decoded(let d):
+            return d.utf8.elementsEqual(UnsafeBufferPointer(start: s.utf8Start, count: n))
         }
-        return decoded?.utf8.elementsEqual(UnsafeBufferPointer(start: s.utf8Start, count: n)) ?? false
     }
 }

@@ -156,8 +156,11 @@ public struct JSONWriter: ~Copyable {
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func appendQuoted(_ s: String) {
+        // Native and small strings lend their bytes without the retain and release of
+        // `var s = s; s.withUTF8`; others are made contiguous first.
+        if s.utf8.withContiguousStorageIfAvailable({ appendQuoted($0) }) != nil { return }
         var s = s
-        s.withUTF8 { appendQuoted($0) }   // native strings: their own bytes, no copy
+        s.withUTF8 { appendQuoted($0) }
     }
 
     /// `"` + the escaped bytes + `"`. Runs of bytes that need no escape go in with one copy

@@ -78,7 +78,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
         c0=$(cpu_of "$(cat "${FILE[$b]}.pid")")
         run_wrk "$url" "$DURATION" "$CONNS" "$TMP/wrk.txt"
         c1=$(cpu_of "$(cat "${FILE[$b]}.pid")")
-        read -r rps p50 p99 errs non2xx < <(wrk_parse "$TMP/wrk.txt")
+        read -r rps _ p99 errs non2xx < <(wrk_parse "$TMP/wrk.txt")
         ((errs + non2xx == 0)) || die "health $b round $r: $errs socket errors, $non2xx non-2xx"
         RPS[health,$b,$r]=$rps CPU[health,$b,$r]=$(per_request $((c1 - c0)) "$rps")
         log "round $r  health  $b  $(fmt_rps "$rps") req/s  p99 $p99 ms  ${CPU[health,$b,$r]} µs/req"
@@ -101,7 +101,7 @@ for ((r = 1; r <= CHAIN_ROUNDS; r++)); do
         c0=0; for p in "${svc[@]}"; do c0=$((c0 + $(cpu_of "$p"))); done
         wrk -t2 -c"$CHAIN_CONNS" -d"$DURATION" --latency -s Perf/process.lua "$url" >"$TMP/wrk.txt" 2>&1 </dev/null 9>&-
         c1=0; for p in "${svc[@]}"; do c1=$((c1 + $(cpu_of "$p"))); done
-        read -r rps p50 p99 errs non2xx < <(wrk_parse "$TMP/wrk.txt")
+        read -r rps _ p99 errs non2xx < <(wrk_parse "$TMP/wrk.txt")
         ((errs + non2xx == 0)) || log "chain $b round $r: $errs socket errors, $non2xx non-2xx"
         RPS[chain,$b,$r]=$rps CPU[chain,$b,$r]=$(per_request $((c1 - c0)) "$rps")
         log "round $r  chain   $b  $(fmt_rps "$rps") req/s  p99 $p99 ms  ${CPU[chain,$b,$r]} µs/req (3 services)"

@@ -40,6 +40,7 @@ if [ ! -f "$RESULTS/$BENCH_STAMP-window.env" ]; then
     echo "compose-k6-bench: k6 wrote no window (exit $rc)" >&2
     exit "$([ "$rc" -ne 0 ] && echo "$rc" || echo 1)"
 fi
+# shellcheck source=/dev/null   # written by the k6 run above
 . "$RESULTS/$BENCH_STAMP-window.env"
 export BENCH_START BENCH_END
 echo "compose-k6-bench: waiting ${LAG}s for the span metrics of the window to reach Prometheus"

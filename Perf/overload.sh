@@ -70,7 +70,7 @@ k99_1='' s99_1=''
 for m in $MULTIPLES; do
     rate=$((peak * m))
     k6_run "open$m" MODE=open RATE="$rate" DURATION="$DURATION"
-    read -r good refused other q50 q90 q99 q999 dropped <<<"$(summary "open$m" "$secs")"
+    read -r good refused other q50 _ q99 q999 dropped <<<"$(summary "open$m" "$secs")"
     read -r s50 s99 <<<"$(server_side "open$m")"
     [[ -z "$k99_1" ]] && k99_1=$q99 s99_1=$s99
     sent=$(awk -v r="$rate" -v d="$dropped" -v s="$secs" 'BEGIN { printf "%.0f", r - d / s }')

@@ -15,9 +15,11 @@
 # (one address per hop, round-robin over the replicas, as a Kubernetes Service), every check runs
 # unchanged, the kill and stop checks act on every replica of their service, and each replica's
 # own /metrics must show it served POST /process).
+# PID_<component> variables are assigned by `eval` in start() (one per daemon it starts).
+# shellcheck disable=SC2154
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
@@ -53,7 +55,7 @@ bg() {
     local name=$1; shift
     setsid "$@" </dev/null >>"$WORK/$name.log" 2>&1 9>&- &
     PIDS+=("$name:$!")
-    eval "PID_${name//-/_}=$!"
+    eval "PID_${name//-/_}=$!"   # PID_gateway, PID_service_proxy, PID_prometheus, ...
 }
 
 # Distinct free ports.
@@ -87,7 +89,7 @@ USER_PORTS=''; ORDER_PORTS=''; AUDIT_PORTS=''
 for ((r = 1; r <= REPLICAS; r++)); do
     USER_PORTS+="${USER_PORTS:+ }$(port)"; ORDER_PORTS+="${ORDER_PORTS:+ }$(port)"; AUDIT_PORTS+="${AUDIT_PORTS:+ }$(port)"
 done
-USER_PORT=${USER_PORTS%% *}; ORDER_PORT=${ORDER_PORTS%% *}; AUDIT_PORT=${AUDIT_PORTS%% *}
+ORDER_PORT=${ORDER_PORTS%% *}; AUDIT_PORT=${AUDIT_PORTS%% *}
 # Where each service finds the next one: the replica itself, or the hop's address on the proxy.
 ORDER_URL="http://127.0.0.1:$ORDER_PORT"; AUDIT_URL="http://127.0.0.1:$AUDIT_PORT"
 if ((REPLICAS > 1)); then
@@ -151,7 +153,7 @@ for ((r = 1; r <= REPLICAS; r++)); do
         fi
         # CHAIN_IO_BACKEND (the test matrix): the service says which backend its loops run on.
         if [[ -n "${CHAIN_IO_BACKEND:-}" && "$CHAIN_IO_BACKEND" != auto ]]; then
-            if grep -q "loops on $CHAIN_IO_BACKEND\$" "$WORK/$n.log"; then
+            if grep -qE "loops? on $CHAIN_IO_BACKEND\$" "$WORK/$n.log"; then
                 pass "setup: $n runs its loops on $CHAIN_IO_BACKEND"
             else
                 fail "setup: $n does not say its loops run on $CHAIN_IO_BACKEND ($(grep -m1 'loops on' "$WORK/$n.log"))"

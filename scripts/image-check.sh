@@ -10,7 +10,7 @@
 # Needs root (chroot, mount) and DATABASE_URL (scripts/test.sh's private PostgreSQL).
 # Prints one line per check and "N passed, M failed"; exit 1 on any failure.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 

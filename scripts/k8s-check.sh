@@ -19,7 +19,7 @@
 # Environment: K8S_VERSION (1.34.0, the target Kubernetes release), KUBECTL (a kubectl to use),
 # K8S_OVERLAYS ("dev prod prod-backup").
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 

@@ -18,7 +18,7 @@
 #                              and with the services' names pointed at 127.0.0.1)
 # Prints one line per check and "N passed, M failed"; exit 1 on any failure.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 

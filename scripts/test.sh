@@ -5,6 +5,7 @@
 # passwordless sudo, non-interactive (CI=true, no stdin). Stages:
 #   setup       install the missing Debian packages (not counted as a stage)
 #   build       swift build --build-tests
+#   scripts     shellcheck -S warning on every shell script of the repository
 #   unit tests  swift test
 #   io_uring    swift test again with CHAIN_IO_BACKEND=uring: every loop the tests make, and every
 #               `chain serve` they start, on the io_uring backend (skipped when the kernel refuses it)
@@ -240,7 +241,7 @@ stage_profile() {
         grep -q 'ServerConnection\.[a-z]' "$out/$c.svg" || { err "$c.svg: no demangled ServerConnection frame"; return 1; }
     done
     for row in 'PostgreSQL' 'user-service' 'order-service' 'audit-service' 'nginx gateway'; do
-        grep -qE "^\| $row[^|]* \| [1-9][0-9]* µs \| [0-9]+ % \|$" "$out/cpu-per-request.md" \
+        grep -qE "^\| ${row}[^|]* \| [1-9][0-9]* µs \| [0-9]+ % \|$" "$out/cpu-per-request.md" \
             || { err "cpu-per-request.md: no row with positive µs for $row"; return 1; }
     done
     # PostgreSQL's part split by service: its backends named by the services' application_name.
@@ -261,7 +262,7 @@ pg_statements_short() {
         || { cat "$md"; tail -n 30 "$LOG_DIR/pg-statements.log"; return 1; }
     cat "$md"
     for stmt in 'SELECT id, name, email, tier FROM users WHERE id' 'INSERT INTO orders' 'INSERT INTO audit_logs'; do
-        grep -qE "^\| \`$stmt[^|]*\` \| (single|multi-row) \| [0-9]+\.[0-9]{3} \| [0-9]+\.[0-9] \|$" "$md" || { err "pg statements: no row for $stmt"; return 1; }
+        grep -qE "^\| \`${stmt}[^|]*\` \| (single|multi-row) \| [0-9]+\.[0-9]{3} \| [0-9]+\.[0-9] \|$" "$md" || { err "pg statements: no row for $stmt"; return 1; }
     done
     total=$(awk -F'|' '/all statements/ { gsub(/[ *]/, "", $4); print $4 }' "$md")
     commits=$(awk -F'|' '/transactions committed/ { gsub(/[ *]/, "", $4); print $4 }' "$md")
@@ -341,6 +342,17 @@ stage_stack() {
     bash scripts/stack-check.sh
 }
 
+# Every shell script (the test command's own included) at shellcheck's warning level: quoting,
+# unset or unused variables, `cd` without a way out. Style notes are not failures.
+stage_scripts() {
+    need_packages shellcheck
+    local scripts=()
+    mapfile -t scripts < <(find scripts Perf infra Tests -name '*.sh' | sort)
+    scripts+=(.ci/run)
+    shellcheck -S warning -x "${scripts[@]}"
+    log "shellcheck: ${#scripts[@]} scripts, no warnings"
+}
+
 stage_image() {
     bash scripts/image-check.sh
 }
@@ -358,6 +370,7 @@ else
 fi
 
 run_stage "build" stage_build
+run_stage "scripts" stage_scripts
 
 # A private PostgreSQL for the database tests: own directory, own port, stopped at exit.
 section "postgresql"

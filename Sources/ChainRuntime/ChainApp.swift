@@ -52,7 +52,7 @@ public final class ChainApp {
     /// `start`, then serve until SIGINT/SIGTERM and shut down within `shutdownTimeout`.
     public func run() throws {
         try start()
-        for u in units { log("\(u.name) on \(options.server.host):\(u.server.port) with \(group.loops.count) loops on \(group.loops[0].backend)") }
+        for u in units { log("\(u.name) on \(options.server.host):\(u.server.port) with \(group.loops.count) \(group.loops.count == 1 ? "loop" : "loops") on \(group.loops[0].backend)") }
         let sig = Lifecycle.waitForSignal()
         log("signal \(sig): shutting down (deadline \(options.shutdownTimeout.milliseconds) ms)")
         shutdown()

@@ -1,3 +1,5 @@
+import Reactor
+
 /// PostgreSQL's text format for arrays (the input `$1::bigint[]` and the like parse), for the
 /// parameters of multi-row statements. Every non-NULL element is double-quoted with `"` and `\`
 /// escaped by a backslash, so commas, braces, quotes, backslashes, blanks, the word NULL and any
@@ -43,17 +45,10 @@ public enum PGArrayText {
 
     /// `v` in decimal, written straight into `b` (no String made for it).
     static func appendDecimal(_ v: Int64, to b: inout [UInt8]) {
-        if v < 0 { b.append(UInt8(ascii: "-")) }
-        var m = v.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for UInt64's 20 digits
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var i = raw.count
-            repeat {
-                i -= 1
-                raw[i] = UInt8(truncatingIfNeeded: m % 10) &+ UInt8(ascii: "0")
-                m /= 10
-            } while m > 0
-            b.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes ≥ DecimalText.maxBytes
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let n = DecimalText.write(v, to: raw.baseAddress!)
+            b.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
         }
     }
 }

@@ -85,21 +85,8 @@ public final class IOBuffer {
 
     /// Appends the decimal digits of `v` without going through String.
     public func append(decimal v: Int) {
-        reserve(20)
-        if v < 0 { append(byte: UInt8(ascii: "-")) }
-        var u = v.magnitude
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes of scratch on the stack
-        let n = withUnsafeMutableBytes(of: &tmp) { scratch -> Int in
-            var i = 24
-            repeat {
-                i -= 1
-                scratch[i] = UInt8(ascii: "0") + UInt8(u % 10)
-                u /= 10
-            } while u != 0
-            (base + writeIndex).copyMemory(from: scratch.baseAddress! + i, byteCount: 24 - i)
-            return 24 - i
-        }
-        writeIndex += n
+        reserve(DecimalText.maxBytes)
+        writeIndex += DecimalText.write(Int64(v), to: base + writeIndex)
     }
 
     /// Reads once from fd into the tail. Returns bytes read, 0 on EOF, -1 with errno set.

@@ -5,7 +5,7 @@
 # Sources/ChainServices/Services/SQL.swift's kinds must work and anything else must be refused.
 # Prints PASS/FAIL lines; exit 1 on any failure. Usage: check_pg_roles.sh WORKDIR
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 dir=${1:?work directory}
 # A free port below the kernel's ephemeral range (a fixed one there can be taken by any client
 # socket): the first of 25400..25499 nothing listens on or is bound to.

@@ -138,19 +138,8 @@ public struct JSONWriter: ~Copyable {
     }
 
     mutating func appendInt(_ v: Int64) {
-        reserve(20)   // "-" and 19 digits at most
-        if v < 0 { put(UInt8(ascii: "-")) }
-        var m = v.magnitude
-        var digits = 1
-        var scale: UInt64 = 10
-        while digits < 20 && m >= scale { digits &+= 1; scale = scale &* 10 }
-        var i = count &+ digits
-        count = i
-        repeat {
-            i &-= 1
-            base[i] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
-            m /= 10
-        } while m > 0
+        reserve(DecimalText.maxBytes)
+        count &+= DecimalText.write(v, to: base + count)
     }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -437,6 +437,9 @@ users = {n: (re.match(r"postgres(?:ql)?://([^:@/]+)", u) or [None, None])[1] for
 app_role = next(iter(set(users.values()))) if len(set(users.values())) == 1 else None
 check("services: connect as one role that is not the database's owner (POSTGRES_USER)",
       app_role is not None and app_role != pg_env.get("POSTGRES_USER"), f"{users} vs {pg_env.get('POSTGRES_USER')}")
+initdb_args = str(pg_env.get("POSTGRES_INITDB_ARGS", "")).split()
+check("postgres: initdb with the C locale, as scripts/pg.sh and CloudNativePG (text indexes compare bytes)",
+      "--locale=C" in initdb_args or "--no-locale" in initdb_args, str(initdb_args))
 init_sql = ""
 for vol in services.get("postgres", {}).get("volumes") or []:
     src = vol.split(":", 1)[0]

@@ -38,6 +38,8 @@ final class PGConnection: IOHandler, TickObserver {
     var lastHeard = Instant(nanoseconds: 0)
     var paramBytes: [UInt8] = []
     var paramOffsets: [Int] = []
+    var paramLengths: [Int32] = []   // binary parameters' lengths (text ones end at their NUL)
+    var paramFormats: [Int32] = []   // 0 text, 1 binary
     lazy var timer = LoopTimer { [unowned self] in self.timerFired() }
 
     init(pool: PGPool) {
@@ -183,8 +185,9 @@ final class PGConnection: IOHandler, TickObserver {
     private func sendGroup(_ c: OpaquePointer, _ qs: ArraySlice<PGQuery>) -> Bool {
         let statement = qs.first!.statement
         let name = pool.multiRowNames[statement]!
-        let ok = withArrayParams(qs) { n, values in
-            PQsendQueryPrepared(c, name, n, values, nil, nil, 0)
+        let elements = pool.statements[statement].multiRow?.elements
+        let ok = withArrayParams(qs, elements) { n, values, lengths, formats in
+            PQsendQueryPrepared(c, name, n, values, lengths, formats, 0)
         }
         guard ok == 1 else {
             lost("send failed: \(errorMessage)")
@@ -355,26 +358,43 @@ final class PGConnection: IOHandler, TickObserver {
         return withPackedParams(body)
     }
 
-    /// The multi-row form's parameters: `$n` is the array (text format) of every query's `$n`,
-    /// in the queries' order (`PGArrayText`).
-    private func withArrayParams(_ qs: ArraySlice<PGQuery>, _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32) -> Int32 {
+    /// The multi-row form's parameters: `$n` is the array of every query's `$n`, in the
+    /// queries' order: in binary format where the statement declares its element type
+    /// (`PGArrayBinary`), else in text format (`PGArrayText`).
+    private func withArrayParams(_ qs: ArraySlice<PGQuery>, _ elements: [PGArrayElement]?,
+                                 _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?,
+                                          UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Int32) -> Int32 {
         let n = qs.first!.params.count
-        if n == 0 { return body(0, nil) }
+        if n == 0 { return body(0, nil, nil, nil) }
         paramBytes.removeAll(keepingCapacity: true)
         paramOffsets.removeAll(keepingCapacity: true)
+        paramLengths.removeAll(keepingCapacity: true)
+        paramFormats.removeAll(keepingCapacity: true)
+        let first = qs.startIndex
         for j in 0..<n {
-            paramOffsets.append(paramBytes.count)
+            let start = paramBytes.count
+            paramOffsets.append(start)
+            if let elements, j < elements.count,
+               PGArrayBinary.append(count: qs.count, of: elements[j], to: &paramBytes, { qs[first + $0].params[j] }) {
+                paramLengths.append(Int32(paramBytes.count - start))
+                paramFormats.append(1)
+                continue
+            }
             paramBytes.append(UInt8(ascii: "{"))
-            var first = true
-            for q in qs {
-                if !first { paramBytes.append(UInt8(ascii: ",")) }
-                first = false
-                PGArrayText.appendElement(q.params[j], to: &paramBytes)
+            for i in qs.indices {
+                if i != first { paramBytes.append(UInt8(ascii: ",")) }
+                PGArrayText.appendElement(qs[i].params[j], to: &paramBytes)
             }
             paramBytes.append(UInt8(ascii: "}"))
             paramBytes.append(0)
+            paramLengths.append(0)
+            paramFormats.append(0)
         }
-        return withPackedParams(body)
+        return withPackedParams { count, values in
+            paramLengths.withUnsafeBufferPointer { lengths in
+                paramFormats.withUnsafeBufferPointer { formats in body(count, values, lengths.baseAddress, formats.baseAddress) }
+            }
+        }
     }
 
     /// Calls `body` with C-string pointers into `paramBytes` at `paramOffsets` (-1: NULL).

@@ -40,9 +40,13 @@ public struct PGMultiRow: Sendable {
     }
     public let sql: String
     public let split: Split
-    public init(sql: String, split: Split) {
+    /// The element type of each `$n`'s array: given, the arrays go in PostgreSQL's binary
+    /// format (`PGArrayBinary`); nil, in the text format (`PGArrayText`).
+    public let elements: [PGArrayElement]?
+    public init(sql: String, split: Split, elements: [PGArrayElement]? = nil) {
         self.sql = sql
         self.split = split
+        self.elements = elements
     }
 }
 
@@ -55,8 +59,9 @@ public struct PGRun: Sendable {
     public var isMultiRow: Bool { batchSize > 1 }
 }
 
-/// A query parameter, sent in text format. libpq takes text parameters as C strings, so a NUL
-/// would silently end the value there: the pool refuses such a query instead
+/// A query parameter, sent in text format (in a multi-row statement's arrays, in binary format
+/// where the statement declares the element types). libpq takes text parameters as C strings,
+/// so a NUL would silently end the value there: the pool refuses such a query instead
 /// (`PGError.invalidParameter`); PostgreSQL's text types cannot hold a NUL anyway.
 public enum PGParam: Sendable {
     case int(Int64)

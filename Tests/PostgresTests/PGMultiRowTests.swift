@@ -158,6 +158,51 @@ final class PGMultiRowTests: XCTestCase {
                        #"{0,-9223372036854775808,9223372036854775807,""# + String(repeating: #"ab\"\\"#, count: 8) + #""}"#)
     }
 
+    /// Binary arrays (declared element types) against the text format: the same rows for
+    /// every awkward text, the integer extremes, NULLs in each column and JSON with escapes.
+    func testBinaryArraysReadBackAsTheTextFormatDoes() {
+        let texts: [String?] = [#"a"b"#, #"back\slash"#, "comma,comma", "{braces}", "NULL", nil, "", "tab\tnew\nline",
+                                "héllo ✓ 😀 日本", "'single'", "\u{7f}\u{1}"]
+        let ints: [Int64?] = [0, -1, 1, Int64.min, Int64.max, nil, 42, -9_000_000_000, 7, nil, 1 << 40]
+        let json: [String?] = [#"{"a": [1, "x\"y"], "b": null}"#, "[]", "3", #""s""#, nil, #"{"é": true}"#, "{}",
+                               #"[1.5, -2e3]"#, "null", #"{"k": {"n": [[]]}}"#, "false"]
+        let params: [[PGParam]] = texts.indices.map { i in
+            [texts[i].map { .text($0) } ?? .null, ints[i].map { .int($0) } ?? .null, json[i].map { .text($0) } ?? .null]
+        }
+        let before = multiRowStatements
+        let binary = runTogether(.echoTyped, params)
+        let text = runTogether(.echoTypedText, params)
+        XCTAssertEqual(multiRowStatements - before, 2, "each as one multi-row statement")
+        for i in params.indices {
+            XCTAssertNil(binary[i].error, "\(i): \(String(describing: binary[i].error))")
+            XCTAssertEqual(binary[i].rows.count, 1)
+            XCTAssertEqual(binary[i].rows.first ?? [], text[i].rows.first ?? ["missing"], "row \(i)")
+            XCTAssertEqual(binary[i].rows.first?[0], texts[i], "text \(i)")
+            XCTAssertEqual(binary[i].rows.first?[1], ints[i].map { "\($0)" }, "int \(i)")
+        }
+    }
+
+    /// The arrays really go in binary: with int8 declared for a `text[]`, the server refuses
+    /// the array's element type (the text format would have passed), the multi-row statement
+    /// fails and each query is answered alone.
+    func testAMisdeclaredElementTypeIsRefusedByTheServer() {
+        let got = runTogether(.echoMisdeclared, [[.int(1)], [.int(2)]])
+        XCTAssertEqual(got.map { $0.rows.first?[0] }, ["1", "2"])
+        XCTAssertEqual(got.map { $0.run?.isMultiRow }, [false, false], "answered alone after the binary array was refused")
+        let typed = runTogether(.echoTyped, [[.text("a"), .int(1), .null], [.text("b"), .int(2), .null]])
+        XCTAssertEqual(typed.map { $0.run?.isMultiRow }, [true, true])
+    }
+
+    /// A text where the statement declares int8: that array goes in text format instead, and
+    /// the server parses it as before (a number reads back, anything else is its error).
+    func testATextForAnIntegerColumnFallsBackToTheTextFormat() {
+        let ok = runTogether(.echoTyped, [[.text("a"), .text("42"), .null], [.text("b"), .int(7), .null]])
+        XCTAssertEqual(ok.map { $0.rows.first?[1] }, ["42", "7"])
+        let bad = runTogether(.echoTyped, [[.text("a"), .text("forty-two"), .null], [.text("b"), .int(7), .null]])
+        XCTAssertNotNil(bad[0].error, "the text is not a bigint")
+        XCTAssertEqual(bad[1].rows.first?[1], "7", "its batch-mate is answered on its own")
+    }
+
     /// A read of a failed batch is sent again, rows of another statement's error are not lost.
     func testAnotherQuerysErrorAbortsTheMultiRowStatementWhichIsSentAgain() {
         let tag = uniqueTag("aborted")

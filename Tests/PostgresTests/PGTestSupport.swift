@@ -21,6 +21,10 @@ enum S: Int, CaseIterable {
     case echo, types, divide, sleep, insertAudit, countTrace, selectUser, countByUser
     /// With multi-row forms (`PGMultiRow`): coalesced when several meet in one batch.
     case insertAuditRows, selectUserRows, echoRows
+    /// The same three-column echo with its arrays in binary format and in text format.
+    case echoTyped, echoTypedText
+    /// Declares int8 elements for a text[] parameter: the server refuses the binary array.
+    case echoMisdeclared
 
     static let all: [PGStatement] = [
         PGStatement(name: "echo", sql: "SELECT $1::int8", isWrite: false),
@@ -38,7 +42,15 @@ enum S: Int, CaseIterable {
                     multiRow: PGMultiRow(sql: "SELECT id, name, email, tier FROM users WHERE id = ANY($1::bigint[])", split: .byKey(column: 0, param: 0))),
         PGStatement(name: "echo_rows", sql: "SELECT $1::text, $2::int8", isWrite: false,
                     multiRow: PGMultiRow(sql: echoRowsMulti, split: .inOrder)),
+        PGStatement(name: "echo_typed", sql: "SELECT $1::text, $2::int8, $3::jsonb", isWrite: false,
+                    multiRow: PGMultiRow(sql: echoTypedMulti, split: .inOrder, elements: [.text, .int8, .jsonb])),
+        PGStatement(name: "echo_typed_text", sql: "SELECT $1::text, $2::int8, $3::jsonb", isWrite: false,
+                    multiRow: PGMultiRow(sql: echoTypedMulti, split: .inOrder)),
+        PGStatement(name: "echo_misdeclared", sql: "SELECT $1::text", isWrite: false,
+                    multiRow: PGMultiRow(sql: "SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS r(v, ord) ORDER BY ord",
+                                         split: .inOrder, elements: [.int8])),
     ]
+    static let echoTypedMulti = "SELECT v, n, j FROM unnest($1::text[], $2::int8[], $3::jsonb[]) WITH ORDINALITY AS r(v, n, j, ord) ORDER BY ord"
     static let insertAuditRowsMulti = "INSERT INTO audit_logs (trace_id, user_id, action, status, details) SELECT t, u, 'test', 'completed', d FROM unnest($1::text[], $2::bigint[], $3::jsonb[]) WITH ORDINALITY AS r(t, u, d, ord) ORDER BY ord RETURNING id, trace_id, user_id, details"
     static let echoRowsMulti = "SELECT v, n FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS r(v, n, ord) ORDER BY ord"
 }

@@ -93,24 +93,25 @@ enum SQL: Int, CaseIterable {
     }
 
     /// The multi-row form: each `$n` is the array of the coalesced queries' `$n`
-    /// (`PGMultiRow`). The writes insert, and return, their rows in the queries' order; the
-    /// point read answers each query by its id (a missing id: no row for it).
-    var multiRow: (text: StaticString, split: PGMultiRow.Split)? {
+    /// (`PGMultiRow`), sent in binary format with the element types listed (the casts'). The
+    /// writes insert, and return, their rows in the queries' order; the point read answers each
+    /// query by its id (a missing id: no row for it).
+    var multiRow: (text: StaticString, split: PGMultiRow.Split, elements: [PGArrayElement])? {
         switch self {
         case .selectUser:
-            return ("SELECT id, name, email, tier FROM users WHERE id = ANY($1::bigint[])", .byKey(column: 0, param: 0))
+            return ("SELECT id, name, email, tier FROM users WHERE id = ANY($1::bigint[])", .byKey(column: 0, param: 0), [.int8])
         case .insertOrder:
             return ("""
                 INSERT INTO orders (user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) \
                 SELECT u, a, i, s, d, x, t, tr FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::bigint[], $5::bigint[], \
                 $6::bigint[], $7::bigint[], $8::text[]) WITH ORDINALITY AS r(u, a, i, s, d, x, t, tr, ord) ORDER BY ord RETURNING id
-                """, .inOrder)
+                """, .inOrder, [.int8, .text, .jsonb, .int8, .int8, .int8, .int8, .text])
         case .insertAudit:
             return ("""
                 INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) \
                 SELECT t, u, o, a, 'completed', d FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[]) \
                 WITH ORDINALITY AS r(t, u, o, a, d, ord) ORDER BY ord RETURNING id
-                """, .inOrder)
+                """, .inOrder, [.text, .int8, .int8, .text, .jsonb])
         default:
             return nil
         }
@@ -170,7 +171,7 @@ enum SQL: Int, CaseIterable {
         let multiRow = getenv("CHAIN_PG_MULTIROW").map { String(cString: $0) } != "0"
         return allCases.map { sql in
             PGStatement(name: "s\(sql.rawValue)", sql: sql.text.description, isWrite: !sql.isRead,
-                        multiRow: multiRow ? sql.multiRow.map { PGMultiRow(sql: $0.text.description, split: $0.split) } : nil)
+                        multiRow: multiRow ? sql.multiRow.map { PGMultiRow(sql: $0.text.description, split: $0.split, elements: $0.elements) } : nil)
         }
     }
 }

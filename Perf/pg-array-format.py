@@ -16,12 +16,15 @@ $6::bigint[], $7::bigint[], $8::text[]) WITH ORDINALITY AS r(u, a, i, s, d, x, t
 AUDIT = """INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details)
 SELECT t, u, o, a, 'completed', d FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])
 WITH ORDINALITY AS r(t, u, o, a, d, ord) ORDER BY ord RETURNING id"""
-ORDERS, AUDIT = (re.sub(r"\$\d", "%s", s) for s in (ORDERS, AUDIT))   # psycopg's placeholders
+# psycopg's placeholders: %b sends a parameter in binary format, %t in text format (`binary=`
+# of execute is the results' format only).
+placeholder = "%b" if mode == "binary" else "%t"
+ORDERS, AUDIT = (re.sub(r"\$\d", placeholder, s) for s in (ORDERS, AUDIT))
 
 random.seed(1)   # the same rows in both modes
 with psycopg.connect(url, autocommit=True) as c:
     print(c.execute("SELECT pg_backend_pid()").fetchone()[0], flush=True)
-    binary = mode == "binary"
+    binary = False   # results in text format, as the services read them
     for _ in range(batches):
         users = [random.randint(1, 10000) for _ in range(rows)]
         # API.md's pricing items for user u: 1 + u % 3 of them.

@@ -4,9 +4,8 @@
 # under valgrind's callgrind (every backend counted, deterministic where wall clocks are not),
 # Perf/pg-array-format.py sending BATCHES batches of ROWS rows of INSERT orders and INSERT
 # audit_logs in each format on a connection of its own (psycopg from PyPI, in .venv-perf).
-# Prints each backend's instructions per row of both tables, each format twice (ABBA). It
-# priced a lever of issue 14 that was then left out: the difference is inside the run-to-run
-# drift (Perf/RESULTS.md, "binary arrays"). Environment: BATCHES (300), ROWS (10).
+# Prints each backend's instructions per row of both tables, each format twice (ABBA):
+# PGArrayBinary's lever, priced where the server does the work (Perf/RESULTS.md). Environment: BATCHES (300), ROWS (10).
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."

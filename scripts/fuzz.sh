@@ -2,7 +2,7 @@
 # Fuzzes with libFuzzer + AddressSanitizer, one binary per target:
 #   parser  the HTTP/1.1 parser (Sources/HTTP1/Parser), Fuzz/ParserFuzz.swift, seeds Fuzz/seeds
 #   json    the JSON reader, the services' pull decoding (checked against the tree) and
-#           /process validation (Sources/ChainServices/Domain),
+#           /process validation (Sources/ChainServices/Domain, with Reactor's ShortBytes and DecimalText),
 #           Fuzz/JSONFuzz.swift, seeds Fuzz/seeds-json, dictionary Fuzz/json.dict
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 seconds, both targets)
@@ -19,13 +19,18 @@ targets=("$@")
 # Swift's own crash backtracer fights ASan over the crashed process; libFuzzer's report is enough.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 out=.build-fuzz
-mkdir -p "$out"
+mkdir -p "$out/reactor"
 
 build() {   # build TARGET: compile the target's binary
     case $1 in
     parser) swiftc -O -sanitize=fuzzer,address -parse-as-library \
                 Sources/HTTP1/Parser/*.swift Fuzz/ParserFuzz.swift -o "$out/parser-fuzz" ;;
-    json)   swiftc -O -sanitize=fuzzer,address -parse-as-library \
+    json)   # The JSON code imports two of Reactor's byte helpers: they are built first, as a
+            # small module named Reactor, instead of the whole reactor.
+            swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Reactor \
+                -emit-module -emit-module-path "$out/reactor/Reactor.swiftmodule" -emit-library -static \
+                Sources/Reactor/ShortBytes.swift Sources/Reactor/DecimalText.swift -o "$out/reactor/libReactor.a"
+            swiftc -O -sanitize=fuzzer,address -parse-as-library -I "$out/reactor" -L "$out/reactor" -lReactor \
                 Sources/ChainServices/Domain/*.swift Sources/HTTP1/Server/ErrorCode.swift Fuzz/JSONFuzz.swift -o "$out/json-fuzz" ;;
     *) echo "fuzz.sh: unknown target $1 (parser, json)" >&2; exit 2 ;;
     esac

@@ -48,11 +48,11 @@ SELECT id, name, email, tier FROM users WHERE id = ANY(ARRAY[$u]::bigint[]);
 \\endpipeline
 \\startpipeline
 $guard
-INSERT INTO orders (user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) SELECT u, a, i, s, d, x, t, tr FROM unnest(ARRAY[$u]::bigint[], ARRAY[$ac]::text[], ARRAY[$items]::jsonb[], ARRAY[$n]::bigint[], ARRAY[$n]::bigint[], ARRAY[$n]::bigint[], ARRAY[$n]::bigint[], ARRAY[$tr]::text[]) WITH ORDINALITY AS r(u, a, i, s, d, x, t, tr, ord) ORDER BY ord RETURNING id;
+INSERT INTO orders (user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) SELECT unnest(ARRAY[$u]::bigint[]), unnest(ARRAY[$ac]::text[]), unnest(ARRAY[$items]::jsonb[]), unnest(ARRAY[$n]::bigint[]), unnest(ARRAY[$n]::bigint[]), unnest(ARRAY[$n]::bigint[]), unnest(ARRAY[$n]::bigint[]), unnest(ARRAY[$tr]::text[]) RETURNING id;
 \\endpipeline
 \\startpipeline
 $guard
-INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) SELECT t, u, o, a, 'completed', d FROM unnest(ARRAY[$tr]::text[], ARRAY[$u]::bigint[], ARRAY[$u]::bigint[], ARRAY[$ac]::text[], ARRAY[$det]::jsonb[]) WITH ORDINALITY AS r(t, u, o, a, d, ord) ORDER BY ord RETURNING id;
+INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) SELECT unnest(ARRAY[$tr]::text[]), unnest(ARRAY[$u]::bigint[]), unnest(ARRAY[$u]::bigint[]), unnest(ARRAY[$ac]::text[]), 'completed', unnest(ARRAY[$det]::jsonb[]) RETURNING id;
 \\endpipeline
 SQL
 }

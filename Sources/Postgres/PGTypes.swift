@@ -29,9 +29,10 @@ public final class PGStatement: Sendable {
 /// rows of a multi-row statement that failed, `PGConfig.multiRowStatements` off).
 public struct PGMultiRow: Sendable {
     public enum Split: Sendable {
-        /// Exactly one result row per query, in the queries' order (`INSERT ... SELECT ... FROM
-        /// unnest(...) WITH ORDINALITY ... ORDER BY ord RETURNING ...`: PostgreSQL inserts, and
-        /// returns, the rows in the order the SELECT yields them).
+        /// Exactly one result row per query, in the queries' order (`INSERT ... SELECT
+        /// unnest($1::bigint[]), unnest($2::text[]) ... RETURNING ...`: the unnests run in step,
+        /// element by element, and PostgreSQL inserts, and returns, the rows in the order the
+        /// SELECT yields them).
         case inOrder
         /// Each query gets the result rows whose column `column` reads as its parameter number
         /// `param` (0-based; int or text parameters, compared as text); none: an empty result.

@@ -95,7 +95,10 @@ enum SQL: Int, CaseIterable {
     /// The multi-row form: each `$n` is the array of the coalesced queries' `$n`
     /// (`PGMultiRow`), sent in binary format with the element types listed (the casts'). The
     /// writes insert, and return, their rows in the queries' order; the point read answers each
-    /// query by its id (a missing id: no row for it).
+    /// query by its id (a missing id: no row for it). The writes' unnests are in the SELECT
+    /// list, where they run in step without storing their rows first; in `FROM unnest(...)
+    /// WITH ORDINALITY` the server costs 7 % more instructions per row (Perf/RESULTS.md,
+    /// `pg-array-format.sh`).
     var multiRow: (text: StaticString, split: PGMultiRow.Split, elements: [PGArrayElement])? {
         switch self {
         case .selectUser:
@@ -103,14 +106,14 @@ enum SQL: Int, CaseIterable {
         case .insertOrder:
             return ("""
                 INSERT INTO orders (user_id, action, items, subtotal_cents, discount_cents, tax_cents, total_cents, trace_id) \
-                SELECT u, a, i, s, d, x, t, tr FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::bigint[], $5::bigint[], \
-                $6::bigint[], $7::bigint[], $8::text[]) WITH ORDINALITY AS r(u, a, i, s, d, x, t, tr, ord) ORDER BY ord RETURNING id
+                SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::jsonb[]), unnest($4::bigint[]), unnest($5::bigint[]), \
+                unnest($6::bigint[]), unnest($7::bigint[]), unnest($8::text[]) RETURNING id
                 """, .inOrder, [.int8, .text, .jsonb, .int8, .int8, .int8, .int8, .text])
         case .insertAudit:
             return ("""
                 INSERT INTO audit_logs (trace_id, user_id, order_id, action, status, details) \
-                SELECT t, u, o, a, 'completed', d FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[]) \
-                WITH ORDINALITY AS r(t, u, o, a, d, ord) ORDER BY ord RETURNING id
+                SELECT unnest($1::text[]), unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::text[]), 'completed', \
+                unnest($5::jsonb[]) RETURNING id
                 """, .inOrder, [.text, .int8, .int8, .text, .jsonb])
         default:
             return nil

@@ -97,7 +97,7 @@ enum SQL: Int, CaseIterable {
     /// writes insert, and return, their rows in the queries' order; the point read answers each
     /// query by its id (a missing id: no row for it). The writes' unnests are in the SELECT
     /// list, where they run in step without storing their rows first; in `FROM unnest(...)
-    /// WITH ORDINALITY` the server costs 7 % more instructions per row (Perf/RESULTS.md,
+    /// WITH ORDINALITY` the server spends 9 % more instructions per row (Perf/RESULTS.md,
     /// `pg-array-format.sh`).
     var multiRow: (text: StaticString, split: PGMultiRow.Split, elements: [PGArrayElement])? {
         switch self {

@@ -272,7 +272,16 @@ extension PGConnection {
         if let dead = silentSince, dead <= loop.now {
             return lost("no answer from the server for \((loop.now - lastHeard).milliseconds) ms")
         }
+        regatherIfSilent()
         armQueryTimer()
+    }
+
+    /// Queries held here while the server stays silent past `gatherWindow` (a slow statement,
+    /// a lock wait) go to another connection rather than wait behind it.
+    private func regatherIfSilent() {
+        guard deferredCount > 0, isHolding, pool.config.gatherWindow > .zero,
+              loop.now >= gatherUntil, pool.readyCount > 1 else { return }
+        pool.regather(takeDeferred())
     }
 
     /// When the connection counts as dead if nothing arrives before: the later of the end of the
@@ -301,6 +310,7 @@ extension PGConnection {
         }
         if deferredCount > 0 {
             forEachDeferred { q in if !q.isDone { next = min(next, q.deadline) } }
+            if isGathering && pool.readyCount > 1 { next = min(next, gatherUntil) }
         }
         if next == .distantFuture { loop.timers.cancel(timer) } else { loop.timers.arm(timer, at: next) }
     }

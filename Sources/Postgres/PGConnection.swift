@@ -55,6 +55,11 @@ final class PGConnection: IOHandler, TickObserver {
     /// It has `PGConfig.maxBatchesInFlight` batches in flight: new queries wait here for the
     /// next batch, which goes out at the end of the iteration in which one is answered.
     var isHolding: Bool { pool.config.maxBatchesInFlight > 0 && syncsOwed >= pool.config.maxBatchesInFlight }
+    /// Holding, and its server answered something within `PGConfig.gatherWindow`: queries of
+    /// multi-row statements may wait here for the next batch.
+    var isGathering: Bool { isHolding && loop.now < gatherUntil }
+    /// When the server's silence ends this connection's gathering.
+    var gatherUntil: Instant { lastHeard + pool.config.gatherWindow }
 
     func ioReady(_ events: IOEvents) {
         switch state {
@@ -149,7 +154,10 @@ final class PGConnection: IOHandler, TickObserver {
             if deferred.isEmpty { deferred = Array(repeating: [], count: pool.statements.count) }
             deferred[q.statement].append(q)
             deferredCount += 1
-            loop.timers.arm(timer, atOrBefore: q.deadline)   // it may wait here for a batch
+            // It may wait here for a batch: until its deadline, or while gathered, until the
+            // server's silence sends it elsewhere.
+            let gathered = isGathering && pool.readyCount > 1
+            loop.timers.arm(timer, atOrBefore: gathered ? min(q.deadline, gatherUntil) : q.deadline)
             return
         }
         if pool.statements[q.statement].isWrite && needsGuard {

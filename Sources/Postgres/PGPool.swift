@@ -3,7 +3,9 @@ import Glibc
 import Reactor
 
 /// The database connections of one loop. Queries go to the ready connection with the fewest
-/// in flight; with none ready they wait (FIFO) until one is, or until their deadline.
+/// in flight, except that those of multi-row statements gather where a batch is in flight
+/// (`PGConfig.gatherWindow`); with none ready they wait (FIFO) until one is, or until their
+/// deadline.
 public final class PGPool {
     public let loop: EventLoop
     let config: PGConfig
@@ -104,6 +106,10 @@ public final class PGPool {
                 let n = c.deferred(of: q.statement)
                 if n > 0 && n < config.maxRowsPerStatement { return c.send(q) }
             }
+            // Else it gathers where a batch is on a server that still answers (`gatherWindow`).
+            for c in ready where c.isGathering && c.deferred(of: q.statement) < config.maxRowsPerStatement {
+                return c.send(q)
+            }
         }
         for c in ready.dropFirst() where c.inFlight < best.inFlight { best = c }
         best.send(q)
@@ -116,6 +122,11 @@ public final class PGPool {
         q.attempts += 1
         if q.attempts > config.maxRetries { return q.finish(.failure(.retriesExhausted), statements) }
         dispatch(q)
+    }
+
+    /// Queries gathered on `c` whose server went silent for `gatherWindow`: sent elsewhere.
+    func regather(_ qs: [PGQuery]) {
+        for q in qs where !q.isDone { dispatch(q) }
     }
 
     /// Sends `q` again on its own: the multi-row statement it was a row of failed, and only

@@ -165,6 +165,14 @@ public struct PGConfig: Sendable {
     /// out at the end of its loop iteration, as before. 0: no limit (every iteration's queries
     /// go out at once).
     public var maxBatchesInFlight = 1
+    /// With two or more connections, a query of a statement with a multi-row form gathers on a
+    /// connection whose batch is on the server (held there, it goes out with the next batch)
+    /// while that server has answered something within this window. Past it, new queries go to
+    /// another connection and those gathered there move with them, so a slow statement holds
+    /// no other query longer than about this. Under load one connection then carries most
+    /// batches, each about twice as full, and PostgreSQL pays a fifth less per request (Perf/RESULTS.md,
+    /// stop 24). 0: every query goes to the least busy connection.
+    public var gatherWindow = TimeAmount.milliseconds(10)
     /// A write is sent, and sent again after its batch rolled back, only while at least this
     /// much of its deadline is left; else it fails with `.notSent`. Set it above the server's
     /// `statement_timeout` (`serverTimeouts`) plus the network's share, and the server always

@@ -5,7 +5,9 @@ import XCTest
 
 /// `PGConfig.maxBatchesInFlight`: while a connection's batch is on the server, what arrives
 /// waits in the connection and goes out as one batch when the answer comes; a query that waits
-/// past its deadline fails without having been sent.
+/// past its deadline fails without having been sent. On two connections, `PGConfig.gatherWindow`:
+/// queries gather behind the batch in flight instead of going to the idle connection, and move
+/// to it when the server stays silent past the window.
 final class PGBatchHoldTests: XCTestCase {
     var h: PoolHarness!
 
@@ -19,20 +21,28 @@ final class PGBatchHoldTests: XCTestCase {
         h.waitReady()
     }
 
+    /// Two connections, both ready, with `PGConfig.gatherWindow` = `gatherMs`.
+    func startTwo(gatherMs: UInt64) throws {
+        h = try PoolHarness(url: try PGTestEnv.requireURL(), connections: 2) { $0.gatherWindow = .milliseconds(gatherMs) }
+        h.waitReady(2)
+        XCTAssertEqual(h.readyCount, 2)
+    }
+
     struct Seen { var outcome: String; var batchSize: Int?; var afterMs: Int }
 
-    /// A sleep (0.3 s) goes out first; five writes follow, 20 ms apart, while it runs.
-    func writesBehindASleep(_ tag: String, sleep seconds: String = "0.3", writeDeadlineMs: Int = 5_000) -> (sleep: String, writes: [Seen]) {
+    /// A sleep (0.3 s) goes out first; five writes follow, 20 ms apart (or at `atMs`), while it runs.
+    func writesBehindASleep(_ tag: String, sleep seconds: String = "0.3", writeDeadlineMs: Int = 5_000,
+                            atMs: [UInt64] = [20, 40, 60, 80, 100]) -> (sleep: String, writes: [Seen]) {
         let sleep = Mutex("")
         let writes = Mutex<[Seen]>([])
-        XCTAssertTrue(h.onLoop(expect: 6) { pool, done in
+        XCTAssertTrue(h.onLoop(expect: 1 + atMs.count) { pool, done in
             let start = pool.loop.now
             pool.query(S.sleep.rawValue, [.text(seconds)], deadline: start + .seconds(5)) { r in
                 sleep.withLock { $0 = { if case .failure(let e) = r { return e.kind }; return "ok" }() }
                 done()
             }
-            for i in 0..<5 {
-                _ = pool.loop.schedule(after: .milliseconds(UInt64(20 * (i + 1)))) {
+            for (i, ms) in atMs.enumerated() {
+                _ = pool.loop.schedule(after: .milliseconds(ms)) {
                     pool.query(S.insertAuditRows.rawValue, [.text(tag), .int(Int64(i)), .text("{}")],
                                deadline: pool.loop.now + .milliseconds(UInt64(writeDeadlineMs))) { r, run in
                         let outcome: String = { if case .failure(let e) = r { return e.kind }; return "ok" }()
@@ -141,5 +151,49 @@ final class PGBatchHoldTests: XCTestCase {
         XCTAssertEqual(got.withLock { $0 }, ["idle ok", "sleep ok", "behind ok"])
         XCTAssertEqual(h.pool.stats.deadlineGuards - guards, 1, "only the write queued behind the sleep")
         XCTAssertEqual(rowsTagged(tag), 2)
+    }
+
+    // MARK: gathering on two connections (`PGConfig.gatherWindow`)
+
+    /// The writes gather on the connection whose batch (the sleep) is on the server, not on the
+    /// idle one, and go out together when it is answered.
+    func testOnTwoConnectionsWritesGatherBehindTheBatchInFlight() throws {
+        try startTwo(gatherMs: 5_000)
+        let tag = uniqueTag("gather")
+        let before = h.pool.stats.multiRowStatements
+        let (sleep, writes) = writesBehindASleep(tag)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
+        XCTAssertEqual(writes.map(\.batchSize), [5, 5, 5, 5, 5], "one statement for the five")
+        XCTAssertEqual(h.pool.stats.multiRowStatements - before, 1)
+        for w in writes { XCTAssertGreaterThanOrEqual(w.afterMs, 300, "sent after the sleep's batch was answered") }
+        XCTAssertEqual(rowsTagged(tag), 5)
+    }
+
+    /// With no window each write goes to the idle connection at once, one statement each.
+    func testWithoutAGatherWindowWritesGoToTheIdleConnection() throws {
+        try startTwo(gatherMs: 0)
+        let tag = uniqueTag("nogather")
+        let (sleep, writes) = writesBehindASleep(tag)
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
+        XCTAssertEqual(writes.map(\.batchSize), [1, 1, 1, 1, 1])
+        for w in writes { XCTAssertLessThan(w.afterMs, 300, "not held behind the sleep") }
+        XCTAssertEqual(rowsTagged(tag), 5)
+    }
+
+    /// The sleep (1 s) keeps its server silent past the window (150 ms): the two writes that
+    /// gathered behind it move to the other connection when the window ends, together, and the
+    /// later ones go there directly. None waits for the sleep.
+    func testGatheredWritesMoveWhenTheServerStaysSilentPastTheWindow() throws {
+        try startTwo(gatherMs: 150)
+        let tag = uniqueTag("regather")
+        let (sleep, writes) = writesBehindASleep(tag, sleep: "1", atMs: [20, 40, 400, 420, 440])
+        XCTAssertEqual(sleep, "ok")
+        XCTAssertEqual(writes.map(\.outcome), ["ok", "ok", "ok", "ok", "ok"])
+        XCTAssertEqual(writes.prefix(2).map(\.batchSize), [2, 2], "the gathered two moved as one statement")
+        for w in writes.prefix(2) { XCTAssertGreaterThanOrEqual(w.afterMs, 140, "held until the window ended") }
+        for w in writes { XCTAssertLessThan(w.afterMs, 900, "not held behind the sleep") }
+        XCTAssertEqual(rowsTagged(tag), 5)
     }
 }

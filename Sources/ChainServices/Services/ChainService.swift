@@ -28,6 +28,11 @@ public final class ChainService: @unchecked Sendable {
         if let v = getenv("CHAIN_PG_BATCHES_IN_FLIGHT").flatMap({ Int(String(cString: $0)) }), v >= 0 {
             config.maxBatchesInFlight = v
         }
+        // `CHAIN_PG_GATHER_MS=0` spreads the multi-row statements' queries over the connections
+        // again (to measure the gathering).
+        if let v = getenv("CHAIN_PG_GATHER_MS").flatMap({ Int(String(cString: $0)) }), v >= 0 {
+            config.gatherWindow = .milliseconds(UInt64(v))
+        }
         let params = try Self.connectParams(databaseURL, service: name)
         let next = try nextURL.map { try Upstream(url: $0) }
         locals = LoopLocal(group) { loop in

@@ -170,8 +170,8 @@ public struct PGConfig: Sendable {
     /// while that server has answered something within this window. Past it, new queries go to
     /// another connection and those gathered there move with them, so a slow statement holds
     /// no other query longer than about this. Under load one connection then carries most
-    /// batches, each about twice as full, and PostgreSQL pays a fifth less per request (Perf/RESULTS.md,
-    /// stop 24). 0: every query goes to the least busy connection.
+    /// batches, each about twice as full, and PostgreSQL pays a fifth less per request
+    /// (Perf/RESULTS.md, stop 24). 0: every query goes to the least busy connection.
     public var gatherWindow = TimeAmount.milliseconds(10)
     /// A write is sent, and sent again after its batch rolled back, only while at least this
     /// much of its deadline is left; else it fails with `.notSent`. Set it above the server's

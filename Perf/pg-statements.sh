@@ -41,9 +41,9 @@ wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s Perf/process.lua "$url" >"$TMP/wrk
 c1=$(commits)
 n=$(awk '/requests in/ { print $1 }' "$TMP/wrk.txt")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$TMP/wrk.txt")
-printf '%s, wrk -t2 -c%s -d%s through the gateway: %s requests (%s req/s, %s non-2xx), `chain serve` flags: `%s`, CHAIN_PG_BATCHES_IN_FLIGHT=%s.\n\n' \
+printf '%s, wrk -t2 -c%s -d%s through the gateway: %s requests (%s req/s, %s non-2xx), `chain serve` flags: `%s`, CHAIN_PG_BATCHES_IN_FLIGHT=%s, CHAIN_PG_GATHER_MS=%s.\n\n' \
     "$(date -u '+%F %H:%M UTC')" "$CONNS" "$DURATION" "$n" "$(awk '/Requests\/sec/ { print $2 }' "$TMP/wrk.txt")" \
-    "${non2xx:-0}" "${CHAIN_SERVE_FLAGS:-}" "${CHAIN_PG_BATCHES_IN_FLIGHT:-default}"
+    "${non2xx:-0}" "${CHAIN_SERVE_FLAGS:-}" "${CHAIN_PG_BATCHES_IN_FLIGHT:-default}" "${CHAIN_PG_GATHER_MS:-default}"
 printf '| statement | form | calls per request | rows per call |\n|---|---|---:|---:|\n'
 "${PSQL[@]}" -F'|' -c "SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 60),
     CASE WHEN query ~ 'unnest\(|= ANY\(' THEN 'multi-row' ELSE 'single' END, calls, rows FROM pg_stat_statements

@@ -40,7 +40,7 @@ trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/de
 URL="postgresql://postgres@127.0.0.1:$PORT/chain"
 for _ in $(seq 1 120); do pg_isready -q -h 127.0.0.1 -p "$PORT" && break; sleep 1; done
 
-# A first connection in each format warms the server's shared caches, so the order of the
+# A first connection in each form warms the server's shared caches, so the order of the
 # measured ones does not matter.
 for mode in "${MODES[@]}"; do "$VENV/bin/python" Perf/pg-array-format.py "$URL" 20 "$ROWS" "$mode" >/dev/null; done
 
@@ -62,7 +62,9 @@ for mode in "${order[@]}"; do
     for _ in $(seq 1 60); do grep -q '^totals:' "$DIR/cg/$pid.out" 2>/dev/null && break; sleep 1; done
     total=$(awk '/^totals:/ { print $2 }' "$DIR/cg/$pid.out")
     printf '| %s | %s |\n' "$mode" "$((total / (BATCHES * ROWS)))"
-    [[ -n "${BREAKDOWN:-}" ]] && printf '%s: %s\n' "$mode" "$(breakdown "$DIR/cg/$pid.out")" >>"$DIR/breakdown.txt"
+    if [[ -n "${BREAKDOWN:-}" ]]; then
+        printf '%s: %s\n' "$mode" "$(breakdown "$DIR/cg/$pid.out")" >>"$DIR/breakdown.txt"
+    fi
 done
 if [[ -f "$DIR/breakdown.txt" ]]; then
     printf '\nInclusive instructions per row, by server function:\n\n'

@@ -29,7 +29,8 @@ final class OTLPEncoderTests: XCTestCase {
         abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij
         """  // 200 bytes: 2-byte length prefixes on the value, its KeyValue and the event
 
-    static func cases() -> [Case] {
+    /// `min`: the third attribute's value (another one makes a wrong expectation).
+    static func cases(min: Int64 = Int64.min) -> [Case] {
         let trace = (UInt64(0x4bf9_2f35_77b3_4da6), UInt64(0xa3ce_929d_0e0e_4736))
         var out: [Case] = []
 
@@ -43,7 +44,7 @@ final class OTLPEncoderTests: XCTestCase {
             attributes: [
                 SpanAttribute("http.request.method", .literal("POST")),
                 SpanAttribute("http.response.status_code", .int(500)),
-                SpanAttribute("min", .int(Int64.min)),
+                SpanAttribute("min", .int(min)),
                 SpanAttribute("max", .int(Int64.max)),
                 SpanAttribute("minus.one", .int(-1)),
                 SpanAttribute("tiny", .double(Double.leastNonzeroMagnitude)),
@@ -250,9 +251,8 @@ final class OTLPEncoderTests: XCTestCase {
         }
 
         // The checker must see a difference: one changed expectation, and one corrupted encoding.
-        var wrongCases = cases
+        var wrongCases = Self.cases(min: Int64.min + 1)
         wrongCases[1].wantFlags = 0x100
-        wrongCases[0].record.attributes[2] = SpanAttribute("min", .int(Int64.min + 1))
         let wrong = Self.expected(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
                                   cases: wrongCases)
         try TestSupport.writeFile("\(dir)/wrong.json", Array(wrong.text.utf8))

@@ -31,11 +31,7 @@ extension SpanRecord {
         r.endUnixNano = end
         for a in attributes { r.add(a) }
         r.droppedAttributes += droppedAttributes
-        for e in events {
-            let stored = r.eventCount
-            r.addEvent(e.name, at: e.time, e.attributes)
-            if r.eventCount > stored { r.events[Int(stored)].droppedAttributes += e.droppedAttributes }
-        }
+        for e in events { r.addEvent(e.name, at: e.time, e.attributes, extraDropped: UInt32(e.droppedAttributes)) }
         r.droppedEvents += droppedEvents
         r.status = UInt8(status.rawValue)
         r.statusMessage = InlineMessage(statusMessage)

@@ -37,11 +37,9 @@ struct OrderProcess {
         let span = local.tracer.start("calculate_pricing", kind: .internal, parent: parent)
         let priced = Pricing.price(userId: user.id, tier: user.tier)
         for item in priced.items {
-            local.tracer.addEvent(span, "item", [
-                SpanAttribute("sku", .text(InlineText(item.sku))),
-                SpanAttribute("quantity", .int(item.quantity)),
-                SpanAttribute("unit_price_cents", .int(item.unitPriceCents)),
-            ])
+            local.tracer.addEvent(span, "item", SpanAttribute("sku", .text(InlineText(item.sku))),
+                                  SpanAttribute("quantity", .int(item.quantity)),
+                                  SpanAttribute("unit_price_cents", .int(item.unitPriceCents)))
         }
         local.tracer.setAttribute(span, "user.id", .int(user.id))
         local.tracer.setAttribute(span, "user.tier", .literal(user.tier.literal))

@@ -233,6 +233,14 @@ struct ProtoReader {
         return UnsafeRawBufferPointer(rebasing: buffer[start ..< position])
     }
 
+    /// A fixed64 field's value (little-endian).
+    mutating func fixed64() -> UInt64? {
+        guard buffer.count - position >= 8 else { return nil }
+        let v = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+        position += 8
+        return v
+    }
+
     /// Skips a field's value. Groups are not supported (nil): OTLP never uses them.
     mutating func skip(_ type: ProtoWireType) -> Bool {
         switch type {

@@ -1,15 +1,6 @@
 import Tracing
-extension SpanValue {
-    var exported: AttributeValue {
-        switch self {
-        case .int(let v): return .int(v)
-        case .double(let v): return .double(v)
-        case .bool(let v): return .bool(v)
-        case .literal(let s): return .string(s.description)
-        case .text(let t): return .string(t.string)
-        }
-    }
 
+extension SpanValue {
     var stringValue: String {
         if case .literal(let s) = self { return s.description }
         if case .text(let t) = self { return t.string }
@@ -18,30 +9,98 @@ extension SpanValue {
 }
 
 extension SpanRecord {
-    /// The exporter's model of this record (on the exporter thread, where allocating is fine).
+    /// The exporter's model of this record (on the exporter thread, where allocating is fine):
+    /// for the OTLP/JSON span file, and for tests. The attributes and events are decoded from
+    /// the bytes the record keeps them in.
     public func exported() -> ExportSpan {
-        var attrs: [Attribute] = []
-        attrs.reserveCapacity(Int(attributeCount))
-        for i in 0..<Int(attributeCount) {
-            attrs.append(Attribute(key: attributes[i].key.description, value: attributes[i].value.exported))
+        withUnsafePointer(to: self) { r in
+            ExportSpan(
+                traceID: (traceHi, traceLo), spanID: spanID, parentSpanID: parentID,
+                traceState: traceState.string, flags: UInt32(flags), parentIsRemote: parentIsRemote,
+                name: name.stringValue, kind: SpanKind(rawValue: Int32(kind)) ?? .internal,
+                startUnixNano: startUnixNano, endUnixNano: endUnixNano,
+                attributes: RecordWire.keyValues(SpanRecord.attributeBytes(r), field: 9),
+                droppedAttributesCount: UInt32(droppedAttributes),
+                events: RecordWire.events(SpanRecord.eventBytes(r)), droppedEventsCount: UInt32(droppedEvents),
+                status: StatusCode(rawValue: Int32(status)) ?? .unset, statusMessage: statusMessage.string)
         }
-        var evs: [ExportEvent] = []
-        for i in 0..<Int(eventCount) {
-            let e = events[i]
-            var ea: [Attribute] = []
-            for k in 0..<Int(e.attributeCount) {
-                ea.append(Attribute(key: e.attributes[k].key.description, value: e.attributes[k].value.exported))
+    }
+}
+
+/// Reads back the protobuf a record keeps its attributes and events in (Tracing's
+/// AttributeWire.swift writes it). The record's own bytes: anything else there is a bug, which
+/// an assertion reports; a release build keeps what it could read.
+enum RecordWire {
+    /// The KeyValues of every field `field` in `bytes`.
+    static func keyValues(_ bytes: UnsafeRawBufferPointer, field: UInt32) -> [Attribute] {
+        var out: [Attribute] = []
+        var r = ProtoReader(bytes)
+        while !r.atEnd {
+            guard let (f, t) = r.tag(), let body = t == .lengthDelimited ? r.delimited() : nil, f == field,
+                  let a = keyValue(body) else { assertionFailure("a record's attribute bytes do not decode"); break }
+            out.append(a)
+        }
+        return out
+    }
+
+    static func keyValue(_ bytes: UnsafeRawBufferPointer) -> Attribute? {
+        var r = ProtoReader(bytes)
+        var key = ""
+        var value: AttributeValue?
+        while !r.atEnd {
+            guard let (f, t) = r.tag() else { return nil }
+            switch (f, t) {
+            case (1, .lengthDelimited):
+                guard let k = r.delimited() else { return nil }
+                key = String(decoding: k, as: UTF8.self)
+            case (2, .lengthDelimited):
+                guard let v = r.delimited() else { return nil }
+                value = anyValue(v)
+            default:
+                return nil
             }
-            evs.append(ExportEvent(name: e.name.description, timeUnixNano: e.timeUnixNano, attributes: ea,
-                                   droppedAttributesCount: UInt32(e.droppedAttributes)))
         }
-        return ExportSpan(
-            traceID: (traceHi, traceLo), spanID: spanID, parentSpanID: parentID,
-            traceState: traceState.string, flags: UInt32(flags), parentIsRemote: parentIsRemote,
-            name: name.stringValue, kind: SpanKind(rawValue: Int32(kind)) ?? .internal,
-            startUnixNano: startUnixNano, endUnixNano: endUnixNano,
-            attributes: attrs, droppedAttributesCount: UInt32(droppedAttributes),
-            events: evs, droppedEventsCount: UInt32(droppedEvents),
-            status: StatusCode(rawValue: Int32(status)) ?? .unset, statusMessage: statusMessage.string)
+        return value.map { Attribute(key: key, value: $0) }
+    }
+
+    static func anyValue(_ bytes: UnsafeRawBufferPointer) -> AttributeValue? {
+        var r = ProtoReader(bytes)
+        guard let (f, t) = r.tag() else { return nil }
+        switch (f, t) {
+        case (1, .lengthDelimited): return r.delimited().map { .string(String(decoding: $0, as: UTF8.self)) }
+        case (2, .varint): return r.varint().map { .bool($0 != 0) }
+        case (3, .varint): return r.varint().map { .int(Int64(bitPattern: $0)) }
+        case (4, .fixed64): return r.fixed64().map { .double(Double(bitPattern: $0)) }
+        default: return nil
+        }
+    }
+
+    /// The Events of Span.events fields (11).
+    static func events(_ bytes: UnsafeRawBufferPointer) -> [ExportEvent] {
+        var out: [ExportEvent] = []
+        var r = ProtoReader(bytes)
+        while !r.atEnd {
+            guard let (f, t) = r.tag(), f == 11, t == .lengthDelimited, let body = r.delimited(),
+                  let e = event(body) else { assertionFailure("a record's event bytes do not decode"); break }
+            out.append(e)
+        }
+        return out
+    }
+
+    static func event(_ bytes: UnsafeRawBufferPointer) -> ExportEvent? {
+        var r = ProtoReader(bytes)
+        var time: UInt64 = 0, name = "", dropped: UInt32 = 0
+        var attributes: [Attribute] = []
+        while !r.atEnd {
+            guard let (f, t) = r.tag() else { return nil }
+            switch (f, t) {
+            case (1, .fixed64): guard let v = r.fixed64() else { return nil }; time = v
+            case (2, .lengthDelimited): guard let n = r.delimited() else { return nil }; name = String(decoding: n, as: UTF8.self)
+            case (3, .lengthDelimited): guard let b = r.delimited(), let a = keyValue(b) else { return nil }; attributes.append(a)
+            case (4, .varint): guard let v = r.varint() else { return nil }; dropped = UInt32(truncatingIfNeeded: v)
+            default: return nil
+            }
+        }
+        return ExportEvent(name: name, timeUnixNano: time, attributes: attributes, droppedAttributesCount: dropped)
     }
 }

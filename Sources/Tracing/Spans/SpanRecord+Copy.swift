@@ -1,36 +1,36 @@
 extension SpanRecord {
-    /// Byte offsets of the two fixed arrays, which the layout check below requires to be the
-    /// record's last fields.
-    static let attributesOffset = MemoryLayout<SpanRecord>.offset(of: \SpanRecord.attributes)!
-    static let eventsOffset = MemoryLayout<SpanRecord>.offset(of: \SpanRecord.events)!
+    /// True when every scalar field lies before the two byte areas, so `copyUsed` may copy a
+    /// prefix plus the used part of each area (the two long texts after them are copied as
+    /// fields). Required by `Tracer.init` (and checked in tests).
+    static var layoutAllowsPartialCopy: Bool {
+        let a = attributeAreaOffset, e = eventAreaOffset
+        let scalars: [Int?] = [
+            MemoryLayout<SpanRecord>.offset(of: \SpanRecord.truncatedText),
+            MemoryLayout<SpanRecord>.offset(of: \SpanRecord.attributeByteCount),
+            MemoryLayout<SpanRecord>.offset(of: \SpanRecord.eventByteCount),
+            MemoryLayout<SpanRecord>.offset(of: \SpanRecord.statusMessageCount),
+            MemoryLayout<SpanRecord>.offset(of: \SpanRecord.traceStateCount),
+        ]
+        return a + attributeCapacity <= e && scalars.allSatisfy { $0.map { $0 < a } ?? false }
+    }
 
-    /// True when every scalar field lies before `attributes` and `events` ends the record, so
-    /// `copyUsed` may copy a prefix plus the used array elements. Checked once (and in tests);
-    /// when false, `copyUsed` falls back to a whole copy.
-    static let layoutAllowsPartialCopy: Bool = {
-        let a = attributesOffset, e = eventsOffset
-        let attrBytes = MemoryLayout<SpanAttribute>.stride * maxAttributes
-        let eventBytes = MemoryLayout<SpanEventRecord>.stride * maxEvents
-        return a + attrBytes <= e && e + eventBytes == MemoryLayout<SpanRecord>.size
-            && MemoryLayout<SpanRecord>.offset(of: \SpanRecord.traceState)! < a
-            && MemoryLayout<SpanRecord>.offset(of: \SpanRecord.statusMessage)! < a
-            && MemoryLayout<SpanRecord>.offset(of: \SpanRecord.truncatedText)! < a
-    }()
-
-    /// Copies a record, skipping the unused tail of its attribute and event arrays: a typical
-    /// span uses a few hundred of its ~2.4 KB.
+    /// Copies a record, skipping the unused part of its byte areas and the empty long texts: a
+    /// typical span uses a few hundred of its ~2.3 KB.
     ///
-    /// Invariant: readers only look at `attributes[0..<attributeCount]` and
-    /// `events[0..<eventCount]`, so the elements left uncopied (stale bytes of an earlier
-    /// record, all BitwiseCopyable: no references to retain) are never read.
+    /// Invariant: readers only look at the first `attributeByteCount` and `eventByteCount`
+    /// bytes of the areas, and at a long text whose count is not 0, so what is left uncopied
+    /// (stale bytes of an earlier record, all BitwiseCopyable: no references to retain) is
+    /// never read. The layout it relies on is `layoutAllowsPartialCopy`, which every `Tracer`
+    /// requires before it copies a record.
     @inline(__always)
     static func copyUsed(from src: UnsafePointer<SpanRecord>, to dst: UnsafeMutablePointer<SpanRecord>) {
-        guard layoutAllowsPartialCopy else { return dst.initialize(to: src.pointee) }
         let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-        d.copyMemory(from: s, byteCount: attributesOffset)
-        let a = Int(src.pointee.attributeCount) * MemoryLayout<SpanAttribute>.stride
-        (d + attributesOffset).copyMemory(from: s + attributesOffset, byteCount: a)
-        let e = Int(src.pointee.eventCount) * MemoryLayout<SpanEventRecord>.stride
-        (d + eventsOffset).copyMemory(from: s + eventsOffset, byteCount: e)
+        d.copyMemory(from: s, byteCount: attributeAreaOffset)
+        let a = Int(src.pointee.attributeByteCount)
+        (d + attributeAreaOffset).copyMemory(from: s + attributeAreaOffset, byteCount: a)
+        let e = Int(src.pointee.eventByteCount)
+        (d + eventAreaOffset).copyMemory(from: s + eventAreaOffset, byteCount: e)
+        if src.pointee.statusMessageCount != 0 { dst.pointee.storedStatusMessage = src.pointee.storedStatusMessage }
+        if src.pointee.traceStateCount != 0 { dst.pointee.storedTraceState = src.pointee.storedTraceState }
     }
 }

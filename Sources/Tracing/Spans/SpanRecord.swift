@@ -1,5 +1,6 @@
-/// An attribute value as a span record stores it: numbers inline, static strings by pointer
-/// (names, SQL text, route patterns), other text copied inline.
+/// An attribute value as it is given to a span: numbers inline, static strings by pointer
+/// (names, SQL text, route patterns), other text copied inline. The record stores it encoded
+/// (AttributeWire.swift).
 public enum SpanValue: BitwiseCopyable {
     case int(Int64)
     case double(Double)
@@ -17,21 +18,23 @@ public struct SpanAttribute: BitwiseCopyable {
     }
 }
 
-public struct SpanEventRecord: BitwiseCopyable {
-    public static let maxAttributes = 3
-    public internal(set) var name: StaticString
-    public internal(set) var timeUnixNano: UInt64
-    public internal(set) var attributeCount: UInt8 = 0
-    public internal(set) var droppedAttributes: UInt8 = 0
-    public internal(set) var attributes: InlineArray<3, SpanAttribute>
-}
-
 /// One span, fixed size and free of references: recording it allocates nothing, and it moves
-/// into the loop's ring with one copy. Bounds (attributes, events, text) are fixed; what does
-/// not fit is counted, as OTLP's dropped counts.
+/// into the loop's ring with one copy of what it uses. Bounds (attributes, events, text) are
+/// fixed; what does not fit is counted, as OTLP's dropped counts.
+///
+/// Attributes and events are kept as the OTLP protobuf fields the exporter sends
+/// (AttributeWire.swift), each in its own byte area: `attributeByteCount` and `eventByteCount`
+/// bytes of them are valid. Read them with `attributeBytes`/`eventBytes`, or decoded through
+/// OTLPExport's `exported()`.
 public struct SpanRecord: BitwiseCopyable {
     public static let maxAttributes = 12
     public static let maxEvents = 4
+    public static let maxEventAttributes = 3
+    /// Room for the encoded attributes: twelve with 47-byte texts and 30-byte keys fit, and so
+    /// does the longest SQL text the services set (about 1,000 bytes; SQLSpanFitTests).
+    public static let attributeCapacity = 2048
+    /// Room for the encoded events: four of three such attributes each fit.
+    public static let eventCapacity = 1024
 
     public internal(set) var traceHi: UInt64 = 0
     public internal(set) var traceLo: UInt64 = 0
@@ -44,60 +47,167 @@ public struct SpanRecord: BitwiseCopyable {
     public internal(set) var name: SpanValue = .literal("")
     public internal(set) var startUnixNano: UInt64 = 0
     public internal(set) var endUnixNano: UInt64 = 0
-    public internal(set) var statusMessage = InlineMessage()
+    /// The lengths of `statusMessage` and `traceState`. The texts themselves (121 bytes each)
+    /// lie at the record's end, and most spans leave both empty: a reader, and `copyUsed`,
+    /// reaches them only when these say they hold something.
+    public private(set) var statusMessageCount: UInt8 = 0
+    public private(set) var traceStateCount: UInt8 = 0
     public internal(set) var attributeCount: UInt8 = 0
     public internal(set) var droppedAttributes: UInt16 = 0
     public internal(set) var eventCount: UInt8 = 0
     public internal(set) var droppedEvents: UInt16 = 0
+    public private(set) var attributeByteCount: UInt16 = 0
+    public private(set) var eventByteCount: UInt16 = 0
     /// Set when some text was cut to fit (counted by the exporter).
     public internal(set) var truncatedText = false
-    /// The W3C tracestate when it fits (120 bytes); a longer one is left out and flagged.
-    public internal(set) var traceState = InlineMessage()
-    public internal(set) var attributes: InlineArray<12, SpanAttribute>
-    public internal(set) var events: InlineArray<4, SpanEventRecord>
+    // Bytes (so a pointer into them is a pointer to bound UInt8 memory), never copied as values
+    // on the hot path: `copyUsed` moves their used part as raw memory.
+    var attributeArea: InlineArray<2048, UInt8>   // attributeCapacity
+    var eventArea: InlineArray<1024, UInt8>       // eventCapacity
+    // Stale whenever their count is 0 (a reused slot, or a partial copy): read them through
+    // `statusMessage` and `traceState`.
+    var storedStatusMessage = InlineMessage()
+    var storedTraceState = InlineMessage()
 
-    init() {
-        let empty = SpanAttribute("", .int(0))
-        attributes = InlineArray(repeating: empty)
-        events = InlineArray(repeating: SpanEventRecord(name: "", timeUnixNano: 0, attributes: InlineArray(repeating: empty)))
+    /// The status description (an error's message).
+    public internal(set) var statusMessage: InlineMessage {
+        get { statusMessageCount == 0 ? InlineMessage() : storedStatusMessage }
+        set { storedStatusMessage = newValue; statusMessageCount = newValue.count }
     }
 
-    /// Clears the counts so the slot can be reused; the inline arrays are overwritten as filled.
+    /// The W3C tracestate when it fits (120 bytes); a longer one is left out and flagged.
+    public internal(set) var traceState: InlineMessage {
+        get { traceStateCount == 0 ? InlineMessage() : storedTraceState }
+        set { storedTraceState = newValue; traceStateCount = newValue.count }
+    }
+
+    init() {
+        attributeArea = InlineArray(repeating: 0)
+        eventArea = InlineArray(repeating: 0)
+    }
+
+
+    /// Clears the counts so the slot can be reused; the byte areas are overwritten as filled.
     mutating func reset() {
         parentID = 0
         status = 0
-        statusMessage = InlineMessage()
+        statusMessageCount = 0
         attributeCount = 0
         droppedAttributes = 0
         eventCount = 0
         droppedEvents = 0
+        attributeByteCount = 0
+        eventByteCount = 0
         truncatedText = false
-        traceState = InlineMessage()
+        traceStateCount = 0
     }
 
+    /// Encodes `a` after the attributes already there; past the count or the room it is
+    /// dropped and counted. (`Tracer.setAttribute` does the same, inlined at its call site.)
     mutating func add(_ a: SpanAttribute) {
-        if case .text(let t) = a.value, t.truncated { truncatedText = true }
-        guard Int(attributeCount) < Self.maxAttributes else { droppedAttributes &+= 1; return }
-        attributes[Int(attributeCount)] = a
-        attributeCount += 1
+        let body = a.keyValueSize
+        withUnsafeMutablePointer(to: &self) { r in
+            guard let p = Self.reserveAttribute(r, size: AttributeWire.fieldSize(body), cut: a.value.isCutText) else { return }
+            _ = a.write(tag: AttributeWire.spanAttributeTag, keyValueSize: body, to: p)
+        }
     }
 
-    mutating func addEvent(_ name: StaticString, at time: UInt64, _ attrs: [SpanAttribute]) {
-        guard Int(eventCount) < Self.maxEvents else { droppedEvents &+= 1; return }
-        var e = events[Int(eventCount)]
-        e.name = name
-        e.timeUnixNano = time
-        e.attributeCount = 0
-        e.droppedAttributes = 0
-        for a in attrs {
-            if Int(e.attributeCount) < SpanEventRecord.maxAttributes {
-                e.attributes[Int(e.attributeCount)] = a
-                e.attributeCount += 1
-            } else {
-                e.droppedAttributes &+= 1
-            }
+    /// Room for one more encoded attribute of `size` bytes in the record at `r`: counts it and
+    /// returns where its bytes go, or counts it dropped (past the count or the room) and
+    /// returns nil. A `cut` text value is remembered either way.
+    @usableFromInline
+    static func reserveAttribute(_ r: UnsafeMutablePointer<SpanRecord>, size: Int, cut: Bool) -> UnsafeMutablePointer<UInt8>? {
+        if cut { r.pointee.truncatedText = true }
+        let used = Int(r.pointee.attributeByteCount)
+        guard Int(r.pointee.attributeCount) < maxAttributes, size <= attributeCapacity &- used else {
+            r.pointee.droppedAttributes &+= 1
+            return nil
         }
-        events[Int(eventCount)] = e
-        eventCount += 1
+        r.pointee.attributeByteCount = UInt16(used &+ size)
+        r.pointee.attributeCount &+= 1
+        // In bounds: used + size <= attributeCapacity, the area's length; the area is UInt8s.
+        return (UnsafeMutableRawPointer(r) + attributeAreaOffset + used).assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// Encodes an event with the first `maxEventAttributes` of `attrs` (the rest, and
+    /// `extraDropped`, counted in it); past the count or the room the event is dropped and counted.
+    mutating func addEvent(_ name: StaticString, at time: UInt64, _ attrs: [SpanAttribute], extraDropped: UInt32 = 0) {
+        let kept = min(attrs.count, Self.maxEventAttributes)
+        let dropped = UInt64(attrs.count &- kept) &+ UInt64(extraDropped)
+        var body = Self.eventHeadSize(name, time)
+        for i in 0..<kept { body &+= AttributeWire.fieldSize(attrs[i].keyValueSize) }
+        if dropped != 0 { body &+= 1 &+ AttributeWire.varintSize(dropped) }
+        let size = AttributeWire.fieldSize(body)
+        withUnsafeMutablePointer(to: &self) { r in
+            guard let p = Self.reserveEvent(r, size: size) else { return }
+            var i = Self.writeEventHead(p, body: body, name, time)
+            for k in 0..<kept {
+                let a = attrs[k]
+                i &+= a.write(tag: AttributeWire.eventAttributeTag, keyValueSize: a.keyValueSize, to: p + i)
+            }
+            if dropped != 0 {
+                p[i] = 4 << 3
+                i &+= 1 &+ AttributeWire.putVarint(p + i + 1, dropped)
+            }
+            precondition(i == size, "SpanRecord.addEvent: encoded size differs from the computed size")
+        }
+    }
+
+    /// Room for one more encoded event of `size` bytes in the record at `r`: counts it and
+    /// returns where its bytes go, or counts it dropped and returns nil.
+    @usableFromInline
+    static func reserveEvent(_ r: UnsafeMutablePointer<SpanRecord>, size: Int) -> UnsafeMutablePointer<UInt8>? {
+        let used = Int(r.pointee.eventByteCount)
+        guard Int(r.pointee.eventCount) < maxEvents, size <= eventCapacity &- used else {
+            r.pointee.droppedEvents &+= 1
+            return nil
+        }
+        r.pointee.eventByteCount = UInt16(used &+ size)
+        r.pointee.eventCount &+= 1
+        // In bounds: used + size <= eventCapacity, the area's length; the area is UInt8s.
+        return (UnsafeMutableRawPointer(r) + eventAreaOffset + used).assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// The bytes of an Event's time and name fields (each omitted when 0 or empty).
+    @inlinable @inline(__always)
+    static func eventHeadSize(_ name: StaticString, _ time: UInt64) -> Int {
+        let n = name.utf8CodeUnitCount
+        return (time == 0 ? 0 : 9) &+ (n == 0 ? 0 : AttributeWire.fieldSize(n))
+    }
+
+    /// Writes a Span.events field's tag and length (`body`), then the Event's time and name, at
+    /// `p`; returns the bytes written. The attributes follow.
+    @inlinable @inline(__always)
+    static func writeEventHead(_ p: UnsafeMutablePointer<UInt8>, body: Int, _ name: StaticString, _ time: UInt64) -> Int {
+        p[0] = AttributeWire.eventTag
+        var i = 1 &+ AttributeWire.putVarint(p + 1, UInt64(body))
+        if time != 0 {
+            p[i] = 1 << 3 | 1
+            UnsafeMutableRawPointer(p + i + 1).storeBytes(of: time.littleEndian, as: UInt64.self)
+            i &+= 9
+        }
+        let n = name.utf8CodeUnitCount
+        if n != 0 { i &+= AttributeWire.putBytes(p + i, tag: 2 << 3 | 2, name.utf8Start, n) }
+        return i
+    }
+}
+
+extension SpanRecord {
+    // Computed, not `static let`: the optimizer folds these to constants, where a stored global
+    // cost a `swift_once` check at every use (callgrind: 75 an order-service request).
+    static var attributeAreaOffset: Int { MemoryLayout<SpanRecord>.offset(of: \SpanRecord.attributeArea)! }
+    static var eventAreaOffset: Int { MemoryLayout<SpanRecord>.offset(of: \SpanRecord.eventArea)! }
+
+    /// The encoded attributes of the record at `r`, where they lie: Span.attributes fields,
+    /// ready to send. Valid while the record is.
+    @inline(__always)
+    public static func attributeBytes(_ r: UnsafePointer<SpanRecord>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(r) + attributeAreaOffset, count: Int(r.pointee.attributeByteCount))
+    }
+
+    /// The encoded events of the record at `r` (Span.events fields), where they lie.
+    @inline(__always)
+    public static func eventBytes(_ r: UnsafePointer<SpanRecord>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(r) + eventAreaOffset, count: Int(r.pointee.eventByteCount))
     }
 }

@@ -11,7 +11,10 @@ public final class ServerTracing {
     /// slot left at all for it. Every request is measured, with or without a span: the requests
     /// that find the span table full are the overload traffic a latency metric must not miss.
     public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?) -> Void)?
-    private var names: [Int: InlineText] = [:]   // "METHOD /route" per (route, method), made once
+    /// "METHOD /route" per (route, method) and the route's text, made once each: indexed by
+    /// `slot(_:)`, grown as routes are first seen (a dictionary cost a hash a request).
+    private var names: [InlineText?] = []
+    private var routes: [InlineText?] = []
 
     public init(tracer: Tracer, serverPort: Int) {
         self.tracer = tracer
@@ -26,7 +29,7 @@ public final class ServerTracing {
         tracer.setName(span, name(r))
         tracer.setAttribute(span, "http.request.method", .literal(r.method.name))
         tracer.setAttribute(span, "url.path", .text(InlineText(r.path)))
-        if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(InlineText(r.route))) }
+        if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(route(r))) }
         tracer.setAttribute(span, "server.port", .int(Int64(serverPort)))
         return span
     }
@@ -50,12 +53,27 @@ public final class ServerTracing {
 
     /// The span name per the HTTP conventions: "{method} {route}", or the method alone.
     private func name(_ r: Request) -> InlineText {
-        let key = r.routeIndex << 8 | Int(r.method.rawValue)
-        if let cached = names[key] { return cached }
+        let i = Self.slot(r.routeIndex, r.method)
+        if i < names.count, let cached = names[i] { return cached }
         let m = r.method.name
         let text = InlineText(r.route.isEmpty ? "\(m)" : "\(m) \(r.route)")
-        names[key] = text
+        if i >= names.count { names += repeatElement(nil, count: i + 1 - names.count) }
+        names[i] = text
         return text
+    }
+
+    private func route(_ r: Request) -> InlineText {
+        let i = r.routeIndex + 1
+        if i < routes.count, let cached = routes[i] { return cached }
+        let text = InlineText(r.route)
+        if i >= routes.count { routes += repeatElement(nil, count: i + 1 - routes.count) }
+        routes[i] = text
+        return text
+    }
+
+    /// A dense index per (route, method): routes from -1 (none matched) up, 16 methods each.
+    static func slot(_ routeIndex: Int, _ method: HTTPMethod) -> Int {
+        (routeIndex + 1) << 4 | Int(method.rawValue)
     }
 }
 

@@ -80,6 +80,33 @@ struct ProtoWriter {
 
     // MARK: raw pieces
 
+    /// `n` bytes written by `body` at the cursor, under one bounds check; `body` writes
+    /// exactly `n` (its caller checks), then the cursor moves past them.
+    @inline(__always)
+    mutating func block(_ n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(n)
+        body(base + position)
+        position &+= n
+    }
+
+    @inline(__always)
+    static func storeBigEndian(_ p: UnsafeMutablePointer<UInt8>, _ v: UInt64) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v.bigEndian, as: UInt64.self)
+    }
+
+    /// `v` as a varint at `p`; returns its size.
+    @inline(__always)
+    static func storeVarint(_ p: UnsafeMutablePointer<UInt8>, _ v: UInt64) -> Int {
+        var rest = v, i = 0
+        while rest >= 0x80 {
+            p[i] = UInt8(truncatingIfNeeded: rest) | 0x80
+            rest &>>= 7
+            i &+= 1
+        }
+        p[i] = UInt8(truncatingIfNeeded: rest)
+        return i &+ 1
+    }
+
     @inline(__always)
     private mutating func rawVarint(_ value: UInt64) {
         var v = value

@@ -84,25 +84,23 @@ extension SpanRecord {
         return (message == 0 ? 0 : ProtoSize.delimited(2, message)) &+ OTLPProtobuf.enumFieldSize(Int32(r.pointee.status))
     }
 
-    /// Writes the record at `r`; `size` is its `protoSize`, computed by the caller. The inline
+    /// Writes the record at `r`; `size` is its `protoSize`, computed by the caller. The fixed
+    /// fields (ids, name, kind, times) go in two blocks, each under one bounds check; the inline
     /// texts (tracestate, status message) are reached only when present; the attributes and
     /// events are copied as they are.
     static func writeProto(_ r: UnsafePointer<SpanRecord>, _ w: inout ProtoWriter, size: Int) {
         w.messageHeader(2, length: size)
-        w.tag(1, .lengthDelimited); w.varint(16)
-        w.bigEndian64(r.pointee.traceHi)
-        w.bigEndian64(r.pointee.traceLo)
-        w.tag(2, .lengthDelimited); w.varint(8)
-        w.bigEndian64(r.pointee.spanID)
-        if r.pointee.traceStateCount != 0 { r.pointee.traceState.withBytes { w.bytesField(3, $0) } }
-        if r.pointee.parentID != 0 {
-            w.tag(4, .lengthDelimited); w.varint(8)
-            w.bigEndian64(r.pointee.parentID)
+        w.block(28) { p in   // trace_id (1) and span_id (2): tag, length, bytes
+            p[0] = 1 << 3 | 2
+            p[1] = 16
+            ProtoWriter.storeBigEndian(p + 2, r.pointee.traceHi)
+            ProtoWriter.storeBigEndian(p + 10, r.pointee.traceLo)
+            p[18] = 2 << 3 | 2
+            p[19] = 8
+            ProtoWriter.storeBigEndian(p + 20, r.pointee.spanID)
         }
-        r.pointee.name.withBytes { w.bytesField(5, $0) }
-        w.int32Field(6, Int32(r.pointee.kind))
-        w.fixed64Field(7, r.pointee.startUnixNano)
-        w.fixed64Field(8, r.pointee.endUnixNano)
+        if r.pointee.traceStateCount != 0 { SpanRecord.withTraceState(r) { w.bytesField(3, $0) } }
+        r.pointee.name.withBytes { name in writeParentNameKindTimes(r, name, &w) }
         w.bytes(SpanRecord.attributeBytes(r))
         w.varintField(10, UInt64(r.pointee.droppedAttributes))
         w.bytes(SpanRecord.eventBytes(r))
@@ -110,10 +108,52 @@ extension SpanRecord {
         let status = statusSize(r)
         if status != 0 {
             w.messageHeader(15, length: status)
-            if r.pointee.statusMessageCount != 0 { r.pointee.statusMessage.withBytes { w.bytesField(2, $0) } }
+            if r.pointee.statusMessageCount != 0 { SpanRecord.withStatusMessage(r) { w.bytesField(2, $0) } }
             w.int32Field(3, Int32(r.pointee.status))
         }
         w.fixed32Field(16, otlpSpanFlags(w3c: r.pointee.flags, parentIsRemote: r.pointee.parentIsRemote))
+    }
+
+    /// parent_span_id (4), name (5), kind (6), start (7) and end (8) times, each omitted when
+    /// empty or 0, as one block.
+    @inline(__always)
+    private static func writeParentNameKindTimes(_ r: UnsafePointer<SpanRecord>, _ name: UnsafeRawBufferPointer,
+                                                 _ w: inout ProtoWriter) {
+        let parent = r.pointee.parentID, kind = UInt64(r.pointee.kind)
+        let start = r.pointee.startUnixNano, end = r.pointee.endUnixNano
+        let n = name.count
+        var size = (parent == 0 ? 0 : 10) &+ (n == 0 ? 0 : ProtoSize.delimited(5, n))
+        size &+= (kind == 0 ? 0 : 1 &+ ProtoSize.varint(kind)) &+ (start == 0 ? 0 : 9) &+ (end == 0 ? 0 : 9)
+        w.block(size) { p in
+            var i = 0
+            if parent != 0 {
+                p[0] = 4 << 3 | 2
+                p[1] = 8
+                ProtoWriter.storeBigEndian(p + 2, parent)
+                i = 10
+            }
+            if n != 0 {
+                p[i] = 5 << 3 | 2
+                i &+= 1 &+ ProtoWriter.storeVarint(p + i + 1, UInt64(n))
+                ShortBytes.copy(p + i, name.baseAddress!, n)
+                i &+= n
+            }
+            if kind != 0 {
+                p[i] = 6 << 3
+                i &+= 1 &+ ProtoWriter.storeVarint(p + i + 1, kind)
+            }
+            if start != 0 {
+                p[i] = 7 << 3 | 1
+                UnsafeMutableRawPointer(p + i + 1).storeBytes(of: start.littleEndian, as: UInt64.self)
+                i &+= 9
+            }
+            if end != 0 {
+                p[i] = 8 << 3 | 1
+                UnsafeMutableRawPointer(p + i + 1).storeBytes(of: end.littleEndian, as: UInt64.self)
+                i &+= 9
+            }
+            precondition(i == size, "SpanRecord protobuf: a block's size differs from its precomputed size")
+        }
     }
 }
 

@@ -25,11 +25,10 @@ extension SpanRecord {
     @inline(__always)
     static func copyUsed(from src: UnsafePointer<SpanRecord>, to dst: UnsafeMutablePointer<SpanRecord>) {
         let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-        d.copyMemory(from: s, byteCount: attributeAreaOffset)
-        let a = Int(src.pointee.attributeByteCount)
-        (d + attributeAreaOffset).copyMemory(from: s + attributeAreaOffset, byteCount: a)
+        // The scalars and the used attribute bytes are contiguous: one copy.
+        d.copyMemory(from: s, byteCount: attributeAreaOffset &+ Int(src.pointee.attributeByteCount))
         let e = Int(src.pointee.eventByteCount)
-        (d + eventAreaOffset).copyMemory(from: s + eventAreaOffset, byteCount: e)
+        if e != 0 { (d + eventAreaOffset).copyMemory(from: s + eventAreaOffset, byteCount: e) }
         if src.pointee.statusMessageCount != 0 { dst.pointee.storedStatusMessage = src.pointee.storedStatusMessage }
         if src.pointee.traceStateCount != 0 { dst.pointee.storedTraceState = src.pointee.storedTraceState }
     }

@@ -205,6 +205,18 @@ extension SpanRecord {
         UnsafeRawBufferPointer(start: UnsafeRawPointer(r) + attributeAreaOffset, count: Int(r.pointee.attributeByteCount))
     }
 
+    /// The tracestate's bytes of the record at `r` (empty when it has none).
+    public static func withTraceState<R>(_ r: UnsafePointer<SpanRecord>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard r.pointee.traceStateCount != 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return r.pointee.storedTraceState.withBytes(body)
+    }
+
+    /// The status message's bytes of the record at `r` (empty when it has none).
+    public static func withStatusMessage<R>(_ r: UnsafePointer<SpanRecord>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard r.pointee.statusMessageCount != 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return r.pointee.storedStatusMessage.withBytes(body)
+    }
+
     /// The encoded events of the record at `r` (Span.events fields), where they lie.
     @inline(__always)
     public static func eventBytes(_ r: UnsafePointer<SpanRecord>) -> UnsafeRawBufferPointer {

@@ -58,4 +58,21 @@ final class RingSpanSourceTests: XCTestCase {
         XCTAssertEqual(source.take(max: 10, encoding: .protobuf, into: &none), 0)
         XCTAssertTrue(none.isEmpty)
     }
+
+    /// Each batch starts one ring further: a first ring that always has a full batch ready
+    /// cannot keep the others waiting.
+    func testBatchesStartAtEachRingInTurn() {
+        let t1 = Tracer(ringCapacity: 16, sampler: Sampler(), enabled: true)
+        let t2 = Tracer(ringCapacity: 16, sampler: Sampler(), enabled: true)
+        spans(t1, "one", 8)
+        spans(t2, "two", 8)
+        let source = RingSpanSource(rings: [t1.ring, t2.ring], resource: resource, scopeName: "s", scopeVersion: "1")
+        var out: [UInt8] = []
+        XCTAssertEqual(source.take(max: 4, encoding: .protobuf, into: &out), 4)
+        XCTAssertEqual([t1.ring.count, t2.ring.count], [4, 8])
+        XCTAssertEqual(source.take(max: 4, encoding: .protobuf, into: &out), 4)
+        XCTAssertEqual([t1.ring.count, t2.ring.count], [4, 4], "the second batch came from ring 2")
+        XCTAssertEqual(source.take(max: 6, encoding: .protobuf, into: &out), 6)
+        XCTAssertEqual([t1.ring.count, t2.ring.count], [0, 2], "the third from ring 1, then ring 2")
+    }
 }

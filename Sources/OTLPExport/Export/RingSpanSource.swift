@@ -13,6 +13,9 @@ public final class RingSpanSource: @unchecked Sendable {
     let scopeVersion: String
     private var runs: [UnsafeBufferPointer<SpanRecord>] = []   // exporter thread only
     private var taken: [Int]                                     // exporter thread only
+    /// The ring a batch is taken from first, moved on by one every batch: from ring 0 every
+    /// time, a busy first loop filled whole batches while the others' rings filled up.
+    private var first = 0                                        // exporter thread only
 
     public init(rings: [SPSCRing<SpanRecord>], resource: ExportResource, scopeName: String, scopeVersion: String) {
         self.rings = rings
@@ -22,19 +25,21 @@ public final class RingSpanSource: @unchecked Sendable {
         taken = Array(repeating: 0, count: rings.count)
     }
 
-    /// `SpanExporter.Take`: up to `max` spans, from the first ring on, as one request in `out`.
+    /// `SpanExporter.Take`: up to `max` spans, ring by ring from `first` on, as one request in `out`.
     /// The consumer side of every ring: call it from one thread only (the exporter's).
     public func take(max: Int, encoding: SpanEncoding, into out: inout [UInt8]) -> Int {
         var n = 0
-        for i in rings.indices {
-            taken[i] = 0
-            guard n < max else { continue }
+        for i in rings.indices { taken[i] = 0 }
+        for k in rings.indices {
+            let i = (first + k) % rings.count
+            guard n < max else { break }
             let (a, b) = rings[i].peek(max: max - n)
             if !a.isEmpty { runs.append(a) }
             if !b.isEmpty { runs.append(b) }
             taken[i] = a.count + b.count
             n += taken[i]
         }
+        first = (first + 1) % Swift.max(1, rings.count)
         guard n > 0 else { return 0 }
         switch encoding {
         case .protobuf:

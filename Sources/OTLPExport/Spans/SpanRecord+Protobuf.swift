@@ -19,7 +19,7 @@ extension SpanRecord {
         // Each record's size is computed once, here, and reused when it is written. Records are
         // read where they lie, field by field through their pointer: a record is trivial, so
         // any use of it as a value (`for r in run`, `run[i].protoSize`, even `p.pointee.protoSize`)
-        // loads all 2.4 KB of it onto the stack first: twice per span, a third of the
+        // loads all 3.4 KB of it onto the stack first: twice per span, a third of the
         // exporter's time (perf: memmove under encodeTraces).
         var sizes: [Int] = []
         sizes.reserveCapacity(runs.reduce(0) { $0 + $1.count })

@@ -51,11 +51,12 @@ public final class Tracer {
     public var onHighWater: (() -> Void)?
     private var highWaterSignalled = false
 
-    /// The default ring (CHAIN_SPAN_RING_SIZE): under load every slot is reached, so the ring
-    /// costs capacity x 2.4 KB per loop. The exporter is nudged at a quarter full, so what waits
-    /// scales with the ring: at the chain benchmark's rate a 1024 ring held at most ~330 spans
-    /// and dropped none, with a busy service at 9 MiB of private memory (8192: 42 MiB;
-    /// Perf/RESULTS.md, "issue 14: memory").
+    /// The default ring (CHAIN_SPAN_RING_SIZE): under load every slot is reached, and the ring
+    /// costs the pages each slot's used part (a few hundred of its 3.4 KB) touches. The exporter
+    /// is nudged at a quarter full, so what waits scales with the ring: at the chain benchmark's
+    /// rate a 1024 ring held at most ~330 spans and dropped none, with a busy service at 7.4 MiB
+    /// of private memory (Perf/RESULTS.md, "issue 14: memory" and "tracing: attributes stored
+    /// encoded").
     public static let defaultRingCapacity = 1024
 
     public init(ringCapacity: Int = Tracer.defaultRingCapacity, openCapacity: Int = 4096, overflowCapacity: Int = 65536,

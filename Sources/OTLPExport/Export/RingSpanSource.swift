@@ -14,7 +14,7 @@ public final class RingSpanSource: @unchecked Sendable {
     private var runs: [UnsafeBufferPointer<SpanRecord>] = []   // exporter thread only
     private var taken: [Int]                                     // exporter thread only
     /// The ring a batch is taken from first, moved on by one every batch: from ring 0 every
-    /// time, a busy first loop filled whole batches while the others' rings filled up.
+    /// time, a busy first loop could fill whole batches while the other rings filled up.
     private var first = 0                                        // exporter thread only
 
     public init(rings: [SPSCRing<SpanRecord>], resource: ExportResource, scopeName: String, scopeVersion: String) {

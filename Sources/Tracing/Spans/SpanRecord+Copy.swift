@@ -15,7 +15,7 @@ extension SpanRecord {
     }
 
     /// Copies a record, skipping the unused part of its byte areas and the empty long texts: a
-    /// typical span uses a few hundred of its ~2.3 KB.
+    /// typical span uses a few hundred of its ~3.4 KB.
     ///
     /// Invariant: readers only look at the first `attributeByteCount` and `eventByteCount`
     /// bytes of the areas, and at a long text whose count is not 0, so what is left uncopied

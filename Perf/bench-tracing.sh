@@ -17,6 +17,7 @@ SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
 . scripts/lib.sh
 . Perf/lib-wrk.sh
+. Perf/lib-chain.sh
 hold_build_lock "$SELF" "$@"
 
 ROUNDS=${ROUNDS:-3}
@@ -37,26 +38,8 @@ trap cleanup EXIT
 
 # A cheap OTLP receiver: nginx reads the body and answers 200 with an empty response message.
 RECV=$(free_port)
-mkdir -p "$TMP/nginx/logs"
-cat >"$TMP/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_buffer_size 4m;
-    client_max_body_size 64m;
-    client_body_temp_path $TMP/nginx/body;
-    server {
-        listen 127.0.0.1:$RECV;
-        location = /v1/traces { default_type application/x-protobuf; return 200 ''; }
-    }
-}
-CONF
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" 9>&- &
-pids+=($!)
+start_span_receiver "$TMP/nginx" "$RECV"
+pids+=("$BENCH_RECV_PID")
 wait_http "http://127.0.0.1:$RECV/v1/traces" 10 || true
 
 printf '## Span pipeline\n\n%s, %s cores.\n\n' "$(date -u +%F)" "$(nproc)"

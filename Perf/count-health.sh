@@ -14,31 +14,14 @@ set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
 . scripts/lib.sh
+. Perf/lib-chain.sh
 N=${N:-20000}
 BINS=("$@"); [[ ${#BINS[@]} -gt 0 ]] || BINS=(.build/release/chain)
 for t in valgrind callgrind_control nginx; do command -v $t >/dev/null || die "$t is needed (apt-get install valgrind nginx-light)"; done
 TMP=$(mktemp -d /tmp/chain-count-health.XXXXXX)
 RECV=$(free_port)
-mkdir -p "$TMP/nginx/logs"
-cat >"$TMP/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_buffer_size 4m;
-    client_max_body_size 64m;
-    client_body_temp_path $TMP/nginx/body;
-    server {
-        listen 127.0.0.1:$RECV;
-        location = /v1/traces { default_type application/x-protobuf; return 200 ''; }
-    }
-}
-CONF
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" &
-RECV_PID=$!
+start_span_receiver "$TMP/nginx" "$RECV"
+RECV_PID=$BENCH_RECV_PID
 trap 'kill "$RECV_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # count BIN ENV...: instructions per request of BIN serving /health under ENV.

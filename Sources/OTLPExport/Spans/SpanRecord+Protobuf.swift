@@ -134,13 +134,13 @@ extension SpanRecord {
             }
             if n != 0 {
                 p[i] = 5 << 3 | 2
-                i &+= 1 &+ ProtoWriter.storeVarint(p + i + 1, UInt64(n))
+                i &+= 1 &+ Varint.put(p + i + 1, UInt64(n))
                 ShortBytes.copy(p + i, name.baseAddress!, n)
                 i &+= n
             }
             if kind != 0 {
                 p[i] = 6 << 3
-                i &+= 1 &+ ProtoWriter.storeVarint(p + i + 1, kind)
+                i &+= 1 &+ Varint.put(p + i + 1, kind)
             }
             if start != 0 {
                 p[i] = 7 << 3 | 1

@@ -24,27 +24,9 @@ enum AttributeWire {
     @inlinable static var eventAttributeTag: UInt8 { 3 << 3 | 2 }
     @inlinable static var eventTag: UInt8 { 11 << 3 | 2 }
 
-    @inlinable @inline(__always)
-    static func varintSize(_ v: UInt64) -> Int {
-        v < 0x80 ? 1 : ((64 &- v.leadingZeroBitCount) &+ 6) / 7
-    }
-
-    /// Writes `v` as a varint at `p` (room for `varintSize(v)` bytes); returns its size.
-    @inlinable @inline(__always)
-    static func putVarint(_ p: UnsafeMutablePointer<UInt8>, _ v: UInt64) -> Int {
-        var rest = v, i = 0
-        while rest >= 0x80 {
-            p[i] = UInt8(truncatingIfNeeded: rest) | 0x80
-            rest &>>= 7
-            i &+= 1
-        }
-        p[i] = UInt8(truncatingIfNeeded: rest)
-        return i &+ 1
-    }
-
     /// A length-delimited field's size: tag, length, body.
     @inlinable @inline(__always)
-    static func fieldSize(_ body: Int) -> Int { 1 &+ varintSize(UInt64(body)) &+ body }
+    static func fieldSize(_ body: Int) -> Int { 1 &+ Varint.size(UInt64(body)) &+ body }
 
     /// A KeyValue body's size, from its key and its AnyValue body's size.
     @inlinable @inline(__always)
@@ -59,19 +41,19 @@ enum AttributeWire {
     static func putKeyValueHead(_ p: UnsafeMutablePointer<UInt8>, tag: UInt8, body: Int, _ key: StaticString,
                                 anyValue: Int) -> Int {
         p[0] = tag
-        var i = 1 &+ putVarint(p + 1, UInt64(body))
+        var i = 1 &+ Varint.put(p + 1, UInt64(body))
         let k = key.utf8CodeUnitCount
         if k != 0 { i &+= putBytes(p + i, tag: 1 << 3 | 2, key.utf8Start, k) }
         p[i] = 2 << 3 | 2
         i &+= 1
-        return i &+ putVarint(p + i, UInt64(anyValue))
+        return i &+ Varint.put(p + i, UInt64(anyValue))
     }
 
     /// tag, length, and `n` bytes from `src`, at `p`; returns the size.
     @inlinable @inline(__always)
     static func putBytes(_ p: UnsafeMutablePointer<UInt8>, tag: UInt8, _ src: UnsafeRawPointer, _ n: Int) -> Int {
         p[0] = tag
-        let i = 1 &+ putVarint(p + 1, UInt64(n))
+        let i = 1 &+ Varint.put(p + 1, UInt64(n))
         ShortBytes.copy(UnsafeMutableRawPointer(p + i), src, n)
         return i &+ n
     }
@@ -92,7 +74,7 @@ extension SpanValue {
         case .literal(let s): return AttributeWire.fieldSize(s.utf8CodeUnitCount)
         case .text(let t): return AttributeWire.fieldSize(Int(t.count))
         case .bool: return 2
-        case .int(let i): return 1 &+ AttributeWire.varintSize(UInt64(bitPattern: i))
+        case .int(let i): return 1 &+ Varint.size(UInt64(bitPattern: i))
         case .double: return 9
         }
     }
@@ -111,7 +93,7 @@ extension SpanValue {
             return 2
         case .int(let v):
             p[0] = 3 << 3
-            return 1 &+ AttributeWire.putVarint(p + 1, UInt64(bitPattern: v))
+            return 1 &+ Varint.put(p + 1, UInt64(bitPattern: v))
         case .double(let d):
             p[0] = 4 << 3 | 1
             UnsafeMutableRawPointer(p + 1).storeBytes(of: d.bitPattern.littleEndian, as: UInt64.self)

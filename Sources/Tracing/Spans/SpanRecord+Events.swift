@@ -1,3 +1,5 @@
+import Reactor
+
 // Events are encoded into the record's event area as Span.events fields (AttributeWire.swift):
 // the general form here, and the parts `Tracer.addEvent`'s inlined three-attribute form uses.
 
@@ -9,7 +11,7 @@ extension SpanRecord {
         let dropped = UInt64(attrs.count &- kept) &+ UInt64(extraDropped)
         var body = Self.eventHeadSize(name, time)
         for i in 0..<kept { body &+= AttributeWire.fieldSize(attrs[i].keyValueSize) }
-        if dropped != 0 { body &+= 1 &+ AttributeWire.varintSize(dropped) }
+        if dropped != 0 { body &+= 1 &+ Varint.size(dropped) }
         let size = AttributeWire.fieldSize(body)
         withUnsafeMutablePointer(to: &self) { r in
             guard let p = Self.reserveEvent(r, size: size) else { return }
@@ -20,7 +22,7 @@ extension SpanRecord {
             }
             if dropped != 0 {
                 p[i] = 4 << 3
-                i &+= 1 &+ AttributeWire.putVarint(p + i + 1, dropped)
+                i &+= 1 &+ Varint.put(p + i + 1, dropped)
             }
             precondition(i == size, "SpanRecord.addEvent: encoded size differs from the computed size")
         }
@@ -53,7 +55,7 @@ extension SpanRecord {
     @inlinable @inline(__always)
     static func writeEventHead(_ p: UnsafeMutablePointer<UInt8>, body: Int, _ name: StaticString, _ time: UInt64) -> Int {
         p[0] = AttributeWire.eventTag
-        var i = 1 &+ AttributeWire.putVarint(p + 1, UInt64(body))
+        var i = 1 &+ Varint.put(p + 1, UInt64(body))
         if time != 0 {
             p[i] = 1 << 3 | 1
             UnsafeMutableRawPointer(p + i + 1).storeBytes(of: time.littleEndian, as: UInt64.self)

@@ -170,9 +170,9 @@ public final class Tracer {
         switch value {
         case .literal(let s): setString(span, key, UnsafeRawPointer(s.utf8Start), s.utf8CodeUnitCount, cut: false)
         case .text(let t): t.withBytes { setString(span, key, $0.baseAddress!, $0.count, cut: t.truncated) }
-        case .int(let v): setScalar(span, key, 1 &+ AttributeWire.varintSize(UInt64(bitPattern: v))) { p in
+        case .int(let v): setScalar(span, key, 1 &+ Varint.size(UInt64(bitPattern: v))) { p in
             p[0] = 3 << 3
-            _ = AttributeWire.putVarint(p + 1, UInt64(bitPattern: v))
+            _ = Varint.put(p + 1, UInt64(bitPattern: v))
         }
         case .bool(let b): setScalar(span, key, 2) { p in
             p[0] = 2 << 3

@@ -179,7 +179,7 @@ stage_tsan() {
     # backends in IOBackendTests) and the server's admission counters (read by the metrics thread) under ThreadSanitizer
     # (a separate scratch path: sanitized objects must not mix with the normal build).
     # The same suites run again with every loop on io_uring (the matrix switch), where it works.
-    local rc=0 filter='SPSCRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|IOBackendTests|ServerHardeningTests'
+    local rc=0 filter='SpanRingTests|EventLoopTests|TracerTests|PollerRecoveryTests|IOBackendTests|ServerHardeningTests'
     with_build_lock swift test --scratch-path .build-tsan --sanitize=thread --filter "$filter" >"$LOG_DIR/tsan.log" 2>&1 || rc=$?
     if ((rc == 0)) && [[ -z "$(uring_refusal)" ]]; then
         CHAIN_IO_BACKEND=uring with_build_lock swift test --skip-build --scratch-path .build-tsan --sanitize=thread \

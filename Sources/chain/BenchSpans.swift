@@ -24,7 +24,7 @@ struct BenchSpans: ParsableCommand {
         }
     }
 
-    /// ns per span: start, three attributes, end (copy into the ring); a thread drains the ring.
+    /// ns per span: start, three attributes, end (encoded into the ring); a thread drains the ring.
     private func recordCost(_ tracer: Tracer) throws {
         let done = Lock()
         nonisolated(unsafe) var stop = false   // written and read under `done`
@@ -70,7 +70,7 @@ struct BenchSpans: ParsableCommand {
             tracer.setAttribute(s, "user.id", .int(Int64(produced)))
             tracer.end(s)
             produced += 1
-            if ring.count > ring.capacity / 2 { usleep(100) }   // keep up with the exporter, never drop
+            if ring.usedBytes > ring.capacity / 2 { usleep(100) }   // keep up with the exporter, never drop
         }
         exporter.shutdown(deadline: Instant.now() + .seconds(60))
         let secs = (Instant.now() - t0).seconds

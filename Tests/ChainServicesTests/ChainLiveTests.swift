@@ -51,7 +51,7 @@ final class ChainLiveTests: XCTestCase {
         var names = Set<String>()
         eventually(timeout: .seconds(5)) {
             for name in ServiceName.allCases {
-                _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) }
+                spans += tracers[name]!.ring.drainExported().map { (name, $0) }
             }
             inTrace = spans.filter { $0.1.traceID.0 == 0x4bf92f3577b34da6 }
             names = Set(inTrace.map { "\($0.0.rawValue) \($0.1.name)" })

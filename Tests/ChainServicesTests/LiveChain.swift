@@ -94,7 +94,7 @@ final class LiveChain {
     /// Every span the services ended so far.
     func drainSpans() -> [(ServiceName, ExportSpan)] {
         var spans: [(ServiceName, ExportSpan)] = []
-        for name in ServiceName.allCases { _ = tracers[name]!.ring.drain { spans.append((name, $0.pointee.exported())) } }
+        for name in ServiceName.allCases { spans += tracers[name]!.ring.drainExported().map { (name, $0) } }
         return spans
     }
 

@@ -14,11 +14,28 @@ import XCTest
 @testable import OTLPExport
 
 final class OTLPEncoderTests: XCTestCase {
-    /// A span record plus the OTLP Span.flags value the encoder must produce for it (stated, not computed).
+    /// An encoded span (a ScopeSpans.spans field, as a loop's ring holds it), what it must
+    /// decode to, and the OTLP Span.flags value it must carry (stated, not computed, for the
+    /// records built here).
     struct Case {
-        var record: SpanRecord
+        var wire: [UInt8]
+        var span: ExportSpan
         var wantFlags: UInt32
-        var span: ExportSpan { record.exported() }
+
+        /// The expectation read from the record's fields (`exported()`), not from its encoding.
+        init(record: SpanRecord, wantFlags: UInt32) {
+            wire = withUnsafePointer(to: record) { SpanRecord.wireBytes($0) }
+            span = record.exported()
+            self.wantFlags = wantFlags
+        }
+
+        /// A span a tracer encoded: the expectation is its decoding, so what this case checks is
+        /// that the reference decoder reads the bytes the same way.
+        init(traced wire: [UInt8]) {
+            self.wire = wire
+            span = wire.withUnsafeBytes { RecordWire.span(field: $0) }!
+            wantFlags = span.otlpFlags
+        }
     }
 
     static let tricky = "héllo ✓ 😀 \u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F} \"q\" \\ / \u{7F} \u{2028} end"
@@ -98,8 +115,8 @@ final class OTLPEncoderTests: XCTestCase {
                          SpanAttribute("cut", .text(InlineText(String(repeating: "é", count: 40))))],
             status: .error, statusMessage: String(repeating: "m", count: 300)), wantFlags: 0x101))
 
-        // Records as a real tracer leaves them: remote parent with tracestate, events, an error.
-        out += tracedRecords().map { Case(record: $0, wantFlags: $0.otlpFlags) }
+        // Spans as a real tracer leaves them: remote parent with tracestate, events, an error.
+        out += tracedSpans().map { Case(traced: $0) }
 
         // A batch of ordinary spans: together more than 16 KiB, so 3-byte length prefixes.
         for i in 0 ..< 200 {
@@ -116,8 +133,8 @@ final class OTLPEncoderTests: XCTestCase {
         return out
     }
 
-    /// Three spans recorded through the Tracer's API and taken from its ring.
-    static func tracedRecords() -> [SpanRecord] {
+    /// Three spans recorded through the Tracer's API and taken from its ring, as encoded there.
+    static func tracedSpans() -> [[UInt8]] {
         let t = Tracer(sampler: Sampler(), enabled: true)
         var parent = TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")!
         parent.traceState = TraceState("congo=t61rcWkgMzE")!
@@ -137,10 +154,10 @@ final class OTLPEncoderTests: XCTestCase {
         t.end(a, at: 1_700_000_000_001_000_000)
         let c = t.start("root", kind: .internal, parent: nil, at: 7)
         t.end(c, at: 9)
-        var records: [SpanRecord] = []
-        _ = t.ring.drain { records.append($0.pointee) }
-        precondition(records.count == 3)
-        return records
+        var spans: [[UInt8]] = []
+        t.ring.drain { spans.append(Array($0)) }
+        precondition(spans.count == 3)
+        return spans
     }
 
     static let resource = ExportResource(attributes: [
@@ -208,14 +225,33 @@ final class OTLPEncoderTests: XCTestCase {
 
     func testFlagsValue() {
         for c in Self.cases() {
-            XCTAssertEqual(c.record.otlpFlags, c.wantFlags, c.span.name)
             XCTAssertEqual(c.span.otlpFlags, c.wantFlags, c.span.name)
+            let decoded = c.wire.withUnsafeBytes { RecordWire.span(field: $0) }
+            XCTAssertEqual(decoded?.otlpFlags, c.wantFlags, c.span.name)
         }
     }
 
-    /// Both encodings of every case (protobuf from the records, OTLP/JSON through their exported
-    /// model, as the exporter does), decoded by the reference implementation and compared field by
-    /// field with the exported model.
+    /// A span's encoding decodes to what its record's fields hold: the JSON span file reads spans
+    /// back this way.
+    func testEncodedSpansDecodeToTheirRecordsFields() {
+        for c in Self.cases() {
+            var want: [UInt8] = [], got: [UInt8] = []
+            OTLPJSON.encodeTraces(resource: Self.resource, scopeName: "s", scopeVersion: "1", spans: [c.span], into: &want)
+            let decoded = c.wire.withUnsafeBytes { RecordWire.span(field: $0) }
+            XCTAssertNotNil(decoded, c.span.name)
+            OTLPJSON.encodeTraces(resource: Self.resource, scopeName: "s", scopeVersion: "1", spans: decoded.map { [$0] } ?? [],
+                                  into: &got)
+            XCTAssertEqual(String(decoding: got, as: UTF8.self), String(decoding: want, as: UTF8.self))
+        }
+        var wire = Self.cases()[0].wire
+        wire[wire.count - 3] ^= 0xFF   // a corrupt flags value still decodes; a cut span does not
+        XCTAssertNotNil(wire.withUnsafeBytes { RecordWire.span(field: $0) })
+        XCTAssertNil(wire.dropLast().withUnsafeBytes { RecordWire.span(field: $0) })
+    }
+
+    /// Both encodings of every case as the exporter makes them from a ring (protobuf: the encoded
+    /// spans copied; OTLP/JSON: decoded from them), decoded by the reference implementation and
+    /// compared field by field with the expectation.
     func testReferenceDecoderAgreesOnEveryField() throws {
         let dir = try TestSupport.makeTempDir()
         var keep = getenv("OTLP_TEST_KEEP") != nil  // keep the files for a look
@@ -223,13 +259,15 @@ final class OTLPEncoderTests: XCTestCase {
         let python = try TestSupport.venvPython()
         let checker = "\(TestSupport.repoRoot())/Tests/otlp/check_otlp.py"
         let cases = Self.cases()
-        let records = cases.map(\.record)
+        let wire = cases.flatMap(\.wire)
 
-        let proto = SpanRecord.encodeProtobuf(records, resource: Self.resource, scopeName: Self.scopeName,
-                                              scopeVersion: Self.scopeVersion)
-        var json: [UInt8] = []
-        SpanRecord.encodeJSON(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
-                              spans: records, into: &json)
+        var proto: [UInt8] = [], json: [UInt8] = []
+        wire.withUnsafeBytes { run in
+            TracesRequest.encode(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
+                                 runs: [run], into: &proto)
+            TracesRequest.encodeJSON(resource: Self.resource, scopeName: Self.scopeName, scopeVersion: Self.scopeVersion,
+                                     runs: [run], into: &json)
+        }
         XCTAssertGreaterThan(proto.count, 16_384)
         XCTAssertFalse(json.contains(UInt8(ascii: "\n")), "OTLP/JSON must be one line")
 

@@ -80,26 +80,29 @@ final class RecordWireTests: XCTestCase {
     /// the general forms write.
     func testInlinedFormsWriteTheGeneralFormsBytes() {
         let t = Tracer(sampler: Sampler(), enabled: true)
-        let s = t.start("s", kind: .internal, parent: nil)
+        let s = t.start("s", kind: .internal, parent: nil, at: 7)
         let attrs = [SpanAttribute("sku", .text(InlineText("SKU-1002-0"))), SpanAttribute("quantity", .int(300)),
                      SpanAttribute("unit_price_cents", .int(-1))]
         t.addEvent(s, "item", attrs[0], attrs[1], attrs[2], at: 42)
         for (a, _) in Self.attributes.prefix(SpanRecord.maxAttributes) { t.setAttribute(s, a.key, a.value) }
-        t.end(s)
-        var got: [UInt8] = [], gotEvents: [UInt8] = []
-        _ = t.ring.drain { r in
-            got = Array(SpanRecord.attributeBytes(r))
-            gotEvents = Array(SpanRecord.eventBytes(r))
-        }
+        t.end(s, at: 9)
+        var got: [UInt8] = []
+        XCTAssertEqual(t.ring.drain { got = Array($0) }, 1)
+        // The same span through the general forms, and encoded as the tracer's `end` does.
         var want = SpanRecord()
+        want.traceHi = s.context.traceID.hi
+        want.traceLo = s.context.traceID.lo
+        want.spanID = s.context.spanID.value
+        want.flags = s.context.flags.rawValue
+        want.kind = UInt8(SpanKind.internal.rawValue)
+        want.name = .literal("s")
+        want.startUnixNano = 7
+        want.endUnixNano = 9
         want.addEvent("item", at: 42, attrs)
         for (a, _) in Self.attributes.prefix(SpanRecord.maxAttributes) { want.add(a) }
-        withUnsafePointer(to: &want) { r in
-            XCTAssertEqual(got, Array(SpanRecord.attributeBytes(r)))
-            XCTAssertEqual(gotEvents, Array(SpanRecord.eventBytes(r)))
-        }
-        XCTAssertFalse(got.isEmpty)
-        XCTAssertFalse(gotEvents.isEmpty)
+        XCTAssertEqual(got, withUnsafePointer(to: want) { SpanRecord.wireBytes($0) })
+        XCTAssertEqual(want.attributeCount, UInt8(SpanRecord.maxAttributes))
+        XCTAssertEqual(want.eventCount, 1)
     }
 
     static let kilobyte: StaticString = """
@@ -125,6 +128,34 @@ final class RecordWireTests: XCTestCase {
         XCTAssertEqual(r.attributeCount, 3)
         XCTAssertLessThanOrEqual(Int(r.attributeByteCount), SpanRecord.attributeCapacity)
         XCTAssertEqual(r.exported().attributes.map(\.key), ["k", "k", "n"])
+    }
+
+    /// Attributes encoded beforehand land as `setAttribute` would have written them, between the
+    /// attributes around them; a block that does not fit whole is dropped whole, and counted.
+    func testEncodedAttributesAppendWhole() {
+        let t = Tracer(sampler: Sampler(), enabled: true)
+        let block = EncodedAttributes(Self.attributes.prefix(3).map(\.0))
+        let a = t.start("a", kind: .server, parent: nil)
+        t.setAttribute(a, "first", .int(1))
+        t.addAttributes(a, block)
+        t.setAttribute(a, "path", utf8: UnsafeRawBufferPointer(start: Self.long.utf8Start, count: Self.long.utf8CodeUnitCount))
+        t.end(a)
+        let b = t.start("b", kind: .server, parent: nil)
+        t.setAttribute(b, "first", .int(1))
+        for (attr, _) in Self.attributes.prefix(3) { t.setAttribute(b, attr.key, attr.value) }
+        t.setAttribute(b, "path", .text(InlineText(Self.long.description)))
+        for _ in 0..<7 { t.setAttribute(b, "k", .int(0)) }
+        t.addAttributes(b, block)       // 12 attributes already: the block's 3 do not fit
+        t.end(b)
+        let spans = t.ring.drainExported()
+        XCTAssertEqual(spans.count, 2)
+        XCTAssertEqual(spans[0].attributes, Array(spans[1].attributes.prefix(5)))
+        XCTAssertEqual(spans[0].attributes.map(\.key), ["first", "http.request.method", "zero", "min", "path"])
+        XCTAssertEqual(spans[0].attributes.last?.value, .string(String(Self.long.description.prefix(47))))
+        XCTAssertEqual(spans[0].droppedAttributesCount, 0)
+        XCTAssertEqual(spans[1].attributes.count, SpanRecord.maxAttributes)
+        XCTAssertEqual(spans[1].droppedAttributesCount, 3)
+        XCTAssertEqual(t.counters.truncated.value, 2, "the cut path, on both spans")
     }
 
     static func encode(_ attributes: [Attribute], field: UInt32) -> [UInt8] {

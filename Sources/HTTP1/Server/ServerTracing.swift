@@ -11,10 +11,21 @@ public final class ServerTracing {
     /// slot left at all for it. Every request is measured, with or without a span: the requests
     /// that find the span table full are the overload traffic a latency metric must not miss.
     public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?) -> Void)?
-    /// "METHOD /route" per (route, method) and the route's text, made once each: indexed by
+    /// Per (route, method), made once each: the span name "METHOD /route", and the attributes
+    /// that are the same for every request there (method, route, port), encoded. Indexed by
     /// `slot(_:)`, grown as routes are first seen (a dictionary cost a hash a request).
-    private var names: [InlineText?] = []
-    private var routes: [InlineText?] = []
+    private var routeSpans: [RouteSpan?] = []
+
+    /// A class, so reading one out of `routeSpans` is a retain: a tuple or struct holding the
+    /// encoded attributes' array was copied through the runtime's generic value witnesses.
+    private final class RouteSpan {
+        let name: InlineText
+        let attributes: EncodedAttributes
+        init(name: InlineText, attributes: EncodedAttributes) {
+            self.name = name
+            self.attributes = attributes
+        }
+    }
 
     public init(tracer: Tracer, serverPort: Int) {
         self.tracer = tracer
@@ -26,11 +37,10 @@ public final class ServerTracing {
                                          tracestate: r.headerValues("tracestate")).parent
         let span = tracer.start("HTTP", kind: .server, parent: parent)
         guard span.isRecording else { return span }
-        tracer.setName(span, name(r))
-        tracer.setAttribute(span, "http.request.method", .literal(r.method.name))
-        tracer.setAttribute(span, "url.path", .text(InlineText(r.path)))
-        if !r.route.isEmpty { tracer.setAttribute(span, "http.route", .text(route(r))) }
-        tracer.setAttribute(span, "server.port", .int(Int64(serverPort)))
+        let route = routeSpan(r)
+        tracer.setName(span, route.name)
+        tracer.addAttributes(span, route.attributes)
+        tracer.setAttribute(span, "url.path", utf8: r.path)
         return span
     }
 
@@ -51,24 +61,20 @@ public final class ServerTracing {
         if let span { tracer.end(span) }
     }
 
-    /// The span name per the HTTP conventions: "{method} {route}", or the method alone.
-    private func name(_ r: Request) -> InlineText {
+    /// The span name per the HTTP conventions ("{method} {route}", or the method alone), and
+    /// the attributes every request of `r`'s route and method has.
+    private func routeSpan(_ r: Request) -> RouteSpan {
         let i = Self.slot(r.routeIndex, r.method)
-        if i < names.count, let cached = names[i] { return cached }
+        if i < routeSpans.count, let cached = routeSpans[i] { return cached }
         let m = r.method.name
-        let text = InlineText(r.route.isEmpty ? "\(m)" : "\(m) \(r.route)")
-        if i >= names.count { names += repeatElement(nil, count: i + 1 - names.count) }
-        names[i] = text
-        return text
-    }
-
-    private func route(_ r: Request) -> InlineText {
-        let i = r.routeIndex + 1
-        if i < routes.count, let cached = routes[i] { return cached }
-        let text = InlineText(r.route)
-        if i >= routes.count { routes += repeatElement(nil, count: i + 1 - routes.count) }
-        routes[i] = text
-        return text
+        let name = InlineText(r.route.isEmpty ? "\(m)" : "\(m) \(r.route)")
+        var attributes = [SpanAttribute("http.request.method", .literal(m))]
+        if !r.route.isEmpty { attributes.append(SpanAttribute("http.route", .text(InlineText(r.route)))) }
+        attributes.append(SpanAttribute("server.port", .int(Int64(serverPort))))
+        let made = RouteSpan(name: name, attributes: EncodedAttributes(attributes))
+        if i >= routeSpans.count { routeSpans += repeatElement(nil, count: i + 1 - routeSpans.count) }
+        routeSpans[i] = made
+        return made
     }
 
     /// A dense index per (route, method): routes from -1 (none matched) up, 16 methods each.

@@ -96,14 +96,6 @@ public struct ExportSpan: Sendable {
     public var otlpFlags: UInt32 { otlpSpanFlags(w3c: UInt8(truncatingIfNeeded: flags), parentIsRemote: parentIsRemote) }
 }
 
-/// The OTLP `Span.flags` value: W3C flags (low byte) | HAS_IS_REMOTE | IS_REMOTE if the parent is
-/// remote. Mirrors opentelemetry-go's exporter (buildSpanFlags): the parent's remoteness is
-/// always known here.
-@inline(__always)
-func otlpSpanFlags(w3c: UInt8, parentIsRemote: Bool) -> UInt32 {
-    UInt32(w3c) | 0x100 | (parentIsRemote ? 0x200 : 0)
-}
-
 public struct ExportResource: Sendable {
     public var attributes: [Attribute]
 

@@ -64,16 +64,6 @@ enum OTLPProtobuf {
         return n
     }
 
-    @inline(__always)
-    static func uint32FieldSize(_ v: UInt32) -> Int {
-        v == 0 ? 0 : 1 &+ ProtoSize.varint(UInt64(v))
-    }
-
-    @inline(__always)
-    static func enumFieldSize(_ v: Int32) -> Int {
-        v == 0 ? 0 : 1 &+ ProtoSize.varint(UInt64(bitPattern: Int64(v)))
-    }
-
     // MARK: writing
 
     @inline(__always)

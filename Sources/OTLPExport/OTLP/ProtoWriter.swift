@@ -66,28 +66,7 @@ struct ProtoWriter {
         precondition(n <= limit &- position, "ProtoWriter: encoded size exceeds the precomputed size")
     }
 
-    /// For writers that store `n` bytes themselves at `base + position`, then `advance(n)`.
-    @inline(__always)
-    func reserveExactly(_ n: Int) { reserve(n) }
-
-    @inline(__always)
-    mutating func advance(_ n: Int) { position &+= n }
-
     // MARK: raw pieces
-
-    /// `n` bytes written by `body` at the cursor, under one bounds check; `body` writes
-    /// exactly `n` (its caller checks), then the cursor moves past them.
-    @inline(__always)
-    mutating func block(_ n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
-        reserve(n)
-        body(base + position)
-        position &+= n
-    }
-
-    @inline(__always)
-    static func storeBigEndian(_ p: UnsafeMutablePointer<UInt8>, _ v: UInt64) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v.bigEndian, as: UInt64.self)
-    }
 
     @inline(__always)
     private mutating func rawVarint(_ value: UInt64) {
@@ -118,22 +97,6 @@ struct ProtoWriter {
         position &+= 8
     }
 
-    /// Little-endian 4 bytes.
-    @inline(__always)
-    mutating func fixed32(_ value: UInt32) {
-        reserve(4)
-        UnsafeMutableRawPointer(base + position).storeBytes(of: value.littleEndian, as: UInt32.self)
-        position &+= 4
-    }
-
-    /// 8 bytes big-endian (trace and span ids).
-    @inline(__always)
-    mutating func bigEndian64(_ value: UInt64) {
-        reserve(8)
-        UnsafeMutableRawPointer(base + position).storeBytes(of: value.bigEndian, as: UInt64.self)
-        position &+= 8
-    }
-
     @inline(__always)
     mutating func bytes(_ src: UnsafeRawBufferPointer) {
         reserve(src.count)
@@ -149,26 +112,6 @@ struct ProtoWriter {
         guard value != 0 || always else { return }
         tag(field, .varint)
         varint(value)
-    }
-
-    /// int32/enum: negative values are sign-extended to 10 bytes, as protobuf does.
-    @inline(__always)
-    mutating func int32Field(_ field: UInt32, _ value: Int32) {
-        varintField(field, UInt64(bitPattern: Int64(value)))
-    }
-
-    @inline(__always)
-    mutating func fixed64Field(_ field: UInt32, _ value: UInt64) {
-        guard value != 0 else { return }
-        tag(field, .fixed64)
-        fixed64(value)
-    }
-
-    @inline(__always)
-    mutating func fixed32Field(_ field: UInt32, _ value: UInt32) {
-        guard value != 0 else { return }
-        tag(field, .fixed32)
-        fixed32(value)
     }
 
     /// A string field; omitted when empty unless `always` (oneof members are always written).
@@ -239,6 +182,14 @@ struct ProtoReader {
         guard buffer.count - position >= 8 else { return nil }
         let v = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
         position += 8
+        return v
+    }
+
+    /// A fixed32 field's value (little-endian).
+    mutating func fixed32() -> UInt32? {
+        guard buffer.count - position >= 4 else { return nil }
+        let v = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+        position += 4
         return v
     }
 

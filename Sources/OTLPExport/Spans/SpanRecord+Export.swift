@@ -104,3 +104,87 @@ enum RecordWire {
         return ExportEvent(name: name, timeUnixNano: time, attributes: attributes, droppedAttributesCount: dropped)
     }
 }
+
+extension RecordWire {
+    /// The span of a ScopeSpans.spans field, as `SpanRecord.writeWire` writes it (a loop's ring
+    /// holds these); nil when the bytes are anything else.
+    static func span(field bytes: UnsafeRawBufferPointer) -> ExportSpan? {
+        var r = ProtoReader(bytes)
+        guard let (f, t) = r.tag(), f == 2, t == .lengthDelimited, let body = r.delimited(), r.atEnd else { return nil }
+        return span(body)
+    }
+
+    /// The Span message in `bytes`: the fields `writeWire` writes, each at most once but for
+    /// the repeated attributes and events.
+    static func span(_ bytes: UnsafeRawBufferPointer) -> ExportSpan? {
+        var s = ExportSpan(traceID: (0, 0), spanID: 0, flags: 0, name: "", kind: .unspecified, startUnixNano: 0, endUnixNano: 0)
+        var r = ProtoReader(bytes)
+        while !r.atEnd {
+            guard let (f, t) = r.tag() else { return nil }
+            switch (f, t) {
+            case (1, .lengthDelimited):
+                guard let id = r.delimited(), id.count == 16 else { return nil }
+                s.traceID = (bigEndian(id, 0), bigEndian(id, 8))
+            case (2, .lengthDelimited):
+                guard let id = r.delimited(), id.count == 8 else { return nil }
+                s.spanID = bigEndian(id, 0)
+            case (3, .lengthDelimited): guard let v = r.delimited() else { return nil }; s.traceState = text(v)
+            case (4, .lengthDelimited):
+                guard let id = r.delimited(), id.count == 8 else { return nil }
+                s.parentSpanID = bigEndian(id, 0)
+            case (5, .lengthDelimited): guard let v = r.delimited() else { return nil }; s.name = text(v)
+            case (6, .varint):
+                guard let v = r.varint(), let k = SpanKind(rawValue: Int32(truncatingIfNeeded: v)) else { return nil }
+                s.kind = k
+            case (7, .fixed64): guard let v = r.fixed64() else { return nil }; s.startUnixNano = v
+            case (8, .fixed64): guard let v = r.fixed64() else { return nil }; s.endUnixNano = v
+            case (9, .lengthDelimited): guard let b = r.delimited(), let a = keyValue(b) else { return nil }; s.attributes.append(a)
+            case (10, .varint): guard let v = r.varint() else { return nil }; s.droppedAttributesCount = UInt32(truncatingIfNeeded: v)
+            case (11, .lengthDelimited): guard let b = r.delimited(), let e = event(b) else { return nil }; s.events.append(e)
+            case (12, .varint): guard let v = r.varint() else { return nil }; s.droppedEventsCount = UInt32(truncatingIfNeeded: v)
+            case (15, .lengthDelimited): guard let b = r.delimited(), status(b, into: &s) else { return nil }
+            case (16, .fixed32):
+                guard let v = r.fixed32() else { return nil }
+                s.flags = v & 0xFF
+                s.parentIsRemote = v & 0x200 != 0
+            default: return nil
+            }
+        }
+        return s
+    }
+
+    /// Status: message (2) and code (3).
+    private static func status(_ bytes: UnsafeRawBufferPointer, into s: inout ExportSpan) -> Bool {
+        var r = ProtoReader(bytes)
+        while !r.atEnd {
+            guard let (f, t) = r.tag() else { return false }
+            switch (f, t) {
+            case (2, .lengthDelimited): guard let v = r.delimited() else { return false }; s.statusMessage = text(v)
+            case (3, .varint):
+                guard let v = r.varint(), let c = StatusCode(rawValue: Int32(truncatingIfNeeded: v)) else { return false }
+                s.status = c
+            default: return false
+            }
+        }
+        return true
+    }
+
+    private static func bigEndian(_ b: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
+        UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    private static func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
+}
+
+extension SpanRing {
+    /// Takes up to `max` of the waiting spans, decoded: for tests and tools (the exporter sends
+    /// them as they are, through RingSpanSource). Consumer side: one thread at a time.
+    public func drainExported(max: Int = .max) -> [ExportSpan] {
+        var out: [ExportSpan] = []
+        drain(max: max) { entry in
+            guard let s = RecordWire.span(field: entry) else { return assertionFailure("an encoded span does not decode") }
+            out.append(s)
+        }
+        return out
+    }
+}

@@ -14,6 +14,20 @@ extension SpanRecord {
         UnsafeRawBufferPointer(start: UnsafeRawPointer(r) + attributeAreaOffset, count: Int(r.pointee.attributeByteCount))
     }
 
+    /// The name's bytes of the record at `r`, where they lie.
+    @inline(__always)
+    static func nameBytes(_ r: UnsafePointer<SpanRecord>) -> (UnsafeRawPointer, Int) {
+        if !r.pointee.nameIsText {
+            return (UnsafeRawPointer(r.pointee.nameLiteral.utf8Start), r.pointee.nameLiteral.utf8CodeUnitCount)
+        }
+        // InlineText keeps its bytes in `words`, at its start.
+        return (UnsafeRawPointer(r) + nameTextOffset, Int(r.pointee.nameText.count))
+    }
+
+    static var nameTextOffset: Int {
+        MemoryLayout<SpanRecord>.offset(of: \SpanRecord.nameText)! + MemoryLayout<InlineText>.offset(of: \InlineText.words)!
+    }
+
     /// The tracestate's bytes of the record at `r` (empty when it has none).
     public static func withTraceState<R>(_ r: UnsafePointer<SpanRecord>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard r.pointee.traceStateCount != 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }

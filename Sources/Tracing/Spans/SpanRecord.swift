@@ -18,8 +18,9 @@ public struct SpanAttribute: BitwiseCopyable {
     }
 }
 
-/// One span, fixed size and free of references: recording it allocates nothing, and it moves
-/// into the loop's ring with one copy of what it uses. Bounds (attributes, events, text) are
+/// One open span, fixed size and free of references: recording it allocates nothing, and when
+/// it ends it is encoded into the loop's ring as the OTLP protobuf it is sent in
+/// (SpanRecord+Wire.swift). Bounds (attributes, events, text) are
 /// fixed; what does not fit is counted, as OTLP's dropped counts.
 ///
 /// Attributes and events are kept as the OTLP protobuf fields the exporter sends
@@ -44,12 +45,17 @@ public struct SpanRecord: BitwiseCopyable {
     public internal(set) var parentIsRemote = false
     public internal(set) var kind: UInt8 = 1
     public internal(set) var status: UInt8 = 0
-    public internal(set) var name: SpanValue = .literal("")
+    /// The name: a literal where it lies, or (`nameIsText`) `nameText`. Read it through
+    /// `name`, or `nameBytes` where it lies: a `SpanValue` read from a record copies its
+    /// 48-byte payload first (a `memmove` call for every span encoded).
+    var nameLiteral: StaticString = ""
+    var nameText = InlineText()
+    var nameIsText = false
     public internal(set) var startUnixNano: UInt64 = 0
     public internal(set) var endUnixNano: UInt64 = 0
     /// The lengths of `statusMessage` and `traceState`. The texts themselves (121 bytes each)
-    /// lie at the record's end, and most spans leave both empty: a reader, and `copyUsed`,
-    /// reaches them only when these say they hold something.
+    /// lie at the record's end, and most spans leave both empty: a reader reaches them only
+    /// when these say they hold something.
     public internal(set) var statusMessageCount: UInt8 = 0
     public internal(set) var traceStateCount: UInt8 = 0
     public internal(set) var attributeCount: UInt8 = 0
@@ -61,10 +67,10 @@ public struct SpanRecord: BitwiseCopyable {
     /// Set when some text was cut to fit (counted by the exporter).
     public internal(set) var truncatedText = false
     // Bytes (so a pointer into them is a pointer to bound UInt8 memory), never copied as values
-    // on the hot path: `copyUsed` moves their used part as raw memory.
+    // on the hot path: `writeWire` copies their used part as raw memory.
     var attributeArea: InlineArray<2048, UInt8>   // attributeCapacity
     var eventArea: InlineArray<1024, UInt8>       // eventCapacity
-    // Stale whenever their count is 0 (a reused slot, or a partial copy): read them through
+    // Stale whenever their count is 0 (a reused slot): read them through
     // `statusMessage` and `traceState`.
     var storedStatusMessage = InlineMessage()
     var storedTraceState = InlineMessage()
@@ -126,5 +132,38 @@ public struct SpanRecord: BitwiseCopyable {
         r.pointee.attributeCount &+= 1
         // In bounds: used + size <= attributeCapacity, the area's length; the area is UInt8s.
         return (UnsafeMutableRawPointer(r) + attributeAreaOffset + used).assumingMemoryBound(to: UInt8.self)
+    }
+}
+
+extension SpanValue {
+    /// The length of a text value's UTF-8 (0 for numbers and booleans).
+    public var byteCount: Int {
+        switch self {
+        case .literal(let s): return s.utf8CodeUnitCount
+        case .text(let t): return Int(t.count)
+        default: return 0
+        }
+    }
+
+    /// The UTF-8 bytes of a text value (empty for numbers and booleans), without copying to a String.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch self {
+        case .literal(let s): return body(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        case .text(let t): return t.withBytes(body)
+        default: return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+}
+
+extension SpanRecord {
+    public internal(set) var name: SpanValue {
+        get { nameIsText ? .text(nameText) : .literal(nameLiteral) }
+        set {
+            switch newValue {
+            case .literal(let s): nameLiteral = s; nameIsText = false
+            case .text(let t): nameText = t; nameIsText = true
+            default: nameLiteral = ""; nameIsText = false
+            }
+        }
     }
 }

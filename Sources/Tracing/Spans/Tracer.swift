@@ -10,21 +10,21 @@ public struct Span {
     public let isRecording: Bool
 }
 
-/// Per-loop span recording. Open spans live in a fixed table of records; `end` moves a record
-/// into the loop's ring for the exporter thread. Nothing here allocates in steady state, locks,
-/// or waits: a full table or a full ring drops the span and counts it.
+/// Per-loop span recording. Open spans live in a fixed table of records; `end` encodes a record
+/// into the loop's ring for the exporter thread (SpanRecord+Wire.swift). Nothing here
+/// allocates, locks, or waits: a full table or a full ring drops the span and counts it.
 ///
-/// The table costs memory as it is used: its records are reserved pages (untouched until a
-/// slot is first used), and slots are handed out lowest first and reused last-freed first, so
-/// the pages touched follow the most spans ever open at once, not `openCapacity`.
+/// The table costs memory as it is used: its records and slots are reserved pages (untouched
+/// until a slot is first used, SpanSlots), handed out lowest first and reused last-freed first,
+/// so the pages touched follow the most spans ever open at once, not `openCapacity`.
 ///
 /// A full record table drops the span's record, never its context: the span then takes a
-/// context-only slot past the table (grown on first use, up to `overflowCapacity`), so the
+/// context-only slot past the table (up to `overflowCapacity`), so the
 /// request still has its trace id to answer with and to propagate, and its server still ends
 /// it (the duration metric). Overload is exactly when the table fills, and exactly when that
 /// traffic must stay visible.
 public final class Tracer {
-    public let ring: SPSCRing<SpanRecord>
+    public let ring: SpanRing
     let sampler: Sampler
     let enabled: Bool
     var ids: IDGenerator
@@ -33,38 +33,29 @@ public final class Tracer {
     public func freshTraceID() -> TraceID { ids.nextTraceID() }
     let openRecords: ReservedPages<SpanRecord>
     private let open: UnsafeMutablePointer<SpanRecord>
-    // Per slot, grown as slots are first used: record slots are 0..<openCapacity, context-only
-    // slots come after them (see `contextOnly`).
-    private var generations: [UInt32] = []
-    private var recording: [Bool] = []
-    private var contexts: [SpanContext] = []
-    /// Record slots that are free again (a slot never used is taken from `contexts.count`).
-    private var free: [Int32] = []
-    /// Context-only slots (index >= `openCapacity`) that are free again.
-    private var overflowFree: [Int32] = []
-    private let openCapacity: Int
+    private let slots: SpanSlots
     /// How many context-only slots may exist at once; past it a span has no slot at all.
-    let overflowCapacity: Int
+    var overflowCapacity: Int { slots.overflowCapacity }
     public let counters: TracerCounters
     /// Called (on the loop) when the ring passes a quarter full: the exporter should not wait
     /// out its schedule delay. Once per crossing.
     public var onHighWater: (() -> Void)?
     private var highWaterSignalled = false
 
-    /// The default ring (CHAIN_SPAN_RING_SIZE): under load every slot is reached, and the ring
-    /// costs the pages each slot's used part (a few hundred of its 3.4 KB) touches. The exporter
-    /// is nudged at a quarter full, so what waits scales with the ring: at the chain benchmark's
-    /// rate a 1024 ring held at most ~330 spans and dropped none, with a busy service at 7.4 MiB
-    /// of private memory (Perf/RESULTS.md, "issue 14: memory" and "tracing: attributes stored
-    /// encoded").
+    /// The default ring (CHAIN_SPAN_RING_SIZE, in spans): room for 1024 spans of
+    /// `ringBytesPerSpan`. The chain's spans encode to 150-1,100 bytes (most under 400), so more
+    /// fit. Under load every byte is reached; the exporter is nudged at a quarter full, so what
+    /// waits scales with the ring (Perf/RESULTS.md, "issue 14: memory" and "a ring of encoded
+    /// spans").
     public static let defaultRingCapacity = 1024
+    public static let ringBytesPerSpan = 512
 
+    /// `ringCapacity` spans of `ringBytesPerSpan` bytes: the ring's size in bytes is their
+    /// product, rounded up to a power of two.
     public init(ringCapacity: Int = Tracer.defaultRingCapacity, openCapacity: Int = 4096, overflowCapacity: Int = 65536,
                 sampler: Sampler, enabled: Bool, counters: TracerCounters = TracerCounters()) {
-        precondition(SpanRecord.layoutAllowsPartialCopy, "SpanRecord: a scalar field lies past the byte areas")
-        self.openCapacity = openCapacity
-        self.overflowCapacity = overflowCapacity
-        ring = SPSCRing(capacity: ringCapacity)
+        slots = SpanSlots(recordCapacity: openCapacity, overflowCapacity: overflowCapacity)
+        ring = SpanRing(capacity: min(max(ringCapacity, 1), 1 << 22) * Tracer.ringBytesPerSpan)
         self.sampler = sampler
         self.enabled = enabled
         self.counters = counters
@@ -73,12 +64,6 @@ public final class Tracer {
         // are never read as records.
         openRecords = ReservedPages(count: openCapacity)
         open = openRecords.base
-        // Capacity only (large reservations are mmap'd by malloc, untouched until used): taking
-        // a new slot appends without allocating.
-        generations.reserveCapacity(openCapacity)
-        recording.reserveCapacity(openCapacity)
-        contexts.reserveCapacity(openCapacity)
-        free.reserveCapacity(openCapacity)
     }
 
     /// Starts a span under `parent` (a remote parent from the request, or a local span), or a
@@ -87,45 +72,27 @@ public final class Tracer {
         let ctx = SpanContext.start(parent: parent, sampler: sampler, ids: &ids)
         let records = enabled && ctx.isSampled
         if records { counters.started.add() }
-        let slot: Int32
-        if let s = free.popLast() {
-            slot = s
-        } else if contexts.count < openCapacity {
-            slot = Int32(contexts.count)
-            generations.append(0)
-            recording.append(false)
-            contexts.append(ctx)
-        } else {
+        guard let slot = slots.takeRecordSlot() else {
             if records { counters.dropped.add() }
             return contextOnly(ctx)
         }
-        let i = Int(slot)
-        generations[i] &+= 1
-        recording[i] = records
-        contexts[i] = ctx
-        if records { fill(open + i, ctx, parent, kind, name, start) }
-        return Span(context: ctx, slot: slot, generation: generations[i], isRecording: records)
+        let state = slots.state(Int(slot))
+        state.pointee.generation &+= 1
+        state.pointee.recording = records
+        if records { fill(open + Int(slot), ctx, parent, kind, name, start) }
+        return Span(context: ctx, slot: slot, generation: state.pointee.generation, isRecording: records)
     }
 
-    /// A span without a record (the table is full): a context-only slot keeps what it propagates.
-    /// Every record slot exists by then, so a new slot here is numbered past `openCapacity`.
+    /// A span without a record (the table is full): a context-only slot keeps it open, so its
+    /// server still ends it (the duration metric); its handle carries what it propagates.
     private func contextOnly(_ ctx: SpanContext) -> Span {
-        let slot: Int32
-        if let s = overflowFree.popLast() {
-            slot = s
-        } else if contexts.count < openCapacity + overflowCapacity {
-            slot = Int32(contexts.count)
-            generations.append(0)
-            recording.append(false)
-            contexts.append(ctx)
-        } else {
+        guard let slot = slots.takeOverflowSlot() else {
             return Span(context: ctx, slot: -1, generation: 0, isRecording: false)
         }
-        let i = Int(slot)
-        generations[i] &+= 1
-        recording[i] = false
-        contexts[i] = ctx
-        return Span(context: ctx, slot: slot, generation: generations[i], isRecording: false)
+        let state = slots.state(Int(slot))
+        state.pointee.generation &+= 1
+        state.pointee.recording = false
+        return Span(context: ctx, slot: slot, generation: state.pointee.generation, isRecording: false)
     }
 
     private func fill(_ r: UnsafeMutablePointer<SpanRecord>, _ ctx: SpanContext, _ parent: SpanContext?,
@@ -138,7 +105,8 @@ public final class Tracer {
         r.pointee.parentIsRemote = parent?.isRemote ?? false
         r.pointee.flags = ctx.flags.rawValue
         r.pointee.kind = UInt8(kind.rawValue)
-        r.pointee.name = .literal(name)
+        r.pointee.nameLiteral = name
+        r.pointee.nameIsText = false
         r.pointee.startUnixNano = start
         guard !ctx.traceState.isEmpty else { return }
         if ctx.traceState.bytes.count <= InlineMessage.capacity {
@@ -151,12 +119,12 @@ public final class Tracer {
     /// Whether `span` is still open (a handle outlives its span harmlessly: every call with
     /// an ended span's handle is ignored).
     func isOpen(_ span: Span) -> Bool {
-        span.slot >= 0 && Int(span.slot) < generations.count && generations[Int(span.slot)] == span.generation
+        slots.isValid(span.slot) && slots.state(Int(span.slot)).pointee.generation == span.generation
     }
 
     @inline(__always)
     private func record(_ span: Span) -> UnsafeMutablePointer<SpanRecord>? {
-        guard span.isRecording, generations[Int(span.slot)] == span.generation else { return nil }
+        guard span.isRecording, slots.state(Int(span.slot)).pointee.generation == span.generation else { return nil }
         return open + Int(span.slot)
     }
 
@@ -211,8 +179,24 @@ public final class Tracer {
         return SpanRecord.reserveAttribute(r, size: size, cut: cut)
     }
 
+    /// Appends attributes encoded beforehand (see `EncodedAttributes`).
+    public func addAttributes(_ span: Span, _ attributes: EncodedAttributes) {
+        guard let r = record(span) else { return }
+        SpanRecord.append(attributes, to: r)
+    }
+
+    /// A string attribute from UTF-8 bytes (a request's path, say), cut as `InlineText` cuts:
+    /// at `InlineText.capacity` bytes, on a character boundary, and counted.
+    public func setAttribute(_ span: Span, _ key: StaticString, utf8 bytes: UnsafeRawBufferPointer) {
+        guard span.isRecording else { return }
+        let n = InlineBytes.fitting(bytes, InlineText.capacity)
+        setString(span, key, bytes.baseAddress ?? UnsafeRawPointer(key.utf8Start), n, cut: n < bytes.count)
+    }
+
     public func setName(_ span: Span, _ name: InlineText) {
-        record(span)?.pointee.name = .text(name)
+        guard let r = record(span) else { return }
+        r.pointee.nameText = name
+        r.pointee.nameIsText = true
     }
 
     public func addEvent(_ span: Span, _ name: StaticString, _ attributes: [SpanAttribute] = [], at time: UInt64 = wallNanos()) {
@@ -257,30 +241,33 @@ public final class Tracer {
         record(span)?.pointee.status = UInt8(StatusCode.ok.rawValue)
     }
 
-    /// Ends the span: a recording one is copied into the ring (or dropped and counted when the
-    /// ring is full); its slot is free again.
+    /// Ends the span: a recording one is encoded into the ring (or dropped and counted when the
+    /// ring has no room); its slot is free again.
     public func end(_ span: Span, at end: UInt64 = wallNanos()) {
-        guard span.slot >= 0, generations[Int(span.slot)] == span.generation else { return }
+        guard slots.isValid(span.slot) else { return }
         let i = Int(span.slot)
-        generations[i] &+= 1   // later calls with this handle are ignored
-        if recording[i] {
+        let state = slots.state(i)
+        guard state.pointee.generation == span.generation else { return }
+        state.pointee.generation &+= 1   // later calls with this handle are ignored
+        if state.pointee.recording {
             let r = open + i
             r.pointee.endUnixNano = end
             if r.pointee.truncatedText { counters.truncated.add() }
-            if let dst = ring.reserve() {
-                SpanRecord.copyUsed(from: r, to: dst)
+            let body = SpanRecord.wireBodySize(r)
+            if let dst = ring.reserve(AttributeWire.fieldSize(body)) {
+                _ = SpanRecord.writeWire(r, body: body, to: dst)
                 ring.publish()
             } else {
                 counters.dropped.add()
             }
             checkHighWater()
         }
-        if i < openCapacity { free.append(span.slot) } else { overflowFree.append(span.slot) }
+        slots.free(span.slot)
     }
 
     @inline(__always)
     private func checkHighWater() {
-        let n = ring.count
+        let n = ring.usedBytes
         if n >= ring.capacity / 4 {
             if !highWaterSignalled, let signal = onHighWater {
                 highWaterSignalled = true

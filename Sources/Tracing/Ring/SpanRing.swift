@@ -1,0 +1,175 @@
+import Reactor
+import Synchronization
+
+/// A bounded single-producer single-consumer ring of encoded spans, in bytes: the producer is
+/// one event loop, the consumer the exporter thread. A full ring refuses the entry (the caller
+/// counts the drop); neither side ever waits for the other.
+///
+/// An entry is one protobuf length-delimited field (a one-byte tag that is never 0, a varint
+/// length, the body): an OTLP `ScopeSpans.spans` field, ready to send. Entries lie end to end
+/// and each is contiguous in memory: one that would cross the end of the storage starts again
+/// at its beginning, and the producer writes a 0 where its tag would have been. So the
+/// consumer finds every entry's end from the entry's own bytes, and copies a run of whole
+/// entries with one `memcpy`. A span takes the few hundred bytes it encodes to, where a slot
+/// of fixed-size records took 3.4 KB (Perf/RESULTS.md, "a ring of encoded spans").
+///
+/// Memory ordering: the producer writes an entry, then publishes it with a releasing store of
+/// `tail`; the consumer's acquiring load of `tail` therefore sees the entry's bytes (and any
+/// skip marker before it). The consumer reads the entries, then frees them with a releasing
+/// store of `head`; the producer's acquiring load of `head` therefore never reuses bytes still
+/// being read. Each index is written by one side only, so no read-modify-write is needed.
+/// Positions grow without wrapping (Int is 64-bit) and are masked into the power-of-two
+/// capacity.
+///
+/// `@unchecked Sendable`: shared between exactly two threads under the contract above; the
+/// producer alone calls `reserve`/`publish` (and owns `cachedHead`, `reservedEnd`), the
+/// consumer alone calls `peek`/`release`/`drain`.
+public final class SpanRing: @unchecked Sendable {
+    /// Bytes.
+    public let capacity: Int
+    private let mask: Int
+    let storage: ReservedPages<UInt8>
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let head = Atomic<Int>(0)       // where the oldest entry starts; consumer only
+    private let tail = Atomic<Int>(0)       // where the next entry goes; producer only
+    private let published = Atomic<Int>(0)  // entries published; producer only
+    private let released = Atomic<Int>(0)   // entries freed; consumer only
+    // Producer-private: a cache of `head` (most reserves then load no shared index), and
+    // where the reserved entry ends.
+    private var cachedHead = 0
+    private var reservedEnd = 0
+    private let dropped = Atomic<Int>(0)
+
+    /// `capacity` bytes, rounded up to a power of two (at least 4 KiB). An entry larger than
+    /// the capacity is always refused.
+    public init(capacity: Int) {
+        var c = 4096
+        while c < capacity { c <<= 1 }
+        self.capacity = c
+        mask = c - 1
+        // Reserved pages: they cost memory only once the producer first reaches them.
+        storage = ReservedPages(count: c)
+        bytes = storage.base
+    }
+
+    /// Producer side: where to write the next entry, `n` contiguous bytes, or nil when there is
+    /// no room (counted as dropped); call `publish()` once they are written.
+    @inline(__always)
+    public func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8>? {
+        let t = tail.load(ordering: .relaxed)
+        let room = capacity &- (t & mask)
+        let start = room < n ? t &+ room : t     // past the end: start again at the beginning
+        let end = start &+ n
+        if end &- cachedHead > capacity {
+            cachedHead = head.load(ordering: .acquiring)
+            if end &- cachedHead > capacity {
+                dropped.add(1, ordering: .relaxed)
+                return nil
+            }
+        }
+        // The skipped bytes are free (checked above); the marker tells the consumer to skip.
+        if start != t { bytes[t & mask] = 0 }
+        reservedEnd = end
+        return bytes + (start & mask)
+    }
+
+    /// Producer side: makes the reserved entry visible to the consumer.
+    @inline(__always)
+    public func publish() {
+        published.store(published.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        tail.store(reservedEnd, ordering: .releasing)
+    }
+
+    /// What `peek` found: up to two runs of whole entries, in order (the second when they
+    /// continue at the storage's beginning), `count` entries in all, and the position to
+    /// `release` them up to.
+    public struct Entries {
+        public let first: UnsafeRawBufferPointer
+        public let second: UnsafeRawBufferPointer
+        public let count: Int
+        let end: Int
+        public var byteCount: Int { first.count + second.count }
+    }
+
+    /// Consumer side: up to `max` of the oldest entries, read in place and not yet freed.
+    /// Invariant: the producer never writes between `head` and the `tail` loaded here (it stops
+    /// at `head + capacity`), so the runs stay valid and unchanged until `release`; the
+    /// acquiring load of `tail` makes their contents visible.
+    public func peek(max: Int = .max) -> Entries {
+        let h = head.load(ordering: .relaxed)          // only we write head
+        let t = tail.load(ordering: .acquiring)
+        var p = h, n = 0
+        var cut = -1, resume = -1   // where the first run ends, and the second begins
+        while n < max && p < t {
+            let off = p & mask
+            if off == 0 && p != h && cut < 0 {         // the entries went on at the beginning
+                cut = p
+                resume = p
+            }
+            if bytes[off] == 0 {                       // skipped to the beginning
+                cut = p
+                p &+= capacity &- off
+                resume = p
+                continue
+            }
+            p &+= SpanRing.entrySize(UnsafeRawPointer(bytes + off))
+            n &+= 1
+        }
+        precondition(p <= t, "SpanRing: an entry's length runs past the published bytes")
+        let firstEnd = cut < 0 ? p : cut
+        return Entries(first: UnsafeRawBufferPointer(start: bytes + (h & mask), count: firstEnd &- h),
+                       second: UnsafeRawBufferPointer(start: bytes, count: cut < 0 ? 0 : p &- resume),
+                       count: n, end: p)
+    }
+
+    /// The size of the entry at `p`: its tag, its length's varint, its body. The entry is
+    /// contiguous, so its header lies within the storage.
+    @inline(__always)
+    static func entrySize(_ p: UnsafeRawPointer) -> Int {
+        var length = 0, shift = 0, i = 1
+        while true {
+            let b = p.load(fromByteOffset: i, as: UInt8.self)
+            length |= Int(b & 0x7F) << shift
+            i &+= 1
+            if b < 0x80 { return i &+ length }
+            shift &+= 7
+        }
+    }
+
+    /// Consumer side: frees the entries `peek` returned in `e`, after reading them. The
+    /// releasing store orders those reads before the producer may reuse the bytes.
+    public func release(_ e: Entries) {
+        guard e.count > 0 else { return }
+        precondition(e.end <= tail.load(ordering: .acquiring), "SpanRing.release: more than was published")
+        released.store(released.load(ordering: .relaxed) &+ e.count, ordering: .relaxed)
+        head.store(e.end, ordering: .releasing)
+    }
+
+    /// Consumer side: calls `body` on each of up to `max` oldest entries (the whole field,
+    /// tag and length included), in order, then frees them. Returns how many.
+    @discardableResult
+    public func drain(max: Int = .max, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
+        let e = peek(max: max)
+        for run in [e.first, e.second] { SpanRing.forEachEntry(in: run, body) }
+        release(e)
+        return e.count
+    }
+
+    /// Each entry of a run of whole entries, in order.
+    public static func forEachEntry(in run: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard let base = run.baseAddress else { return }
+        var i = 0
+        while i < run.count {
+            let size = entrySize(base + i)
+            precondition(size <= run.count &- i, "SpanRing: an entry runs past its run")
+            body(UnsafeRawBufferPointer(start: base + i, count: size))
+            i &+= size
+        }
+    }
+
+    /// Entries waiting (approximate when read from a third thread).
+    public var count: Int { published.load(ordering: .acquiring) &- released.load(ordering: .acquiring) }
+    /// Bytes waiting, skipped ones included: what the high-water mark compares with `capacity`.
+    public var usedBytes: Int { tail.load(ordering: .acquiring) &- head.load(ordering: .acquiring) }
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+}

@@ -92,6 +92,35 @@ final class SpanRingTests: XCTestCase {
         XCTAssertTrue(ring.peek().first.isEmpty && ring.peek().second.isEmpty)
     }
 
+    /// Lengths of one, two and three varint bytes (a span is under 16 KiB, but the ring reads
+    /// any length), across the wrap; and the producer's own view of what waits.
+    func testLongEntriesAndTheProducersView() {
+        let ring = SpanRing(capacity: 65536)
+        XCTAssertFalse(ring.producerSeesAtLeast(1))
+        var sizes: [Int] = []
+        for (i, body) in [5, 200, 20_000, 127, 128, 16_383, 16_384, 13_000, 9].enumerated() {
+            let header = 1 + (body < 128 ? 1 : body < 16_384 ? 2 : 3)
+            guard let p = ring.reserve(header + body) else { return XCTFail("entry \(i) did not fit") }
+            p[0] = 0x12
+            var v = body, j = 1
+            while v >= 0x80 { p[j] = UInt8(v & 0x7F) | 0x80; v >>= 7; j += 1 }
+            p[j] = UInt8(v)
+            for k in 0..<body { p[header + k] = UInt8(truncatingIfNeeded: i &+ k) }
+            ring.publish()
+            sizes.append(header + body)
+            if i == 3 {   // make room: the rest wraps
+                XCTAssertTrue(ring.producerSeesAtLeast(20_000))
+                XCTAssertEqual(ring.drain { XCTAssertEqual($0.count, sizes.removeFirst()) }, 4)
+                XCTAssertFalse(ring.producerSeesAtLeast(1), "the producer sees the consumer's progress")
+            }
+        }
+        XCTAssertFalse(ring.peek().second.isEmpty, "the last two went on at the beginning")
+        var seen: [Int] = []
+        ring.drain { seen.append($0.count) }
+        XCTAssertEqual(seen, sizes)
+        XCTAssertEqual(ring.usedBytes, 0)
+    }
+
     /// A producer thread and a consumer thread: while the consumer keeps up nothing is lost or
     /// duplicated; every entry arrives once, in order, intact. Also run under TSan by test.sh.
     func testConcurrentProducerAndConsumerLoseNothing() throws {

@@ -16,6 +16,15 @@ public enum RequestWriter {
     /// (`ExtraHeaders.add`, or the exporter's environment parsing); `path` is origin-form.
     public static func write(method: HTTPMethod, path: String, host: String, contentType: StaticString?,
                              headerLines: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, into out: IOBuffer) {
+        writeHead(method: method, path: path, host: host, contentType: contentType, headerLines: headerLines,
+                  contentLength: body.count, into: out)
+        out.append(body)
+    }
+
+    /// The head alone, for a body of `contentLength` bytes the caller sends from where it lies
+    /// (the span exporter's batches: a copy of each into the buffer cost a pass over every byte).
+    public static func writeHead(method: HTTPMethod, path: String, host: String, contentType: StaticString?,
+                                 headerLines: UnsafeRawBufferPointer, contentLength: Int, into out: IOBuffer) {
         out.append(method == .other ? "GET" : method.name)
         out.append(byte: UInt8(ascii: " "))
         out.append(path)
@@ -25,13 +34,12 @@ public enum RequestWriter {
             out.append("\r\nContent-Type: ")
             out.append(ct)
         }
-        if !body.isEmpty || method == .POST || method == .PUT || method == .PATCH {
+        if contentLength != 0 || method == .POST || method == .PUT || method == .PATCH {
             out.append("\r\nContent-Length: ")
-            out.append(decimal: body.count)
+            out.append(decimal: contentLength)
         }
         out.append("\r\n")
         out.append(headerLines)
         out.append("\r\n")
-        out.append(body)
     }
 }

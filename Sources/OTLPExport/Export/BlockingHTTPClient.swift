@@ -153,18 +153,42 @@ final class BlockingHTTPClient {
 
     // MARK: exchange
 
+    /// One `sendmsg` of `head` then `body` (either may be empty): bytes sent, or -1 with errno.
+    /// The iovecs point into the two buffers only for the call; the kernel only reads them.
+    private static func send(_ fd: Int32, _ head: UnsafeMutableRawBufferPointer, _ body: UnsafeRawBufferPointer) -> Int {
+        var iov = (iovec(iov_base: head.baseAddress, iov_len: head.count),
+                   iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count))
+        return withUnsafeMutablePointer(to: &iov) { pair in
+            pair.withMemoryRebound(to: iovec.self, capacity: 2) { v in
+                var msg = msghdr()
+                msg.msg_iov = v
+                msg.msg_iovlen = 2
+                return sendmsg(fd, &msg, Int32(MSG_NOSIGNAL))
+            }
+        }
+    }
+
     /// Writes the request and reads one response. `received`: some response bytes arrived.
     private func exchange(method: HTTPMethod, path: String, body: [UInt8], deadline: Instant,
                           received: inout Bool) -> Result<(Response, reusable: Bool), Failure> {
         output.clear()
         headerLines.withUnsafeBytes { lines in
-            body.withUnsafeBytes { b in
-                RequestWriter.write(method: method, path: path, host: hostHeader, contentType: nil,
-                                    headerLines: lines, body: b, into: output)
-            }
+            RequestWriter.writeHead(method: method, path: path, host: hostHeader, contentType: nil,
+                                    headerLines: lines, contentLength: body.count, into: output)
         }
-        while !output.isEmpty {
-            if output.write(to: fd) >= 0 { continue }
+        // The head from `output`, the body (a batch of spans) from where it lies.
+        var bodySent = 0
+        while !output.isEmpty || bodySent < body.count {
+            let n = body.withUnsafeBytes { b in
+                Self.send(fd, output.readable, UnsafeRawBufferPointer(rebasing: b[bodySent...]))
+            }
+            if n >= 0 {
+                let fromHead = min(n, output.readableCount)
+                output.readIndex += fromHead
+                if output.isEmpty { output.clear() }
+                bodySent += n - fromHead
+                continue
+            }
             let e = errno
             if e == EINTR { continue }
             guard e == EAGAIN || e == EWOULDBLOCK else { return .failure(.io("send", e)) }

@@ -123,13 +123,18 @@ public final class SpanRing: @unchecked Sendable {
     }
 
     /// The size of the entry at `p`: its tag, its length's varint, its body. The entry is
-    /// contiguous, so its header lies within the storage.
+    /// contiguous, so its header lies within the storage. A span's length takes one or two
+    /// bytes (it is under 16 KiB), read without a loop.
     @inline(__always)
     static func entrySize(_ p: UnsafeRawPointer) -> Int {
-        var length = 0, shift = 0, i = 1
+        let b1 = Int(p.load(fromByteOffset: 1, as: UInt8.self))
+        if b1 < 0x80 { return 2 &+ b1 }
+        let b2 = Int(p.load(fromByteOffset: 2, as: UInt8.self))
+        if b2 < 0x80 { return 3 &+ (b1 & 0x7F | b2 << 7) }
+        var length = b1 & 0x7F | (b2 & 0x7F) << 7, shift = 14, i = 3
         while true {
-            let b = p.load(fromByteOffset: i, as: UInt8.self)
-            length |= Int(b & 0x7F) << shift
+            let b = Int(p.load(fromByteOffset: i, as: UInt8.self))
+            length |= (b & 0x7F) << shift
             i &+= 1
             if b < 0x80 { return i &+ length }
             shift &+= 7
@@ -171,5 +176,16 @@ public final class SpanRing: @unchecked Sendable {
     public var count: Int { published.load(ordering: .acquiring) &- released.load(ordering: .acquiring) }
     /// Bytes waiting, skipped ones included: what the high-water mark compares with `capacity`.
     public var usedBytes: Int { tail.load(ordering: .acquiring) &- head.load(ordering: .acquiring) }
+
+    /// Producer side: whether at least `n` bytes wait. Most calls answer from the producer's
+    /// own copy of `head` (which only lags, so it only overstates what waits) without reading
+    /// the consumer's cache line; only a yes is checked against the shared index.
+    @inline(__always)
+    public func producerSeesAtLeast(_ n: Int) -> Bool {
+        let t = tail.load(ordering: .relaxed)
+        guard t &- cachedHead >= n else { return false }
+        cachedHead = head.load(ordering: .acquiring)
+        return t &- cachedHead >= n
+    }
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 }

@@ -37,6 +37,10 @@ public struct InlineText: BitwiseCopyable {
     }
 
     public var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    /// How many leading bytes of `raw` an `InlineText` keeps.
+    @usableFromInline
+    static func fitting(_ raw: UnsafeRawBufferPointer) -> Int { InlineBytes.fitting(raw, capacity) }
 }
 
 /// A longer inline text for status messages (error descriptions) and the tracestate.

@@ -186,11 +186,15 @@ public final class Tracer {
     }
 
     /// A string attribute from UTF-8 bytes (a request's path, say), cut as `InlineText` cuts:
-    /// at `InlineText.capacity` bytes, on a character boundary, and counted.
+    /// at `InlineText.capacity` bytes, on a character boundary, and counted. Inlined like
+    /// `setAttribute`; the cut, rare, is not.
+    @inlinable @inline(__always)
     public func setAttribute(_ span: Span, _ key: StaticString, utf8 bytes: UnsafeRawBufferPointer) {
-        guard span.isRecording else { return }
-        let n = InlineBytes.fitting(bytes, InlineText.capacity)
-        setString(span, key, bytes.baseAddress ?? UnsafeRawPointer(key.utf8Start), n, cut: n < bytes.count)
+        guard let base = bytes.baseAddress, bytes.count > InlineText.capacity else {
+            return setString(span, key, bytes.baseAddress ?? UnsafeRawPointer(key.utf8Start), bytes.count, cut: false)
+        }
+        let n = InlineText.fitting(bytes)
+        setString(span, key, base, n, cut: n < bytes.count)
     }
 
     public func setName(_ span: Span, _ name: InlineText) {
@@ -267,13 +271,12 @@ public final class Tracer {
 
     @inline(__always)
     private func checkHighWater() {
-        let n = ring.usedBytes
-        if n >= ring.capacity / 4 {
-            if !highWaterSignalled, let signal = onHighWater {
+        if !highWaterSignalled {
+            if ring.producerSeesAtLeast(ring.capacity / 4), let signal = onHighWater {
                 highWaterSignalled = true
                 signal()
             }
-        } else if n < ring.capacity / 8 {
+        } else if !ring.producerSeesAtLeast(ring.capacity / 8) {
             highWaterSignalled = false
         }
     }

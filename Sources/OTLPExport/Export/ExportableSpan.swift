@@ -1,7 +1,8 @@
 import Tracing
 
-/// What the exporter's value-draining form (`SpanExporter(drain:)`) can send: the loops'
-/// `SpanRecord`s, which encode to protobuf directly, and to OTLP/JSON through `ExportSpan`.
+/// What the exporter's value-draining form (`SpanExporter(drain:)`) can send: `SpanRecord`
+/// values, encoded as the loops encode them (SpanRecord+Wire.swift), to OTLP/JSON through
+/// `ExportSpan`.
 public protocol ExportableSpan {
     static func encodeProtobuf(resource: ExportResource, scopeName: String, scopeVersion: String,
                                spans: [Self], into out: inout [UInt8])

@@ -1,5 +1,5 @@
 // The span exporter thread: one per process. Through `take` it moves batches of finished spans
-// out of their source (the loops' rings: RingSpanSource encodes them in their slots) as OTLP
+// out of their source (the loops' rings of encoded spans: RingSpanSource copies them out) as OTLP
 // ExportTraceServiceRequests, and POSTs them to the collector (or appends them as OTLP/JSON to a
 // file when no endpoint is configured). The loops never wait for it: a full ring drops spans on
 // their side.
@@ -63,7 +63,7 @@ public final class SpanExporter<Span: ExportableSpan>: @unchecked Sendable {
     private var lastLog: Instant?
     private var suppressedLogs = 0
 
-    /// Spans come from `take`, encoded where they lie (the loops' rings: see `RingSpanSource`).
+    /// Spans come from `take`, already encoded (the loops' rings: see `RingSpanSource`).
     public init(config: ExporterConfig, resource: ExportResource, scopeName: String, scopeVersion: String,
                 take: @escaping Take) {
         var c = config

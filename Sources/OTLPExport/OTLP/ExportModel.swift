@@ -1,6 +1,6 @@
-// The exporter-side span model: records become these on the exporter thread when they go out as
-// OTLP/JSON (the span file, OTLPJSON) and when tests read what a tracer recorded. Protobuf is
-// encoded from the records themselves. Plain values, no Foundation.
+// The exporter-side span model: encoded spans are decoded into these on the exporter thread when
+// they go out as OTLP/JSON (the span file, OTLPJSON) and when tests read what a tracer recorded.
+// Protobuf is sent as the loops encoded it. Plain values, no Foundation.
 
 import Tracing
 

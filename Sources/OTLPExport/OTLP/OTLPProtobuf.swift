@@ -31,8 +31,9 @@
 // Fields are written in field-number order (Span.flags=16 last) with minimal varints, so the output
 // is byte-identical to a canonical protobuf serialization. Default values are omitted, except oneof
 // members of AnyValue (they carry presence) and the always-present resource and scope messages.
-// Spans are encoded straight from their records (SpanRecord+Protobuf.swift); this file holds the
-// parts built from exporter values: the resource's attributes and the field sizes both share.
+// Spans are encoded on their loops (Tracing's SpanRecord+Wire.swift) and copied into requests
+// (TracesRequest.swift); this file holds the parts built from exporter values: the resource's
+// attributes and their sizes.
 
 import Tracing
 

@@ -31,7 +31,11 @@ ticks() {   # PID...: user + system clock ticks of every thread of the processes
     echo "$t"
 }
 
-receiver_pids() { echo "$RECV_PID" $(pgrep -P "$RECV_PID" || true); }
+receiver_ticks() {   # the receiver's master and workers
+    local pids
+    mapfile -t pids < <(echo "$RECV_PID"; pgrep -P "$RECV_PID" || true)
+    ticks "${pids[@]}"
+}
 
 # one MODE: a line of req/s and CPU µs per request of wrk, the server and the receiver.
 one() {
@@ -42,13 +46,13 @@ one() {
     pid=$!
     wait_http "http://127.0.0.1:$port/health" 60 || { cat "$TMP/serve.log" >&2; die "the server did not start"; }
     wrk -t2 -c64 -d2s "http://127.0.0.1:$port/health" >/dev/null
-    s0=$(ticks "$pid"); r0=$(ticks $(receiver_pids))
+    s0=$(ticks "$pid"); r0=$(receiver_ticks)
     wrk -t2 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/health" >"$TMP/wrk.txt" &
     wpid=$!
     sleep 0.2; w0=$(ticks "$wpid")
     sleep "$(awk -v d="$DURATION" 'BEGIN { print d - 0.4 }')"; w1=$(ticks "$wpid")
     wait "$wpid"
-    s1=$(ticks "$pid"); r1=$(ticks $(receiver_pids))
+    s1=$(ticks "$pid"); r1=$(receiver_ticks)
     kill -INT "$pid"; wait "$pid" 2>/dev/null || true
     hz=$(getconf CLK_TCK)
     # wrk's ticks cover DURATION - 0.4 s of the run: scaled to the whole.

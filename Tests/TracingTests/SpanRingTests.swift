@@ -23,6 +23,16 @@ final class SpanRingTests: XCTestCase {
         return true
     }
 
+    /// A thread producing entries 0..<total in order, yielding while the ring is full.
+    static func producer(_ ring: SpanRing, _ total: Int) throws -> OSThread {
+        try OSThread.spawn(name: "producer") {
+            var i = 0
+            while i < total {
+                if produce(ring, i) { i += 1 } else { sched_yield() }
+            }
+        }
+    }
+
     /// The sequence number of an entry, or -1 when any of its bytes is not what `produce` wrote.
     static func check(_ e: UnsafeRawBufferPointer) -> Int {
         let seq = e.loadUnaligned(fromByteOffset: 2, as: Int.self)
@@ -126,12 +136,7 @@ final class SpanRingTests: XCTestCase {
     func testConcurrentProducerAndConsumerLoseNothing() throws {
         let ring = SpanRing(capacity: 16384)
         let total = 1_000_000
-        let producer = try OSThread.spawn(name: "producer") {
-            var i = 0
-            while i < total {
-                if Self.produce(ring, i) { i += 1 } else { sched_yield() }
-            }
-        }
+        let producer = try Self.producer(ring, total)
         var expect = 0, bad = 0
         while expect < total {
             let n = ring.drain { e in
@@ -152,12 +157,7 @@ final class SpanRingTests: XCTestCase {
     func testConcurrentPeekAndReleaseLoseNothing() throws {
         let ring = SpanRing(capacity: 4096)
         let total = 500_000
-        let producer = try OSThread.spawn(name: "producer") {
-            var i = 0
-            while i < total {
-                if Self.produce(ring, i) { i += 1 } else { sched_yield() }
-            }
-        }
+        let producer = try Self.producer(ring, total)
         var expect = 0, bad = 0
         while expect < total {
             let e = ring.peek(max: 100)

@@ -20,7 +20,7 @@ final class ExporterConfigTests: XCTestCase {
         XCTAssertTrue(c.headers.isEmpty)
         XCTAssertEqual(c.timeout, .seconds(10))
         XCTAssertFalse(c.gzip)
-        XCTAssertEqual(c.maxBatch, 512)
+        XCTAssertEqual(c.maxBatch, 4096)
         XCTAssertEqual(c.scheduleDelay, .milliseconds(200))
         XCTAssertEqual(c.exportTimeout, .seconds(30))
         XCTAssertEqual(c.maxRetries, 5)
@@ -101,7 +101,7 @@ final class ExporterConfigTests: XCTestCase {
         func cfg(_ env: [String: String]) -> ExporterConfig { ExporterConfig.from(environment: env) }
         XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"]).maxBatch, 100)
         for bad in ["0", "-5", "x", "1e3", ""] {
-            XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": bad]).maxBatch, 512, bad)
+            XCTAssertEqual(cfg(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": bad]).maxBatch, 4096, bad)
             XCTAssertEqual(cfg(["OTEL_BSP_SCHEDULE_DELAY": bad == "0" ? "-1" : bad]).scheduleDelay, .milliseconds(200), bad)
             XCTAssertEqual(cfg(["OTEL_BSP_EXPORT_TIMEOUT": bad]).exportTimeout, .seconds(30), bad)
         }

@@ -88,6 +88,7 @@ final class ExporterTests: XCTestCase {
         defer { rx.stop() }
         var c = ExporterTestSupport.config(port: rx.port)
         c.scheduleDelay = .seconds(5)  // only full batches go without waiting
+        c.maxBatch = 512
         let q = ExporterSpanQueue()
         q.push(ExporterTestSupport.spans(0 ..< 1200))
         let e = q.exporter(c)

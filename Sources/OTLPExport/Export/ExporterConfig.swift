@@ -31,7 +31,12 @@ public struct ExporterConfig: Sendable {
     public var disabled: Bool
 
     public static let defaultTimeout: TimeAmount = .milliseconds(10_000)
-    public static let defaultMaxBatch = 512
+    /// 4096, not the SDK specification's 512: every request costs wake-ups, a send and a wait for
+    /// the answer, on the exporter and on the collector. With 512 a traced `GET /health` server's
+    /// exporter spent 0.22 µs a span, with 4096 (and the 1 MiB ring) 0.14 (Perf/RESULTS.md,
+    /// "issue 14: fewer, larger exports"). A request of 4096 chain spans is 1-2 MB, well under
+    /// an OpenTelemetry Collector's default limit on a request body (20 MiB).
+    public static let defaultMaxBatch = 4096
     public static let defaultScheduleDelay: TimeAmount = .milliseconds(200)
     public static let defaultExportTimeout: TimeAmount = .milliseconds(30_000)
     public static let defaultMaxRetries = 5

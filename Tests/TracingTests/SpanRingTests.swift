@@ -134,41 +134,35 @@ final class SpanRingTests: XCTestCase {
     /// A producer thread and a consumer thread: while the consumer keeps up nothing is lost or
     /// duplicated; every entry arrives once, in order, intact. Also run under TSan by test.sh.
     func testConcurrentProducerAndConsumerLoseNothing() throws {
-        let ring = SpanRing(capacity: 16384)
-        let total = 1_000_000
-        let producer = try Self.producer(ring, total)
-        var expect = 0, bad = 0
-        while expect < total {
-            let n = ring.drain { e in
-                if Self.check(e) != expect { bad += 1 }
-                expect += 1
-            }
-            if n == 0 { sched_yield() }
-        }
-        producer.join()
-        XCTAssertEqual(bad, 0)
-        XCTAssertEqual(expect, total)
-        XCTAssertEqual(ring.count, 0)
+        try assertNothingLost(capacity: 16384, total: 1_000_000) { ring, body in ring.drain(body) }
     }
 
     /// peek + release against a live producer thread: every entry read in place once, in
     /// order, intact (bytes reused before their release would fail the check). Also run under
     /// TSan by test.sh.
     func testConcurrentPeekAndReleaseLoseNothing() throws {
-        let ring = SpanRing(capacity: 4096)
-        let total = 500_000
+        try assertNothingLost(capacity: 4096, total: 500_000) { ring, body in
+            let e = ring.peek(max: 100)
+            for run in [e.first, e.second] { SpanRing.forEachEntry(in: run, body) }
+            ring.release(e)
+            return e.count
+        }
+    }
+
+    /// A producer thread writes `total` entries while this thread reads them with `take` (which
+    /// calls its closure on each entry it takes and returns how many): each must arrive once,
+    /// in order, intact.
+    private func assertNothingLost(capacity: Int, total: Int,
+                                   take: (SpanRing, (UnsafeRawBufferPointer) -> Void) -> Int) throws {
+        let ring = SpanRing(capacity: capacity)
         let producer = try Self.producer(ring, total)
         var expect = 0, bad = 0
         while expect < total {
-            let e = ring.peek(max: 100)
-            for run in [e.first, e.second] {
-                SpanRing.forEachEntry(in: run) { entry in
-                    if Self.check(entry) != expect { bad += 1 }
-                    expect += 1
-                }
+            let n = take(ring) { entry in
+                if Self.check(entry) != expect { bad += 1 }
+                expect += 1
             }
-            ring.release(e)
-            if e.count == 0 { sched_yield() }
+            if n == 0 { sched_yield() }
         }
         producer.join()
         XCTAssertEqual(bad, 0)

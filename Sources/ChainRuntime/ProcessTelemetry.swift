@@ -54,17 +54,15 @@ public final class ProcessTelemetry: @unchecked Sendable {
         let family = serviceMetrics.serverDuration, service = serviceName
         for loop in group.loops {
             guard let tracing = server.tracing(on: loop) else { continue }
-            var handles: [Int: HistogramHandle] = [:]   // by (route, method, status): made once each
+            let handles = DurationHandles { summary, status in
+                let route = summary.route.isEmpty ? "unmatched" : summary.route
+                return family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
+            }
             tracing.onRequestEnded = { summary, status, duration, span in
-                let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
-                let h = handles[key] ?? {
-                    let route = summary.route.isEmpty ? "unmatched" : summary.route
-                    let made = family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
-                    handles[key] = made
-                    return made
-                }()
-                let exemplar = span.flatMap { $0.isRecording ? ($0.context.traceID.hi, $0.context.traceID.lo) : nil }
-                h.observe(duration.seconds, traceID: exemplar, unixNanos: wallNanos())
+                let h = handles.handle(summary, status: status)
+                // Stamped only when it is kept: an untraced request reads no clock here.
+                let exemplar = span.flatMap { $0.isRecording ? ($0.traceID.hi, $0.traceID.lo) : nil }
+                h.observe(duration.seconds, traceID: exemplar)
             }
         }
     }

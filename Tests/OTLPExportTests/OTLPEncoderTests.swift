@@ -145,7 +145,7 @@ final class OTLPEncoderTests: XCTestCase {
         t.setAttribute(a, "ok", .bool(true))
         t.setAttribute(a, "empty", .text(InlineText("")))
         t.setAttribute(a, "name", .text(InlineText("Ünïcode ✓ \"quoted\"\n")))
-        let b = t.start("INSERT orders", kind: .client, parent: a.context)
+        let b = t.start("INSERT orders", kind: .client, parent: t.context(of: a))
         t.addEvent(b, "item", [SpanAttribute("sku", .text(InlineText("SKU-1-0"))), SpanAttribute("q", .int(0))], at: 5)
         t.recordError(b, type: "PGError", message: "duplicate key value violates unique constraint")
         t.end(b, at: 1_700_000_000_000_500_000)

@@ -90,10 +90,10 @@ final class RecordWireTests: XCTestCase {
         XCTAssertEqual(t.ring.drain { got = Array($0) }, 1)
         // The same span through the general forms, and encoded as the tracer's `end` does.
         var want = SpanRecord()
-        want.traceHi = s.context.traceID.hi
-        want.traceLo = s.context.traceID.lo
-        want.spanID = s.context.spanID.value
-        want.flags = s.context.flags.rawValue
+        want.traceHi = s.traceID.hi
+        want.traceLo = s.traceID.lo
+        want.spanID = s.spanID.value
+        want.flags = s.flags.rawValue
         want.kind = UInt8(SpanKind.internal.rawValue)
         want.name = .literal("s")
         want.startUnixNano = 7

@@ -14,9 +14,9 @@ final class ServerTracingTests: XCTestCase {
         let tracer = Tracer(sampler: Sampler(), enabled: true)
         router.add(.POST, "/process") { req, res in
             let server = req.context.span!
-            let child = tracer.start("validate_user", kind: .internal, parent: server.context)
+            let child = tracer.start("validate_user", kind: .internal, parent: tracer.context(of: server))
             tracer.end(child)
-            let body = Array("{\"trace_id\":\"\(server.context.traceID.hexString)\"}".utf8)
+            let body = Array("{\"trace_id\":\"\(server.traceID.hexString)\"}".utf8)
             res.respond(status: 200, body: body)
         }
         router.add(.GET, "/fail") { _, res in res.respond(status: 502, body: "{}") }

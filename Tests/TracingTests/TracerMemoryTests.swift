@@ -18,9 +18,9 @@ final class TracerMemoryTests: XCTestCase {
         // Ten requests of three nested spans, one after the other: three records open at most.
         for _ in 0..<10 {
             let server = t.start("GET /x", kind: .server, parent: nil)
-            let db = t.start("SELECT", kind: .client, parent: server.context)
+            let db = t.start("SELECT", kind: .client, parent: t.context(of: server))
             t.end(db)
-            let call = t.start("POST", kind: .client, parent: server.context)
+            let call = t.start("POST", kind: .client, parent: t.context(of: server))
             t.end(call)
             t.end(server)
         }

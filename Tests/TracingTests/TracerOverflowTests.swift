@@ -22,9 +22,9 @@ final class TracerOverflowTests: XCTestCase {
         XCTAssertFalse(s.isRecording)
         XCTAssertEqual(t.counters.dropped.value, 1)
         XCTAssertTrue(t.isOpen(s), "a context-only slot")
-        XCTAssertEqual(s.context.traceID, parent.traceID)
-        let child = t.start("d", kind: .client, parent: s.context)
-        XCTAssertEqual(child.context.traceID, parent.traceID)
+        XCTAssertEqual(s.traceID, parent.traceID)
+        let child = t.start("d", kind: .client, parent: t.context(of: s))
+        XCTAssertEqual(child.traceID, parent.traceID)
         t.end(child)
         t.end(s)
         XCTAssertFalse(t.isOpen(s), "ended")
@@ -44,7 +44,7 @@ final class TracerOverflowTests: XCTestCase {
         let t = Tracer(openCapacity: 1, overflowCapacity: 2, sampler: Sampler(), enabled: true)
         let spans = (0..<4).map { _ in t.start("s", kind: .server, parent: nil) }
         XCTAssertEqual(spans.map { $0.slot >= 0 }, [true, true, true, false])
-        XCTAssertTrue(spans[3].context.isValid, "past every slot the span still has a context to answer with")
+        XCTAssertTrue(spans[3].traceID.isValid, "past every slot the span still has a context to answer with")
     }
 
     /// Over loopback: the table filled, a request with a traceparent still answers with its trace
@@ -56,9 +56,9 @@ final class TracerOverflowTests: XCTestCase {
         let router = Router()
         router.add(.POST, "/process") { req, res in
             let server = req.context.span
-            let trace = server?.context.traceID.hexString ?? ""
-            let outgoing = server.map { tracer.start("POST", kind: .client, parent: $0.context) }
-            let traceparent = outgoing?.context.traceParent ?? ""
+            let trace = server?.traceID.hexString ?? ""
+            let outgoing = server.map { tracer.start("POST", kind: .client, parent: tracer.context(of: $0)) }
+            let traceparent = outgoing?.traceParent ?? ""
             if let outgoing { tracer.end(outgoing) }
             res.respond(status: 200, body: Array("{\"trace_id\":\"\(trace)\",\"traceparent\":\"\(traceparent)\"}".utf8))
         }
@@ -68,7 +68,7 @@ final class TracerOverflowTests: XCTestCase {
         let group = LoopGroup(count: 1)
         let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
         server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span in
-            box.observed.withLock { $0.append((status, span?.context.traceID.hexString)) }
+            box.observed.withLock { $0.append((status, span?.traceID.hexString)) }
         }
         try group.start { server.start(on: $0) }
         defer {

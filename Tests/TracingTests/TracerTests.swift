@@ -14,7 +14,7 @@ final class TracerTests: XCTestCase {
         t.setAttribute(root, "http.request.method", .literal("POST"))
         t.setAttribute(root, "user.id", .int(1002))
         t.setAttribute(root, "url.path", .text(InlineText("/process")))
-        let child = t.start("calculate_pricing", kind: .internal, parent: root.context, at: 1_100)
+        let child = t.start("calculate_pricing", kind: .internal, parent: t.context(of: root), at: 1_100)
         t.addEvent(child, "item", [SpanAttribute("sku", .text(InlineText("SKU-1002-0"))), SpanAttribute("quantity", .int(1))], at: 1_150)
         t.recordError(child, type: "PricingError", message: "no price")
         t.end(child, at: 1_200)
@@ -52,7 +52,7 @@ final class TracerTests: XCTestCase {
         var p = parent
         p.traceState = try XCTUnwrap(TraceState("vendor=abc,other=1"))
         let s = t.start("POST /process", kind: .server, parent: p)
-        XCTAssertEqual(s.context.traceID.hexString, "4bf92f3577b34da6a3ce929d0e0e4736")
+        XCTAssertEqual(s.traceID.hexString, "4bf92f3577b34da6a3ce929d0e0e4736")
         t.end(s)
         let e = try XCTUnwrap(drain(t).first)
         XCTAssertEqual(e.parentSpanID, 0x00f067aa0ba902b7)
@@ -65,8 +65,8 @@ final class TracerTests: XCTestCase {
         let off = Tracer(sampler: Sampler(kind: .parentBasedTraceIDRatio, ratio: 0), enabled: true)
         let s = off.start("x", kind: .server, parent: nil)
         XCTAssertFalse(s.isRecording)
-        XCTAssertFalse(s.context.isSampled)
-        XCTAssertTrue(s.context.isValid, "an unsampled request still has a context to propagate")
+        XCTAssertFalse(s.isSampled)
+        XCTAssertTrue(s.traceID.isValid, "an unsampled request still has a context to propagate")
         off.setAttribute(s, "k", .int(1))
         off.end(s)
         XCTAssertEqual(off.ring.count, 0)
@@ -76,7 +76,7 @@ final class TracerTests: XCTestCase {
         let d = disabled.start("x", kind: .server, parent: nil)
         disabled.end(d)
         XCTAssertEqual(disabled.ring.count, 0)
-        XCTAssertTrue(d.context.isSampled, "OTEL_SDK_DISABLED records nothing but keeps propagating")
+        XCTAssertTrue(d.isSampled, "OTEL_SDK_DISABLED records nothing but keeps propagating")
     }
 
     func testFullRingDropsAndCounts() {
@@ -113,7 +113,7 @@ final class TracerTests: XCTestCase {
         let t = Tracer(ringCapacity: 1 << 14, openCapacity: 4, sampler: Sampler(), enabled: true)
         for _ in 0..<1000 {
             let a = t.start("a", kind: .server, parent: nil)
-            let b = t.start("b", kind: .client, parent: a.context)
+            let b = t.start("b", kind: .client, parent: t.context(of: a))
             t.end(b)
             t.end(a)
         }

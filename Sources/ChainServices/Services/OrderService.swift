@@ -15,7 +15,7 @@ struct OrderProcess {
     /// When the answer must leave (the caller's deadline); work ends `Budget.report` before.
     let answerBy: Instant
     let token: String?
-    var parent: SpanContext? { server?.context }
+    var parent: SpanContext? { server.map { local.tracer.context(of: $0) } }
     var workUntil: Instant { answerBy - Budget.report }
 
     static func run(_ local: ServiceLoop, _ req: Request, _ res: Responder) {

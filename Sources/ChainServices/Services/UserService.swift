@@ -19,7 +19,7 @@ struct UserProcess {
     var token: String? = nil
     /// This request inserted its user (so a 502/503 must undo it).
     var createdUser: Int64? = nil
-    var parent: SpanContext? { server?.context }
+    var parent: SpanContext? { server.map { local.tracer.context(of: $0) } }
     var workUntil: Instant { answerBy - Budget.report }
 
     static func run(_ local: ServiceLoop, _ req: Request, _ res: Responder) {

@@ -28,8 +28,9 @@ extension HTTPClient {
         tracer.setAttribute(span, "server.port", .int(Int64(traced.serverPort)))
         tracer.setAttribute(span, "url.path", .text(InlineText(request.path)))
         var request = request
-        request.headers.add("traceparent", span.context.traceParent)
-        if !span.context.traceState.isEmpty { request.headers.add("tracestate", span.context.traceState.headerValue) }
+        let context = tracer.context(of: span)
+        request.headers.add("traceparent", context.traceParent)
+        if !context.traceState.isEmpty { request.headers.add("tracestate", context.traceState.headerValue) }
         send(request, deadline: deadline) { result in
             switch result {
             case .response(let r):

@@ -8,15 +8,18 @@ public struct RequestContext {
     public let loop: EventLoop
     /// The request's SERVER span, continuing the caller's trace; nil when the server is untraced.
     public let span: Span?
+    /// The tracer `span` belongs to (it keeps the span's `tracestate`); nil when untraced.
+    public let tracer: Tracer?
     /// When the answer must have left: `ServerConfig.requestTimeout` after dispatch, or sooner
     /// when a caller inside the trust boundary said so (`ServerConfig.callerDeadlineHeader`).
     public let deadline: Instant
     /// When the request was dispatched (the loop's clock).
     public let receivedAt: Instant
 
-    public init(loop: EventLoop, span: Span?, deadline: Instant, receivedAt: Instant) {
+    public init(loop: EventLoop, span: Span?, deadline: Instant, receivedAt: Instant, tracer: Tracer? = nil) {
         self.loop = loop
         self.span = span
+        self.tracer = tracer
         self.deadline = deadline
         self.receivedAt = receivedAt
     }
@@ -25,8 +28,11 @@ public struct RequestContext {
     public var remaining: TimeAmount { deadline - loop.now }
 
     /// The parent of the request's child spans and outgoing calls.
-    public var traceParent: SpanContext? { span?.context }
+    public var traceParent: SpanContext? {
+        guard let span, let tracer else { return nil }
+        return tracer.context(of: span)
+    }
 
     /// The trace id error bodies carry ("" when untraced).
-    public var traceID: String { span?.context.traceID.hexString ?? "" }
+    public var traceID: String { span?.traceID.hexString ?? "" }
 }

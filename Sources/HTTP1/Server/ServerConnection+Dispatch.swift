@@ -21,7 +21,8 @@ extension ServerConnection {
             span = tracing.begin(request)
         }
         let deadline = self.deadline(request, now: now)
-        request.context = RequestContext(loop: loop, span: span, deadline: deadline, receivedAt: now)
+        request.context = RequestContext(loop: loop, span: span, deadline: deadline, receivedAt: now,
+                                         tracer: context.tracing?.tracer)
         enter(.handling, until: deadline)
         guard let entry else { return respondError(404, "no route for this path") }
         guard let handler = router.handler(entry, head.method) else {

@@ -47,7 +47,7 @@ public final class ServerTracing {
     /// The trace id for an error body the server writes itself: the request's, or a fresh one
     /// when the request never got as far as a span (a malformed head).
     func traceID(_ span: Span?) -> String {
-        (span?.context.traceID ?? tracer.freshTraceID()).hexString
+        (span?.traceID ?? tracer.freshTraceID()).hexString
     }
 
     func end(_ span: Span?, _ summary: RequestSummary, status: UInt16, at now: Instant) {

@@ -1,13 +1,28 @@
 import Reactor
 
-/// An open span: where its record lives, and the context to propagate. Every span has a slot
-/// while open, recording or not (an unsampled request still needs its context for propagation
-/// and its trace id); `slot` is -1 only when even the context overflow (see `Tracer`) was full.
-public struct Span {
-    public let context: SpanContext
+/// An open span's handle: its ids and flags, and where its record lives. Bitwise copyable on
+/// purpose: a server keeps its request's `Span?` in two places and copies it a few times a
+/// request, and while the handle held the `tracestate` (an array) each copy of the optional
+/// went through the runtime's generic value witnesses, about 500 instructions a `GET /health`
+/// (callgrind). A span's `tracestate` is kept by its tracer instead (`Tracer.context(of:)`).
+///
+/// Every span has a slot while open, recording or not (an unsampled request still needs its
+/// context for propagation and its trace id); `slot` is -1 only when even the context overflow
+/// (see `Tracer`) was full.
+public struct Span: BitwiseCopyable {
+    public let traceID: TraceID
+    public let spanID: SpanID
+    public let flags: TraceFlags
     let slot: Int32
     let generation: UInt32
     public let isRecording: Bool
+    /// Its tracer keeps a `tracestate` for it (the list was not empty and the span has a slot).
+    let hasTraceState: Bool
+
+    public var isSampled: Bool { flags.contains(.sampled) }
+
+    /// The `traceparent` value that continues the trace under this span (allocates).
+    public var traceParent: String { SpanContext(traceID: traceID, spanID: spanID, flags: flags).traceParent }
 }
 
 /// Per-loop span recording. Open spans live in a fixed table of records; `end` encodes a record
@@ -41,6 +56,11 @@ public final class Tracer {
     /// out its schedule delay. Once per crossing.
     public var onHighWater: (() -> Void)?
     private var highWaterSignalled = false
+    /// The `tracestate` of each open span that has one, by slot. Only spans under a caller that
+    /// sent a non-empty list have one, so most requests never touch this.
+    private var traceStates: [Int32: TraceState] = [:]
+    /// Open spans whose tracestate is kept (tests: nothing outlives its span).
+    var keptTraceStates: Int { traceStates.count }
 
     /// The default ring (CHAIN_SPAN_RING_SIZE, in spans): room for 2048 spans of
     /// `ringBytesPerSpan`, 1 MiB. The chain's spans encode to 150-1,100 bytes (most under 400),
@@ -82,19 +102,38 @@ public final class Tracer {
         state.pointee.generation &+= 1
         state.pointee.recording = records
         if records { fill(open + Int(slot), ctx, parent, kind, name, start) }
-        return Span(context: ctx, slot: slot, generation: state.pointee.generation, isRecording: records)
+        return handle(ctx, slot: slot, generation: state.pointee.generation, recording: records)
     }
 
     /// A span without a record (the table is full): a context-only slot keeps it open, so its
-    /// server still ends it (the duration metric); its handle carries what it propagates.
+    /// server still ends it (the duration metric) and its tracestate is still propagated. Past
+    /// every slot the handle still has its ids, but no tracestate.
     private func contextOnly(_ ctx: SpanContext) -> Span {
         guard let slot = slots.takeOverflowSlot() else {
-            return Span(context: ctx, slot: -1, generation: 0, isRecording: false)
+            return Span(traceID: ctx.traceID, spanID: ctx.spanID, flags: ctx.flags, slot: -1, generation: 0,
+                        isRecording: false, hasTraceState: false)
         }
         let state = slots.state(Int(slot))
         state.pointee.generation &+= 1
         state.pointee.recording = false
-        return Span(context: ctx, slot: slot, generation: state.pointee.generation, isRecording: false)
+        return handle(ctx, slot: slot, generation: state.pointee.generation, recording: false)
+    }
+
+    @inline(__always)
+    private func handle(_ ctx: SpanContext, slot: Int32, generation: UInt32, recording: Bool) -> Span {
+        let keepsState = !ctx.traceState.isEmpty
+        if keepsState { traceStates[slot] = ctx.traceState }
+        return Span(traceID: ctx.traceID, spanID: ctx.spanID, flags: ctx.flags, slot: slot, generation: generation,
+                    isRecording: recording, hasTraceState: keepsState)
+    }
+
+    /// The context to propagate from `span` and to start its children under: its ids, flags and
+    /// `tracestate`. Once the span has ended its tracestate is gone (the handle outlives it
+    /// harmlessly, as everywhere here), and the context carries none.
+    public func context(of span: Span) -> SpanContext {
+        var state = TraceState()
+        if span.hasTraceState, isOpen(span), let kept = traceStates[span.slot] { state = kept }
+        return SpanContext(traceID: span.traceID, spanID: span.spanID, flags: span.flags, traceState: state)
     }
 
     private func fill(_ r: UnsafeMutablePointer<SpanRecord>, _ ctx: SpanContext, _ parent: SpanContext?,
@@ -255,6 +294,7 @@ public final class Tracer {
         let state = slots.state(i)
         guard state.pointee.generation == span.generation else { return }
         state.pointee.generation &+= 1   // later calls with this handle are ignored
+        if span.hasTraceState { traceStates[span.slot] = nil }
         if state.pointee.recording {
             let r = open + i
             r.pointee.endUnixNano = end

@@ -1,5 +1,5 @@
 /// An 8-byte W3C span id (the `parent-id` field of `traceparent`), first wire byte most significant.
-public struct SpanID: Hashable, Sendable, CustomStringConvertible {
+public struct SpanID: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public var value: UInt64
 
     @inlinable

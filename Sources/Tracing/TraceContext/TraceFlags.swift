@@ -1,5 +1,5 @@
 /// The `trace-flags` byte of `traceparent`.
-public struct TraceFlags: OptionSet, Hashable, Sendable {
+public struct TraceFlags: OptionSet, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
 
     @inlinable

@@ -1,6 +1,6 @@
 /// A 16-byte W3C trace id, held as two integers so it is compared, hashed and copied
 /// without touching memory. `hi` holds the first 8 bytes on the wire.
-public struct TraceID: Hashable, Sendable, CustomStringConvertible {
+public struct TraceID: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public var hi: UInt64
     public var lo: UInt64
 

@@ -2,6 +2,9 @@
 /// own one each and move it on every state change (idle, reading head, reading body, deadline).
 public final class LoopTimer {
     fileprivate var deadlineTick: UInt64 = 0
+    /// The tick whose slot holds it: its deadline, or an earlier one it was armed for before a
+    /// re-arm moved its deadline later (it moves when that slot comes up; see `arm`).
+    fileprivate var linkedTick: UInt64 = 0
     fileprivate var slot = -1                        // -1: not armed
     fileprivate var firing = false                   // due in the pass under way
     fileprivate var next: LoopTimer?
@@ -29,14 +32,25 @@ public final class TimerWheel {
     public init(now: Instant) { currentTick = now.nanoseconds / Self.tickNanos }
 
     /// Arms (or re-arms) `timer` to fire at `when`.
+    ///
+    /// A re-arm to a later deadline (a connection going from handling a request to idle, every
+    /// request) only records the deadline: the timer stays in its slot and moves when that slot
+    /// comes up (`fireSlot`), so most re-arms relink nothing. An earlier deadline relinks at once.
     public func arm(_ timer: LoopTimer, at when: Instant) {
-        let deadline = when.nanoseconds
-        if timer.isArmed { unlink(timer) }
-        timer.firing = false
         // Never schedule into the slot being processed: a timer fires at the earliest next tick.
-        let tick = max(deadline / Self.tickNanos, currentTick + 1)
+        let tick = max(when.nanoseconds / Self.tickNanos, currentTick + 1)
+        timer.firing = false
         timer.deadlineTick = tick
+        if timer.isArmed {
+            if tick >= timer.linkedTick { return }
+            unlink(timer)
+        }
+        link(timer, at: tick)
+    }
+
+    private func link(_ timer: LoopTimer, at tick: UInt64) {
         let s = Int(tick & UInt64(Self.mask))
+        timer.linkedTick = tick
         timer.slot = s
         timer.prev = nil
         timer.next = heads[s]
@@ -115,6 +129,9 @@ public final class TimerWheel {
                 unlink(t)
                 t.firing = true
                 due.append(t)
+            } else if t.linkedTick <= tick {
+                unlink(t)                    // re-armed later since it was linked here
+                link(t, at: t.deadlineTick)
             }
         }
         for t in due where t.firing {

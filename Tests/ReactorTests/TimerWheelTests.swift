@@ -32,6 +32,54 @@ final class TimerWheelTests: XCTestCase {
         XCTAssertTrue(fired)
     }
 
+    /// A re-arm to a later deadline leaves the timer in its slot: it moves when that slot comes
+    /// up, and fires at its new deadline, not at the old one and not a revolution late.
+    func testRearmLaterMovesLazilyAndFiresOnTime() {
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
+        var fired: [UInt64] = []
+        var now: UInt64 = 0
+        let t = LoopTimer { fired.append(now) }
+        wheel.arm(t, at: Instant(nanoseconds: 100 * ms))
+        wheel.arm(t, at: Instant(nanoseconds: 300 * ms))   // later: not relinked
+        wheel.arm(t, at: Instant(nanoseconds: 6_000 * ms)) // later still, past a revolution
+        XCTAssertEqual(wheel.count, 1)
+        while now < 7_000 {
+            now += 1
+            wheel.advance(to: Instant(nanoseconds: now * ms))
+        }
+        XCTAssertEqual(fired, [6_000])
+        XCTAssertEqual(wheel.count, 0)
+    }
+
+    func testRearmEarlierAfterALazyMoveRelinks() {
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
+        var fired: [UInt64] = []
+        var now: UInt64 = 0
+        let t = LoopTimer { fired.append(now) }
+        wheel.arm(t, at: Instant(nanoseconds: 100 * ms))
+        wheel.arm(t, at: Instant(nanoseconds: 300 * ms))
+        wheel.arm(t, at: Instant(nanoseconds: 50 * ms))    // sooner than where it is linked
+        while now < 400 {
+            now += 1
+            wheel.advance(to: Instant(nanoseconds: now * ms))
+        }
+        XCTAssertEqual(fired, [50])
+        // Moved at its old slot, then re-armed sooner than its new deadline.
+        wheel.arm(t, at: Instant(nanoseconds: 500 * ms))
+        wheel.arm(t, at: Instant(nanoseconds: 900 * ms))
+        while now < 600 {
+            now += 1
+            wheel.advance(to: Instant(nanoseconds: now * ms))
+        }
+        wheel.arm(t, at: Instant(nanoseconds: 700 * ms))
+        while now < 1_000 {
+            now += 1
+            wheel.advance(to: Instant(nanoseconds: now * ms))
+        }
+        XCTAssertEqual(fired, [50, 700])
+        XCTAssertEqual(wheel.count, 0)
+    }
+
     func testCancelAndRearm() {
         let wheel = TimerWheel(now: Instant(nanoseconds: 0))
         var log: [Int] = []

@@ -11,16 +11,19 @@ import XCTest
 /// regression (a copy, a boxed closure, a dictionary grown per request) fails here, long before
 /// a benchmark would show it. The figures are the counts measured when they were pinned; lower
 /// them when an allocation goes away. Measured (every window alike, on an idle machine and
-/// beside two busy loops): `/health` 2.02 on both I/O backends; the hop 48.03 on epoll, 48.4-49.03
-/// on io_uring, whose answers complete in a later iteration (batched sends). One more
-/// allocation on every request fails `/health`, two fail the hop. (The counts once grew on a
-/// busy machine: the timer wheel's tick loop allocated in debug builds once per elapsed tick.)
+/// beside two busy loops): `/health` 1.02 on both I/O backends; the hop 40.03 on epoll,
+/// 40.38-40.58 on io_uring, whose answers complete in a later iteration (batched sends). One
+/// more allocation on every request fails `/health`, two fail the hop. (The counts once grew on
+/// a busy machine: the timer wheel's tick loop allocated in debug builds once per elapsed tick.
+/// They fell from 2.02 and 48.03 at stop 28: seven a hop with a span's handle made plain bits
+/// and the timer wheel's lazy re-arms, one a request when the router's handlers stopped being
+/// read back through a reabstraction thunk, see `RouteHandler`.)
 final class HotPathAllocationTests: XCTestCase {
     /// `GET /health` of the bare runtime: parse, route, SERVER span, respond.
-    static let healthBudget = 3.0
+    static let healthBudget = 2.0
     /// One `POST /process` hop at audit-service: JSON body, INSERT on the pipeline, spans,
     /// the answer; by the loops' backend.
-    static func auditHopBudget(_ backend: IOBackend) -> Double { backend == .uring ? 51.0 : 50.0 }
+    static func auditHopBudget(_ backend: IOBackend) -> Double { backend == .uring ? 42.0 : 41.0 }
 
     override func setUpWithError() throws {
         guard chain_alloc_counting_enabled() != 0 else { throw XCTSkip("allocation counting is off (ThreadSanitizer build)") }

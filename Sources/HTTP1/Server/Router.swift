@@ -1,6 +1,13 @@
 /// A handler answers through its `Responder`, now or from a later callback on the same loop.
 public typealias Handler = (Request, Responder) -> Void
 
+/// A handler as the router stores it. The struct matters: a bare closure kept in an array is
+/// stored at the array's generic abstraction, and reading it back out for a call built a
+/// reabstraction thunk, a heap allocation every request (callgrind).
+struct RouteHandler {
+    let run: Handler
+}
+
 /// Maps method + path to a handler. Patterns are split into segments once; matching walks the
 /// path bytes against them and records `{param}` segments as byte ranges, allocating nothing.
 public final class Router {
@@ -17,7 +24,7 @@ public final class Router {
         let pattern: String
         let segments: [Segment]
         var admission = Admission.limited
-        var handlers = [Handler?](repeating: nil, count: 10)   // by HTTPMethod.rawValue
+        var handlers = [RouteHandler?](repeating: nil, count: 10)   // by HTTPMethod.rawValue
         var allow = ""                                              // the Allow header of a 405
     }
 
@@ -33,7 +40,7 @@ public final class Router {
             return entries.count - 1
         }()
         if admission == .always { entries[index].admission = .always }
-        entries[index].handlers[Int(method.rawValue)] = handler
+        entries[index].handlers[Int(method.rawValue)] = RouteHandler(run: handler)
         entries[index].allow = Self.allowHeader(entries[index].handlers)
     }
 
@@ -43,7 +50,7 @@ public final class Router {
         }
     }
 
-    static func allowHeader(_ handlers: [Handler?]) -> String {
+    static func allowHeader(_ handlers: [RouteHandler?]) -> String {
         var names: [String] = []
         let all: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .DELETE, .OPTIONS, .PATCH, .TRACE, .CONNECT]
         for m in all where handlers[Int(m.rawValue)] != nil || (m == .HEAD && handlers[Int(HTTPMethod.GET.rawValue)] != nil) {
@@ -85,7 +92,7 @@ public final class Router {
     }
 
     /// The handler for `method` on entry `i`; HEAD falls back to GET (the body is then omitted).
-    func handler(_ i: Int, _ method: HTTPMethod) -> Handler? {
+    func handler(_ i: Int, _ method: HTTPMethod) -> RouteHandler? {
         if let h = entries[i].handlers[Int(method.rawValue)] { return h }
         if method == .HEAD { return entries[i].handlers[Int(HTTPMethod.GET.rawValue)] }
         return nil

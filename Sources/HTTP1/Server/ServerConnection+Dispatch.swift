@@ -39,7 +39,7 @@ extension ServerConnection {
             }
         }
         lend()
-        handler(request, Responder(connection: self, generation: generation))
+        handler.run(request, Responder(connection: self, generation: generation))
     }
 
     /// The request's deadline: the server's `requestTimeout` from now, or the caller's own

@@ -58,11 +58,11 @@ public final class ProcessTelemetry: @unchecked Sendable {
                 let route = summary.route.isEmpty ? "unmatched" : summary.route
                 return family.handle(loop: loop.index, [service, "\(summary.method.name)", route, String(status)])
             }
-            tracing.onRequestEnded = { summary, status, duration, span in
+            tracing.onRequestEnded = { summary, status, duration, span, endedAt in
                 let h = handles.handle(summary, status: status)
-                // Stamped only when it is kept: an untraced request reads no clock here.
+                // The exemplar is stamped with its span's end: an untraced request reads no clock.
                 let exemplar = span.flatMap { $0.isRecording ? ($0.traceID.hi, $0.traceID.lo) : nil }
-                h.observe(duration.seconds, traceID: exemplar)
+                h.observe(duration.seconds, traceID: exemplar, unixNanos: endedAt)
             }
         }
     }

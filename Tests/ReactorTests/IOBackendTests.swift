@@ -244,6 +244,8 @@ final class IOBackendTests: XCTestCase {
             XCTAssertEqual(poll(&p, 1, 2000), 1)
             XCTAssertEqual(read(b, &bytes, 16), 5, "\(backend)")
             XCTAssertEqual(String(decoding: bytes[0..<5], as: UTF8.self), "hello")
+            // The close is submitted once the send completes, a moment after the bytes arrive.
+            XCTAssertEqual(poll(&p, 1, 2000), 1, "the close did not follow")
             XCTAssertEqual(read(b, &bytes, 16), 0, "the close did not follow")
             waitFor { sender.done.load(ordering: .acquiring) }
             XCTAssertEqual(sender.results.withLock { $0 }, [5])

@@ -62,4 +62,39 @@ final class ServerTracingTests: XCTestCase {
         XCTAssertEqual(fail.status, .error)
         XCTAssertEqual(fail.events.first?.name, "exception")
     }
+
+    /// The handler's parent context from the request's trace headers, found in one pass: one
+    /// `traceparent` (any case) continues the trace with the whole `tracestate`, split over two
+    /// fields; two `traceparent` fields are ambiguous and start a new trace.
+    func testTraceHeadersReachTheHandler() throws {
+        let router = Router()
+        let tracer = Tracer(sampler: Sampler(), enabled: true)
+        router.add(.GET, "/ctx") { req, res in
+            let p = req.context.traceParent!
+            res.respond(status: 200, body: Array("\(p.traceID.hexString) \(p.traceState.headerValue)|".utf8))
+        }
+        var config = ServerConfig()
+        config.host = "127.0.0.1"
+        config.port = 0
+        let group = LoopGroup(count: 1)
+        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
+        try group.start { server.start(on: $0) }
+        defer {
+            server.shutdown(group) { $0.stop() }
+            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
+        }
+        let one = "TraceParent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
+        let two = one + "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n"
+        let reply = try loopbackExchange(server.port, """
+            GET /ctx HTTP/1.1\r\nHost: x\r\ntracestate: rojo=1\r\n\(one)TRACESTATE: congo=2\r\n\r\n\
+            GET /ctx HTTP/1.1\r\nHost: x\r\n\(two)tracestate: rojo=1\r\nConnection: close\r\n\r\n
+            """)
+        let bodies = reply.split(separator: "\r\n\r\n").dropFirst().map { $0.prefix { $0 != "|" } }
+        XCTAssertEqual(bodies.count, 2, reply)
+        guard bodies.count == 2 else { return }
+        XCTAssertEqual(bodies[0], "4bf92f3577b34da6a3ce929d0e0e4736 rojo=1,congo=2")
+        XCTAssertFalse(bodies[1].hasPrefix("4bf92f3577b34da6a3ce929d0e0e4736"), "two traceparents: a new trace")
+        XCTAssertFalse(bodies[1].hasPrefix("0af7651916cd43dd8448eb211c80319c"))
+        XCTAssertTrue(bodies[1].hasSuffix(" "), "and no tracestate without a parent: \(bodies[1])")
+    }
 }

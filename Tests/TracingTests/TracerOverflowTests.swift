@@ -67,7 +67,7 @@ final class TracerOverflowTests: XCTestCase {
         config.port = 0
         let group = LoopGroup(count: 1)
         let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
-        server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span in
+        server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span, _ in
             box.observed.withLock { $0.append((status, span?.traceID.hexString)) }
         }
         try group.start { server.start(on: $0) }

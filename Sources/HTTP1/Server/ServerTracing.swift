@@ -7,10 +7,12 @@ import Tracing
 public final class ServerTracing {
     public let tracer: Tracer
     let serverPort: Int
-    /// Runs after each request with its duration; the span is nil only when the tracer had no
-    /// slot left at all for it. Every request is measured, with or without a span: the requests
-    /// that find the span table full are the overload traffic a latency metric must not miss.
-    public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?) -> Void)?
+    /// Runs after each request with its status, its duration, its span and the wall-clock time
+    /// the span ends at (nanoseconds; 0 when the span does not record). The span is nil only
+    /// when the tracer had no slot left at all for it. Every request is measured, with or
+    /// without a span: the requests that find the span table full are the overload traffic a
+    /// latency metric must not miss.
+    public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?, UInt64) -> Void)?
     /// Per (route, method), made once each: the span name "METHOD /route", and the attributes
     /// that are the same for every request there (method, route, port), encoded. Indexed by
     /// `slot(_:)`, grown as routes are first seen (a dictionary cost a hash a request).
@@ -33,8 +35,8 @@ public final class ServerTracing {
     }
 
     func begin(_ r: Request) -> Span {
-        let parent = TraceParent.extract(traceparent: r.headerValues("traceparent"),
-                                         tracestate: r.headerValues("tracestate")).parent
+        let (traceparent, tracestate) = r.traceContextHeaders()
+        let parent = TraceParent.extract(onlyTraceparent: traceparent, tracestate: tracestate).parent
         let span = tracer.start("HTTP", kind: .server, parent: parent)
         guard span.isRecording else { return span }
         let route = routeSpan(r)
@@ -51,14 +53,17 @@ public final class ServerTracing {
     }
 
     func end(_ span: Span?, _ summary: RequestSummary, status: UInt16, at now: Instant) {
+        // One reading of the wall clock ends the span and stamps its exemplar; a span that does
+        // not record needs none.
+        let wall = span?.isRecording == true ? wallNanos() : 0
         if let span {
             tracer.setAttribute(span, "http.response.status_code", .int(Int64(status)))
             if status >= 500 {
                 tracer.recordError(span, type: "HTTPServerError", message: "HTTP \(status)")
             }
         }
-        onRequestEnded?(summary, status, now - summary.receivedAt, span)
-        if let span { tracer.end(span) }
+        onRequestEnded?(summary, status, now - summary.receivedAt, span, wall)
+        if let span { tracer.end(span, at: wall) }
     }
 
     /// The span name per the HTTP conventions ("{method} {route}", or the method alone), and
@@ -84,13 +89,21 @@ public final class ServerTracing {
 }
 
 extension Request {
-    /// Every value of a header (duplicates matter for trace context), as views.
-    func headerValues(_ lowercaseName: StaticString) -> [UnsafeRawBufferPointer] {
-        var out: [UnsafeRawBufferPointer] = []
+    /// The trace context's headers in one pass, as views: the `traceparent` value when there is
+    /// exactly one (two are ambiguous, so they count as none), and every `tracestate` value (a
+    /// list may be split over several fields; the array stays unallocated when there is none).
+    func traceContextHeaders() -> (traceparent: UnsafeRawBufferPointer?, tracestate: [UnsafeRawBufferPointer]) {
+        var parent: UnsafeRawBufferPointer?, parents = 0
+        var states: [UnsafeRawBufferPointer] = []
         for i in 0..<headers.count {
             let f = headers[i]
-            if f.name.equalsIgnoringCase(lowercaseName, in: raw) { out.append(bytes(f.value)) }
+            if f.name.equalsIgnoringCase("traceparent", in: raw) {
+                parents += 1
+                parent = bytes(f.value)
+            } else if f.name.equalsIgnoringCase("tracestate", in: raw) {
+                states.append(bytes(f.value))
+            }
         }
-        return out
+        return (parents == 1 ? parent : nil, states)
     }
 }

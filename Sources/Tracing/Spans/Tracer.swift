@@ -90,7 +90,9 @@ public final class Tracer {
 
     /// Starts a span under `parent` (a remote parent from the request, or a local span), or a
     /// new trace when there is none. An unsampled span still gets a context to propagate.
-    public func start(_ name: StaticString, kind: SpanKind, parent: SpanContext?, at start: UInt64 = wallNanos()) -> Span {
+    /// `start` is wall-clock nanoseconds, 0 for now: the clock is read only for a span that
+    /// records (an untraced request reads none).
+    public func start(_ name: StaticString, kind: SpanKind, parent: SpanContext?, at start: UInt64 = 0) -> Span {
         let ctx = SpanContext.start(parent: parent, sampler: sampler, ids: &ids)
         let records = enabled && ctx.isSampled
         if records { counters.started.add() }
@@ -101,7 +103,7 @@ public final class Tracer {
         let state = slots.state(Int(slot))
         state.pointee.generation &+= 1
         state.pointee.recording = records
-        if records { fill(open + Int(slot), ctx, parent, kind, name, start) }
+        if records { fill(open + Int(slot), ctx, parent, kind, name, start == 0 ? wallNanos() : start) }
         return handle(ctx, slot: slot, generation: state.pointee.generation, recording: records)
     }
 
@@ -287,8 +289,8 @@ public final class Tracer {
     }
 
     /// Ends the span: a recording one is encoded into the ring (or dropped and counted when the
-    /// ring has no room); its slot is free again.
-    public func end(_ span: Span, at end: UInt64 = wallNanos()) {
+    /// ring has no room); its slot is free again. `end` is wall-clock nanoseconds, 0 for now.
+    public func end(_ span: Span, at end: UInt64 = 0) {
         guard slots.isValid(span.slot) else { return }
         let i = Int(span.slot)
         let state = slots.state(i)
@@ -297,7 +299,7 @@ public final class Tracer {
         if span.hasTraceState { traceStates[span.slot] = nil }
         if state.pointee.recording {
             let r = open + i
-            r.pointee.endUnixNano = end
+            r.pointee.endUnixNano = end == 0 ? wallNanos() : end   // 0: now, as for `start`
             if r.pointee.truncatedText { counters.truncated.add() }
             let body = SpanRecord.wireBodySize(r)
             if let dst = ring.reserve(AttributeWire.fieldSize(body)) {

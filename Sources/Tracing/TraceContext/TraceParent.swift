@@ -36,7 +36,15 @@ public enum TraceParent {
     /// only under a valid parent, and an invalid one is dropped without affecting the parent.
     public static func extract(traceparent: [UnsafeRawBufferPointer],
                                tracestate: [UnsafeRawBufferPointer]) -> IncomingContext {
-        guard traceparent.count == 1, var parent = parse(traceparent[0]) else {
+        extract(onlyTraceparent: traceparent.count == 1 ? traceparent[0] : nil, tracestate: tracestate)
+    }
+
+    /// `extract` for a caller that counted the `traceparent` fields itself: `onlyTraceparent`
+    /// is the value when there was exactly one, else nil. (A server's every request comes
+    /// through here: collecting the one value in an array cost an allocation.)
+    public static func extract(onlyTraceparent: UnsafeRawBufferPointer?,
+                               tracestate: [UnsafeRawBufferPointer]) -> IncomingContext {
+        guard let value = onlyTraceparent, var parent = parse(value) else {
             return IncomingContext(parent: nil)
         }
         if !tracestate.isEmpty, let state = TraceState.parse(tracestate) {

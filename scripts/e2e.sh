@@ -360,7 +360,7 @@ CHAIN_SPANS = [
     ("audit-service", "POST /process", "SERVER"), ("audit-service", "INSERT audit_logs", "CLIENT"),
 ]
 
-def check_trace(label, tid, root_parent, item_count, total):
+def check_trace(label, tid, root_parent, item_count, total, trace_state=""):
     spans = trace_spans(tid, CHAIN_SPANS)
     def one(svc, n, k):
         m = [s for s in spans if s["service"] == svc and s["name"] == n and s["kind"] == k]
@@ -396,6 +396,9 @@ def check_trace(label, tid, root_parent, item_count, total):
     if bad_status:
         problems.append(f"ERROR status on {bad_status}")
     check(f"{label}: spans parented correctly across the three services", not problems, "; ".join(problems))
+    # The caller's tracestate travels with the trace: every span of every service records it.
+    wrong = [f"{s['service']} {s['name']}: {s.get('trace_state')!r}" for s in found.values() if s.get("trace_state") != trace_state]
+    check(f"{label}: every span carries the caller's tracestate {trace_state!r}", not wrong, "; ".join(wrong))
     cp = found[("order-service", "calculate_pricing", "INTERNAL")]
     a = cp.get("attributes", {})
     check(f"{label}: calculate_pricing has {item_count} item events, order.item_count and order.total_cents",
@@ -432,10 +435,11 @@ if r1002:
     check("user 1002: trace_id continues the caller's traceparent through nginx", r1002[0] == parent_trace,
           f"{r1002[0]} != {parent_trace}")
 
-for label, r, uid, n, total, root in (("user 1001", r1001, 1001, 3, 6368, ""), ("user 1002", r1002, 1002, 1, 1606, parent_span)):
+for label, r, uid, n, total, root, state in (("user 1001", r1001, 1001, 3, 6368, "", ""),
+                                             ("user 1002", r1002, 1002, 1, 1606, parent_span, "e2e=1,vendor_x=a")):
     if r and r[0]:
         check_rows(label, r[0], r[1], r[2], uid, total)
-        check_trace(label, r[0], root, n, total)
+        check_trace(label, r[0], root, n, total, state)
     else:
         check(f"{label}: rows and trace", False, "no successful response")
 

@@ -28,7 +28,7 @@ Usage:
 A record: {"seq", "t" (unix seconds, float), "method", "path", "client_port", "content_type",
 "content_encoding", "headers" (lowercase names), "header_names" (in order, repeats kept), "body_bytes", "service_name", "resource" (key ->
 value), "scope" {"name", "version"}, "span_count", "spans": [{"name", "trace_id", "span_id",
-"parent_span_id", "kind", "start", "end", "flags", "attributes", "events": [{"name", "time",
+"parent_span_id", "trace_state", "kind", "start", "end", "flags", "attributes", "events": [{"name", "time",
 "attributes"}], "status": {"code", "message"}}], "error" (decoding error text, or null), "answer"
 (the script entry used)}.
 """
@@ -79,6 +79,7 @@ def describe(req):
                     "trace_id": s.trace_id.hex(),
                     "span_id": s.span_id.hex(),
                     "parent_span_id": s.parent_span_id.hex(),
+                    "trace_state": s.trace_state,
                     "kind": s.kind,
                     "start": s.start_time_unix_nano,
                     "end": s.end_time_unix_nano,

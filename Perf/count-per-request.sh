@@ -45,7 +45,7 @@ printf '| binary | service | instructions/request | syscalls/request |\n|---|---
 BIN_NO=0
 for b in "${BINS[@]}"; do
     BIN_NO=$((BIN_NO + 1))
-    BIN=$TMP/chain-$(basename "$(dirname "$(dirname "$(dirname "$(readlink -f "$b")")")")")
+    BIN=$TMP/chain-$BIN_NO   # any path: a binary outside a .build/release/ tree too
     strip --strip-debug -o "$BIN" "$b"   # valgrind 3.19 cannot read Swift's DWARF 5
     start valgrind --tool=callgrind --compress-strings=no ${CALLGRIND_OPTS:-} --callgrind-out-file="$TMP/cg-%p.out"
     for p in "${SVC_PIDS[@]}"; do callgrind_control -z "$p" >/dev/null 2>&1; done

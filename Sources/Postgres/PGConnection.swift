@@ -40,11 +40,12 @@ final class PGConnection: IOHandler, TickObserver {
     var paramOffsets: [Int] = []
     var paramLengths: [Int32] = []   // binary parameters' lengths (text ones end at their NUL)
     var paramFormats: [Int32] = []   // 0 text, 1 binary
-    lazy var timer = LoopTimer { [unowned self] in self.timerFired() }
+    let timer = LoopTimer {}   // made with the connection: a `lazy var` cost a check and a retain a use
 
     init(pool: PGPool) {
         self.pool = pool
         pool.loop.addTickObserver(self)
+        timer.action = { [unowned self] in self.timerFired() }
     }
 
     var loop: EventLoop { pool.loop }

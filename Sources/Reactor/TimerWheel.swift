@@ -11,7 +11,9 @@ public final class LoopTimer {
     // Invariant: while armed, the node is kept alive by `prev.next` or its slot head,
     // so an unowned back pointer cannot dangle.
     fileprivate unowned(unsafe) var prev: LoopTimer?
-    let action: () -> Void
+    /// Settable so an owner can make its timer in its own initializer and point it at itself
+    /// once initialized (see `ServerConnection.timer`).
+    public var action: () -> Void
 
     public init(_ action: @escaping () -> Void) { self.action = action }
     public var isArmed: Bool { slot >= 0 }

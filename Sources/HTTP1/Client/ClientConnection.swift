@@ -15,13 +15,14 @@ final class ClientConnection: IOHandler {
     var completion: ClientCompletion?
     var requestWasHEAD = false
     var pending: PendingRequest?   // waiting for the connect to finish
-    lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+    let timer = LoopTimer {}   // made with the connection, as `ServerConnection.timer`
 
     init(client: HTTPClient, fd: Int32, connected: Bool) {
         self.client = client
         self.fd = fd
         state = connected ? .idle : .connecting
         reader = ResponseReader(limits: client.config.limits)
+        timer.action = { [unowned self] in self.timedOut() }
     }
 
     var loop: EventLoop { client.loop }

@@ -68,6 +68,9 @@ public final class IOBuffer {
         append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
+    /// Disfavored, so a string literal takes the `StaticString` form: literals had resolved
+    /// here, five a response, at about 50 instructions each against a few (callgrind).
+    @_disfavoredOverload
     public func append(_ s: String) {
         // Native and small strings lend their bytes; `var s = s; s.withUTF8` paid a retain and
         // a release per call (callgrind). Others (bridged) are made contiguous first.

@@ -44,11 +44,12 @@ final class PGConnection: IOHandler, TickObserver {
 
     init(pool: PGPool) {
         self.pool = pool
+        loop = pool.loop
         pool.loop.addTickObserver(self)
         timer.action = { [unowned self] in self.timerFired() }
     }
 
-    var loop: EventLoop { pool.loop }
+    let loop: EventLoop   // stored: a computed `pool.loop` cost a retain and a release a use
     /// Entries the server owes an answer for.
     var owed: Int { fifo.count - fifoHead }
     /// Load, for the pool's choice of connection: what is owed and what waits to go out.

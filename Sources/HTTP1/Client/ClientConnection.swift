@@ -20,12 +20,13 @@ final class ClientConnection: IOHandler {
     init(client: HTTPClient, fd: Int32, connected: Bool) {
         self.client = client
         self.fd = fd
+        loop = client.loop
         state = connected ? .idle : .connecting
         reader = ResponseReader(limits: client.config.limits)
         timer.action = { [unowned self] in self.timedOut() }
     }
 
-    var loop: EventLoop { client.loop }
+    let loop: EventLoop   // stored, as `ServerConnection.loop`
 
     func ioReady(_ events: IOEvents) {
         switch state {

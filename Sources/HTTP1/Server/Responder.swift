@@ -6,7 +6,7 @@ public struct Responder {
     let connection: ServerConnection
     let generation: UInt32
 
-    public var loop: EventLoop { connection.context.loop }
+    public var loop: EventLoop { connection.loop }
 
     public func respond(status: UInt16, contentType: StaticString? = "application/json",
                         body: UnsafeRawBufferPointer, headers: ExtraHeaders? = nil) {

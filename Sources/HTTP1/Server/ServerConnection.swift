@@ -55,6 +55,7 @@ public final class ServerConnection: IOHandler, SendCompletionHandler {
     init(fd: Int32, context: ServerContext) {
         self.fd = fd
         self.context = context
+        loop = context.loop
         let limits = context.config.limits
         parser = RequestParser(limits: limits)
         headers = HeaderTable(capacity: limits.maxHeaderCount)
@@ -67,7 +68,9 @@ public final class ServerConnection: IOHandler, SendCompletionHandler {
         if lentTo != nil { context.inFlight -= 1 }   // a handler dropped its responder unanswered
     }
 
-    var loop: EventLoop { context.loop }
+    /// Stored, not `context.loop` each time: a computed property hands back a reference the
+    /// caller must release, and the loop is reached several times a request (callgrind).
+    let loop: EventLoop
 
     public func ioReady(_ events: IOEvents) {
         // A reset while handling: nothing left to read matters, and nobody is left to answer.

@@ -58,11 +58,10 @@ public final class IOBuffer {
         capacity = newCapacity
     }
 
-    @inline(__always)
     /// Inlinable, with the room check inline and `reserve` only when it fails: a response's
     /// head is a dozen short appends, and two calls each (append, reserve) were most of their
     /// cost (callgrind).
-    @inlinable
+    @inlinable @inline(__always)
     public func append(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         if capacity &- writeIndex < n { reserve(n) }

@@ -15,9 +15,10 @@ import XCTest
 /// 40.38-40.58 on io_uring, whose answers complete in a later iteration (batched sends). One
 /// more allocation on every request fails `/health`, two fail the hop. (The counts once grew on
 /// a busy machine: the timer wheel's tick loop allocated in debug builds once per elapsed tick.
-/// They fell from 2.02 and 48.03 at stop 28: seven a hop with a span's handle made plain bits
-/// and the timer wheel's lazy re-arms, one a request when the router's handlers stopped being
-/// read back through a reabstraction thunk, see `RouteHandler`.)
+/// They fell from 2.02 and 48.03 at stop 28: seven a hop with its first commits (span handles
+/// as plain bits, the duration handles, lazy timer re-arms; not told apart), one a request when
+/// the router's handlers stopped being read back through a reabstraction thunk, see
+/// `RouteHandler`.)
 final class HotPathAllocationTests: XCTestCase {
     /// `GET /health` of the bare runtime: parse, route, SERVER span, respond.
     static let healthBudget = 2.0

@@ -32,52 +32,51 @@ final class TimerWheelTests: XCTestCase {
         XCTAssertTrue(fired)
     }
 
+    /// A wheel stepped a millisecond at a time, as a loop's ticks would, with one timer that
+    /// records the millisecond it fires at.
+    private final class SteppedWheel {
+        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
+        var now: UInt64 = 0
+        var fired: [UInt64] = []
+        lazy var timer = LoopTimer { [unowned self] in self.fired.append(self.now) }
+
+        func arm(at ms: UInt64) { wheel.arm(timer, at: Instant(nanoseconds: ms * 1_000_000)) }
+        func step(to ms: UInt64) {
+            while now < ms {
+                now += 1
+                wheel.advance(to: Instant(nanoseconds: now * 1_000_000))
+            }
+        }
+    }
+
     /// A re-arm to a later deadline leaves the timer in its slot: it moves when that slot comes
     /// up, and fires at its new deadline, not at the old one and not a revolution late.
     func testRearmLaterMovesLazilyAndFiresOnTime() {
-        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
-        var fired: [UInt64] = []
-        var now: UInt64 = 0
-        let t = LoopTimer { fired.append(now) }
-        wheel.arm(t, at: Instant(nanoseconds: 100 * ms))
-        wheel.arm(t, at: Instant(nanoseconds: 300 * ms))   // later: not relinked
-        wheel.arm(t, at: Instant(nanoseconds: 6_000 * ms)) // later still, past a revolution
-        XCTAssertEqual(wheel.count, 1)
-        while now < 7_000 {
-            now += 1
-            wheel.advance(to: Instant(nanoseconds: now * ms))
-        }
-        XCTAssertEqual(fired, [6_000])
-        XCTAssertEqual(wheel.count, 0)
+        let w = SteppedWheel()
+        w.arm(at: 100)
+        w.arm(at: 300)     // later: not relinked
+        w.arm(at: 6_000)   // later still, past a revolution
+        XCTAssertEqual(w.wheel.count, 1)
+        w.step(to: 7_000)
+        XCTAssertEqual(w.fired, [6_000])
+        XCTAssertEqual(w.wheel.count, 0)
     }
 
     func testRearmEarlierAfterALazyMoveRelinks() {
-        let wheel = TimerWheel(now: Instant(nanoseconds: 0))
-        var fired: [UInt64] = []
-        var now: UInt64 = 0
-        let t = LoopTimer { fired.append(now) }
-        wheel.arm(t, at: Instant(nanoseconds: 100 * ms))
-        wheel.arm(t, at: Instant(nanoseconds: 300 * ms))
-        wheel.arm(t, at: Instant(nanoseconds: 50 * ms))    // sooner than where it is linked
-        while now < 400 {
-            now += 1
-            wheel.advance(to: Instant(nanoseconds: now * ms))
-        }
-        XCTAssertEqual(fired, [50])
+        let w = SteppedWheel()
+        w.arm(at: 100)
+        w.arm(at: 300)
+        w.arm(at: 50)      // sooner than where it is linked
+        w.step(to: 400)
+        XCTAssertEqual(w.fired, [50])
         // Moved at its old slot, then re-armed sooner than its new deadline.
-        wheel.arm(t, at: Instant(nanoseconds: 500 * ms))
-        wheel.arm(t, at: Instant(nanoseconds: 900 * ms))
-        while now < 600 {
-            now += 1
-            wheel.advance(to: Instant(nanoseconds: now * ms))
-        }
-        wheel.arm(t, at: Instant(nanoseconds: 700 * ms))
-        while now < 1_000 {
-            now += 1
-            wheel.advance(to: Instant(nanoseconds: now * ms))
-        }
-        XCTAssertEqual(fired, [50, 700])
-        XCTAssertEqual(wheel.count, 0)
+        w.arm(at: 500)
+        w.arm(at: 900)
+        w.step(to: 600)
+        w.arm(at: 700)
+        w.step(to: 1_000)
+        XCTAssertEqual(w.fired, [50, 700])
+        XCTAssertEqual(w.wheel.count, 0)
     }
 
     func testCancelAndRearm() {

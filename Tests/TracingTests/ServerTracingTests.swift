@@ -20,16 +20,8 @@ final class ServerTracingTests: XCTestCase {
             res.respond(status: 200, body: body)
         }
         router.add(.GET, "/fail") { _, res in res.respond(status: 502, body: "{}") }
-        var config = ServerConfig()
-        config.host = "127.0.0.1"
-        config.port = 0
-        let group = LoopGroup(count: 1)
-        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
-        try group.start { server.start(on: $0) }
-        defer {
-            server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
-        }
+        let server = try TracedTestServer(router, tracer: tracer)
+        defer { server.stop() }
         let reply = try loopbackExchange(server.port, """
             POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\
             Content-Length: 2\r\n\r\n{}GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /fail HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
@@ -73,16 +65,8 @@ final class ServerTracingTests: XCTestCase {
             let p = req.context.traceParent!
             res.respond(status: 200, body: Array("\(p.traceID.hexString) \(p.traceState.headerValue)|".utf8))
         }
-        var config = ServerConfig()
-        config.host = "127.0.0.1"
-        config.port = 0
-        let group = LoopGroup(count: 1)
-        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
-        try group.start { server.start(on: $0) }
-        defer {
-            server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
-        }
+        let server = try TracedTestServer(router, tracer: tracer)
+        defer { server.stop() }
         let one = "TraceParent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
         let two = one + "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n"
         let reply = try loopbackExchange(server.port, """

@@ -62,19 +62,12 @@ final class TracerOverflowTests: XCTestCase {
             if let outgoing { tracer.end(outgoing) }
             res.respond(status: 200, body: Array("{\"trace_id\":\"\(trace)\",\"traceparent\":\"\(traceparent)\"}".utf8))
         }
-        var config = ServerConfig()
-        config.host = "127.0.0.1"
-        config.port = 0
-        let group = LoopGroup(count: 1)
-        let server = try HTTPServer(config: config, router: router, group: group, tracers: LoopLocal(group) { _ in tracer })
-        server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span, _ in
-            box.observed.withLock { $0.append((status, span?.traceID.hexString)) }
+        let server = try TracedTestServer(router, tracer: tracer) { server, group in
+            server.tracing(on: group.loops[0])!.onRequestEnded = { _, status, _, span, _ in
+                box.observed.withLock { $0.append((status, span?.traceID.hexString)) }
+            }
         }
-        try group.start { server.start(on: $0) }
-        defer {
-            server.shutdown(group) { $0.stop() }
-            _ = group.wait(until: Instant.now() + .nanoseconds(3_000_000_000))
-        }
+        defer { server.stop() }
         let reply = try loopbackExchange(server.port, """
             POST /process HTTP/1.1\r\nHost: x\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\
             Content-Length: 2\r\nConnection: close\r\n\r\n{}

@@ -22,8 +22,13 @@ final class DurationHandles {
         let i = (summary.routeIndex + 1) << 4 | Int(summary.method.rawValue)   // routes from -1, 16 methods each
         if i < recent.count, let r = recent[i], r.status == status { return r.handle }
         let key = summary.routeIndex << 24 | Int(summary.method.rawValue) << 16 | Int(status)
-        let h = all[key] ?? make(summary, status)
-        all[key] = h
+        let h: HistogramHandle
+        if let found = all[key] {
+            h = found
+        } else {
+            h = make(summary, status)
+            all[key] = h
+        }
         if i >= recent.count { recent += repeatElement(nil, count: i + 1 - recent.count) }
         recent[i] = Recent(status: status, handle: h)
         return h

@@ -7,6 +7,7 @@ final class ClientConnection: IOHandler {
     enum State { case connecting, idle, active, closed }
 
     let client: HTTPClient   // strong: in-flight exchanges keep their pool alive
+    let loop: EventLoop      // stored, as `ServerConnection.loop`
     let fd: Int32
     var state: State
     var input: IOBuffer?
@@ -25,8 +26,6 @@ final class ClientConnection: IOHandler {
         reader = ResponseReader(limits: client.config.limits)
         timer.action = { [unowned self] in self.timedOut() }
     }
-
-    let loop: EventLoop   // stored, as `ServerConnection.loop`
 
     func ioReady(_ events: IOEvents) {
         switch state {

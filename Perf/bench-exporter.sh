@@ -10,8 +10,13 @@
 #       "off|.build/release/chain|OTEL_SDK_DISABLED=true" \
 #       "batch512|.build/release/chain|OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512 CHAIN_SPAN_RING_SIZE=1024"
 #
-# Environment: ROUNDS (3), DURATION (6, seconds), CONNS (64). Prints a line per server per round
-# (req/s, loops' and exporter's µs of CPU a request) and each server's spans dropped.
+# Environment: ROUNDS (3), DURATION (6, seconds), CONNS (64), RATIOS ("A/B ...": for each pair of
+# names, the median and quartiles of A's req/s over B's, round by round). Prints a line per
+# server per round (req/s, loops' and exporter's µs of CPU a request), each server's spans
+# dropped, and the ratios. The machines here swing between a slow and a fast state for tens of
+# seconds at a time; short rounds (DURATION=1, ROUNDS=40) put a traced server and an untraced
+# one in the same state in most rounds, and the median ratio leaves out the rounds that straddle
+# a swing (Perf/RESULTS.md, "issue 14: tracing's cost in one-second pairs").
 set -euo pipefail
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 cd "$(dirname "$SELF")/.."
@@ -64,8 +69,19 @@ for ((r = 0; r < ROUNDS; r++)); do
         join "$TMP/t0" "$TMP/t1" | awk -v r="$r" -v name="${names[$i]}" -v n="$reqs" -v rps="$rps" '
             { d = $3 - $2; if ($1 ~ /^loop-/) loops += d; else if ($1 == "otlp-exporter") ex += d }
             END { printf "round %d  %-12s %9.0f req/s  loops %6.3f µs/req  exporter %6.3f µs/req\n", r, name, rps, loops / 1e3 / n, ex / 1e3 / n }'
+        echo "$r ${names[$i]} $rps" >>"$TMP/rps"
     done
 done
 for ((i = 0; i < n; i++)); do
     printf '%-12s %s\n' "${names[$i]}" "$(curl -s "http://127.0.0.1:${ports[$i]}/metrics" | grep -E '^chain_spans_dropped_total' || echo 'no metrics')"
+done
+for pair in ${RATIOS:-}; do
+    awk -v a="${pair%/*}" -v b="${pair#*/}" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+        END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$TMP/rps" | sort -g |
+        awk -v p="$pair" '{ v[NR] = $1 }
+            END {
+                if (NR == 0) { printf "%s: no rounds\n", p; exit }
+                m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                printf "%s req/s, per round: median %.3f, quartiles %.3f-%.3f, %d rounds\n", p, m, v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)], NR
+            }'
 done

@@ -15,6 +15,8 @@ public final class EventLoop {
     public let buffers: BufferPool
     /// Monotonic time of the current iteration: one clock read per wake-up.
     public private(set) var now: Instant
+    /// `wallNow`'s reading for this iteration; 0 until something asks.
+    @usableFromInline var wallThisIteration: UInt64 = 0
     private let clock: LoopClock
     private var observers: [TickObserver] = []
     private var localTasks: [() -> Void] = []
@@ -183,6 +185,16 @@ public final class EventLoop {
         poller.submitPending()
     }
 
+    /// Wall-clock nanoseconds since the Unix epoch, read at the first use in an iteration and
+    /// kept for the rest of it: never earlier than the wake-up that brought the iteration's
+    /// work, never later than what asks for it. Server spans start at it, so a loop under load
+    /// reads the wall clock once for a batch of requests, not once for each.
+    @inlinable
+    public var wallNow: UInt64 {
+        if wallThisIteration == 0 { wallThisIteration = wallNanos() }
+        return wallThisIteration
+    }
+
     /// Asks the loop to return from `run` after the current iteration. Loop thread only.
     public func stop() { running = false }
 
@@ -196,6 +208,7 @@ public final class EventLoop {
         let timeout: Int32 = idle ? timers.millisecondsUntilNext(maxMs: 1000) : 0
         let events = poller.wait(timeoutMs: timeout)
         now = clock.now()
+        wallThisIteration = 0
         if !poller.refused.isEmpty { reportRefused() }
         // Before the readiness events: a connection whose send completed has its buffer back
         // before it answers anything else in this batch.

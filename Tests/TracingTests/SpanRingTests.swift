@@ -149,6 +149,70 @@ final class SpanRingTests: XCTestCase {
         }
     }
 
+    /// `peek()` with room for everything waiting takes it without reading the entries (from
+    /// the published end and count, and where the producer last skipped): across every offset
+    /// of the wrap, with and without a skip marker, it must find what a walk finds.
+    func testPeekOfEverythingMatchesTheWalkAcrossTheWrap() {
+        let ring = SpanRing(capacity: 4096)
+        var next = 0, expect = 0, skipsSeen = 0
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<3000 {
+            let burst = Int.random(in: 1...90, using: &rng)
+            for _ in 0..<burst where Self.produce(ring, next) { next += 1 }
+            let waiting = ring.count
+            let walked = ring.peek(max: waiting - 1 + (round % 2))   // odd rounds: max == waiting
+            let whole = ring.peek()
+            if round % 2 == 0 {   // the walk stopped one short; everything goes one entry further
+                XCTAssertEqual(walked.count, waiting - 1)
+            } else {
+                XCTAssertEqual(walked.first.count, whole.first.count)
+                XCTAssertEqual(walked.second.count, whole.second.count)
+            }
+            XCTAssertEqual(whole.count, waiting)
+            // Between the first run's end and the storage's end: the bytes a skip marker skipped.
+            let storageEnd = UnsafeRawPointer(ring.storage.base + ring.capacity)
+            let skipped = whole.second.isEmpty ? 0 : storageEnd - (whole.first.baseAddress! + whole.first.count)
+            XCTAssertEqual(whole.byteCount + skipped, ring.usedBytes, "the runs and the skipped bytes are all that waits")
+            if skipped > 0 { skipsSeen += 1 }
+            var n = 0
+            for run in [whole.first, whole.second] {
+                SpanRing.forEachEntry(in: run) { e in
+                    XCTAssertEqual(Self.check(e), expect)
+                    expect += 1
+                    n += 1
+                }
+            }
+            XCTAssertEqual(n, waiting)
+            ring.release(whole)
+            XCTAssertEqual(ring.count, 0)
+        }
+        XCTAssertEqual(expect, next)
+        XCTAssertGreaterThan(skipsSeen, 100, "runs that end at a skip marker, not at the storage's end")
+    }
+
+    /// The published end and count are kept modulo 2^32 and unpacked against the consumer's
+    /// full positions: exact across the 2^32 boundary and far past it.
+    func testPublishedEndAndCountUnpackAcrossTheirModulus() {
+        for base in [0, (1 << 32) - 10, 7 << 32 | 12345, Int.max >> 1] {
+            for (ahead, more) in [(0, 0), (9, 3), (20, 1 << 20), ((1 << 31), (1 << 30))] {
+                let word = SpanRing.Published.pack(end: base + ahead, count: base + more)
+                XCTAssertEqual(SpanRing.Published.end(word, from: base), base + ahead)
+                XCTAssertEqual(SpanRing.Published.count(word, from: base), base + more)
+            }
+        }
+    }
+
+    /// `peek()` (everything, the path that reads no entry) against a live producer thread:
+    /// every entry once, in order, intact. Also run under TSan by test.sh.
+    func testConcurrentPeekOfEverythingLosesNothing() throws {
+        try assertNothingLost(capacity: 4096, total: 500_000) { ring, body in
+            let e = ring.peek()
+            for run in [e.first, e.second] { SpanRing.forEachEntry(in: run, body) }
+            ring.release(e)
+            return e.count
+        }
+    }
+
     /// A producer thread writes `total` entries while this thread reads them with `take` (which
     /// calls its closure on each entry it takes and returns how many): each must arrive once,
     /// in order, intact.

@@ -37,7 +37,9 @@ public final class ServerTracing {
     func begin(_ r: Request) -> Span {
         let (traceparent, tracestate) = r.traceContextHeaders()
         let parent = TraceParent.extract(onlyTraceparent: traceparent, tracestate: tracestate).parent
-        let span = tracer.start("HTTP", kind: .server, parent: parent)
+        // The span starts when its loop woke up with the request's bytes, as its duration
+        // metric does (one clock reading for all the requests of an iteration).
+        let span = tracer.start("HTTP", kind: .server, parent: parent, at: tracer.isEnabled ? r.context.loop.wallNow : 0)
         guard span.isRecording else { return span }
         let route = routeSpan(r)
         tracer.setName(span, route.name)

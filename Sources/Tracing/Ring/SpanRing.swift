@@ -14,16 +14,21 @@ import Synchronization
 /// of fixed-size records took 3.4 KB (Perf/RESULTS.md, "a ring of encoded spans").
 ///
 /// Memory ordering: the producer writes an entry, then publishes it with a releasing store of
-/// `tail`; the consumer's acquiring load of `tail` therefore sees the entry's bytes (and any
-/// skip marker before it). The consumer reads the entries, then frees them with a releasing
-/// store of `head`; the producer's acquiring load of `head` therefore never reuses bytes still
-/// being read. Each index is written by one side only, so no read-modify-write is needed.
-/// Positions grow without wrapping (Int is 64-bit) and are masked into the power-of-two
-/// capacity.
+/// `published` (where the entries end and how many there are, in one word); the consumer's
+/// acquiring load of it therefore sees the entry's bytes (and any skip marker before it). The
+/// consumer reads the entries, then frees them with a releasing store of `head`; the
+/// producer's acquiring load of `head` therefore never reuses bytes still being read. Each
+/// index is written by one side only, so no read-modify-write is needed. Positions grow
+/// without wrapping (Int is 64-bit) and are masked into the power-of-two capacity.
+///
+/// The count and the end are published together so that the consumer can take every waiting
+/// entry without walking them: the walk read each entry's first bytes, written by the loop's
+/// core a moment before, and that cache miss per span was most of the exporter's time
+/// (`perf`, Perf/RESULTS.md, "issue 14: tracing's cost in one-second pairs").
 ///
 /// `@unchecked Sendable`: shared between exactly two threads under the contract above; the
-/// producer alone calls `reserve`/`publish` (and owns `cachedHead`, `reservedEnd`), the
-/// consumer alone calls `peek`/`release`/`drain`.
+/// producer alone calls `reserve`/`publish` (and owns `tail`, `publishedCount`, `cachedHead`,
+/// `reservedEnd`), the consumer alone calls `peek`/`release`/`drain`.
 public final class SpanRing: @unchecked Sendable {
     /// Bytes.
     public let capacity: Int
@@ -31,18 +36,44 @@ public final class SpanRing: @unchecked Sendable {
     let storage: ReservedPages<UInt8>
     private let bytes: UnsafeMutablePointer<UInt8>
     private let head = Atomic<Int>(0)       // where the oldest entry starts; consumer only
-    private let tail = Atomic<Int>(0)       // where the next entry goes; producer only
-    private let published = Atomic<Int>(0)  // entries published; producer only
     private let released = Atomic<Int>(0)   // entries freed; consumer only
-    // Producer-private: a cache of `head` (most reserves then load no shared index), and
-    // where the reserved entry ends.
+    /// The published end and entry count, packed (`Published`); producer only.
+    private let published = Atomic<UInt64>(0)
+    /// Where the producer last wrote a skip marker; producer only, stored before the entry
+    /// after it is published.
+    private let lastSkip = Atomic<Int>(-1)
+    // Producer-private: where the next entry goes and how many were published; a cache of
+    // `head` (most reserves then load no shared index); where the reserved entry ends.
+    private var tail = 0
+    private var publishedCount = 0
     private var cachedHead = 0
     private var reservedEnd = 0
     private let dropped = Atomic<Int>(0)
 
-    /// `capacity` bytes, rounded up to a power of two (at least 4 KiB). An entry larger than
-    /// the capacity is always refused.
+    /// The end of the published entries and their count since the start, each modulo 2^32, in
+    /// one word: the end in the low half, the count in the high. The consumer unpacks them
+    /// against its own full `head` and `released`, which trail them by at most the capacity
+    /// (at most 2^31 bytes) and the entries that fit in it (each is at least 2 bytes).
+    enum Published {
+        static let positionBits: UInt64 = 32
+        static let positionMask: UInt64 = 1 << positionBits - 1
+        static func pack(end: Int, count: Int) -> UInt64 {
+            UInt64(truncatingIfNeeded: count) << positionBits | UInt64(truncatingIfNeeded: end) & positionMask
+        }
+        /// The full end, given a position `from` less than 2^32 before it.
+        static func end(_ word: UInt64, from: Int) -> Int {
+            from &+ Int((word &- UInt64(truncatingIfNeeded: from)) & positionMask)
+        }
+        /// The full count, given a count `from` less than 2^32 below it.
+        static func count(_ word: UInt64, from: Int) -> Int {
+            from &+ Int(((word >> positionBits) &- UInt64(truncatingIfNeeded: from)) & (1 << (64 - positionBits) - 1))
+        }
+    }
+
+    /// `capacity` bytes, rounded up to a power of two (at least 4 KiB, at most 2 GiB, which
+    /// `Published` relies on). An entry larger than the capacity is always refused.
     public init(capacity: Int) {
+        precondition(capacity <= 1 << 31, "SpanRing: at most 2 GiB")
         var c = 4096
         while c < capacity { c <<= 1 }
         self.capacity = c
@@ -56,7 +87,7 @@ public final class SpanRing: @unchecked Sendable {
     /// no room (counted as dropped); call `publish()` once they are written.
     @inline(__always)
     public func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8>? {
-        let t = tail.load(ordering: .relaxed)
+        let t = tail
         let room = capacity &- (t & mask)
         let start = room < n ? t &+ room : t     // past the end: start again at the beginning
         let end = start &+ n
@@ -68,7 +99,10 @@ public final class SpanRing: @unchecked Sendable {
             }
         }
         // The skipped bytes are free (checked above); the marker tells the consumer to skip.
-        if start != t { bytes[t & mask] = 0 }
+        if start != t {
+            bytes[t & mask] = 0
+            lastSkip.store(t, ordering: .relaxed)
+        }
         reservedEnd = end
         return bytes + (start & mask)
     }
@@ -76,8 +110,9 @@ public final class SpanRing: @unchecked Sendable {
     /// Producer side: makes the reserved entry visible to the consumer.
     @inline(__always)
     public func publish() {
-        published.store(published.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-        tail.store(reservedEnd, ordering: .releasing)
+        tail = reservedEnd
+        publishedCount &+= 1
+        published.store(Published.pack(end: tail, count: publishedCount), ordering: .releasing)
     }
 
     /// What `peek` found: up to two runs of whole entries, in order (the second when they
@@ -92,12 +127,37 @@ public final class SpanRing: @unchecked Sendable {
     }
 
     /// Consumer side: up to `max` of the oldest entries, read in place and not yet freed.
-    /// Invariant: the producer never writes between `head` and the `tail` loaded here (it stops
-    /// at `head + capacity`), so the runs stay valid and unchanged until `release`; the
-    /// acquiring load of `tail` makes their contents visible.
+    /// Invariant: the producer never writes between `head` and the published end loaded here
+    /// (it stops at `head + capacity`), so the runs stay valid and unchanged until `release`;
+    /// the acquiring load of `published` makes their contents visible.
     public func peek(max: Int = .max) -> Entries {
         let h = head.load(ordering: .relaxed)          // only we write head
-        let t = tail.load(ordering: .acquiring)
+        let word = published.load(ordering: .acquiring)
+        let t = Published.end(word, from: h)
+        let r = released.load(ordering: .relaxed)      // only we write released
+        let waiting = Published.count(word, from: r) &- r
+        return waiting <= max ? all(from: h, to: t, count: waiting) : walk(from: h, to: t, max: max)
+    }
+
+    /// Every entry from `h` to `t`, without reading them. The entries cross the end of the
+    /// storage at most once (they span at most `capacity` bytes), at the boundary `b` after
+    /// `h`; any skip marker lies just before it, and `lastSkip` tells where: the producer
+    /// cannot write another before the consumer frees the bytes before `b`.
+    private func all(from h: Int, to t: Int, count: Int) -> Entries {
+        let b = (h | mask) &+ 1
+        guard t > b else {
+            return Entries(first: UnsafeRawBufferPointer(start: bytes + (h & mask), count: t &- h),
+                           second: UnsafeRawBufferPointer(start: bytes, count: 0), count: count, end: t)
+        }
+        let skip = lastSkip.load(ordering: .relaxed)
+        let firstEnd = skip >= h && skip < b ? skip : b
+        return Entries(first: UnsafeRawBufferPointer(start: bytes + (h & mask), count: firstEnd &- h),
+                       second: UnsafeRawBufferPointer(start: bytes, count: t &- b), count: count, end: t)
+    }
+
+    /// The first `max` entries from `h` (fewer than wait before `t`), found by reading each
+    /// one's length.
+    private func walk(from h: Int, to t: Int, max: Int) -> Entries {
         var p = h, n = 0
         var cut = -1, resume = -1   // where the first run ends, and the second begins
         while n < max && p < t {
@@ -145,7 +205,8 @@ public final class SpanRing: @unchecked Sendable {
     /// releasing store orders those reads before the producer may reuse the bytes.
     public func release(_ e: Entries) {
         guard e.count > 0 else { return }
-        precondition(e.end <= tail.load(ordering: .acquiring), "SpanRing.release: more than was published")
+        let h = head.load(ordering: .relaxed)
+        precondition(e.end <= Published.end(published.load(ordering: .acquiring), from: h), "SpanRing.release: more than was published")
         released.store(released.load(ordering: .relaxed) &+ e.count, ordering: .relaxed)
         head.store(e.end, ordering: .releasing)
     }
@@ -173,19 +234,24 @@ public final class SpanRing: @unchecked Sendable {
     }
 
     /// Entries waiting (approximate when read from a third thread).
-    public var count: Int { published.load(ordering: .acquiring) &- released.load(ordering: .acquiring) }
+    public var count: Int {
+        let r = released.load(ordering: .acquiring)
+        return Published.count(published.load(ordering: .acquiring), from: r) &- r
+    }
     /// Bytes waiting, skipped ones included: what the high-water mark compares with `capacity`.
-    public var usedBytes: Int { tail.load(ordering: .acquiring) &- head.load(ordering: .acquiring) }
+    public var usedBytes: Int {
+        let h = head.load(ordering: .acquiring)
+        return Published.end(published.load(ordering: .acquiring), from: h) &- h
+    }
 
     /// Producer side: whether at least `n` bytes wait. Most calls answer from the producer's
     /// own copy of `head` (which only lags, so it only overstates what waits) without reading
     /// the consumer's cache line; only a yes is checked against the shared index.
     @inline(__always)
     public func producerSeesAtLeast(_ n: Int) -> Bool {
-        let t = tail.load(ordering: .relaxed)
-        guard t &- cachedHead >= n else { return false }
+        guard tail &- cachedHead >= n else { return false }
         cachedHead = head.load(ordering: .acquiring)
-        return t &- cachedHead >= n
+        return tail &- cachedHead >= n
     }
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 }

@@ -41,7 +41,8 @@ public struct Span: BitwiseCopyable {
 public final class Tracer {
     public let ring: SpanRing
     let sampler: Sampler
-    let enabled: Bool
+    /// Whether sampled spans are recorded (false: OTEL_SDK_DISABLED; spans carry context only).
+    public let isEnabled: Bool
     var ids: IDGenerator
 
     /// A trace id for an answer that has no span (an error body written before routing).
@@ -79,7 +80,7 @@ public final class Tracer {
         slots = SpanSlots(recordCapacity: openCapacity, overflowCapacity: overflowCapacity)
         ring = SpanRing(capacity: min(max(ringCapacity, 1), 1 << 22) * Tracer.ringBytesPerSpan)
         self.sampler = sampler
-        self.enabled = enabled
+        self.isEnabled = enabled
         self.counters = counters
         ids = IDGenerator()
         // A record is written by `fill` before anything reads it, so the table's zero pages
@@ -94,7 +95,7 @@ public final class Tracer {
     /// records (an untraced request reads none).
     public func start(_ name: StaticString, kind: SpanKind, parent: SpanContext?, at start: UInt64 = 0) -> Span {
         let ctx = SpanContext.start(parent: parent, sampler: sampler, ids: &ids)
-        let records = enabled && ctx.isSampled
+        let records = isEnabled && ctx.isSampled
         if records { counters.started.add() }
         guard let slot = slots.takeRecordSlot() else {
             if records { counters.dropped.add() }

@@ -15,11 +15,14 @@ public final class ServerTracing {
     public var onRequestEnded: ((RequestSummary, UInt16, TimeAmount, Span?, UInt64) -> Void)?
     /// Per (route, method), made once each: the span name "METHOD /route", and the attributes
     /// that are the same for every request there (method, route, port), encoded. Indexed by
-    /// `slot(_:)`, grown as routes are first seen (a dictionary cost a hash a request).
-    private var routeSpans: [RouteSpan?] = []
+    /// `slot(_:)`, grown as routes are first seen (a dictionary cost a hash a request). Read
+    /// without a retain (it cost a retain and a release a request): `routeSpansKept` keeps
+    /// each alive as long as this server, and none is ever replaced.
+    private var routeSpans: [Unmanaged<RouteSpan>?] = []
+    private var routeSpansKept: [RouteSpan] = []
 
-    /// A class, so reading one out of `routeSpans` is a retain: a tuple or struct holding the
-    /// encoded attributes' array was copied through the runtime's generic value witnesses.
+    /// A class, so reading one out of `routeSpans` copies no struct: a tuple or struct holding
+    /// the encoded attributes' array was copied through the runtime's generic value witnesses.
     private final class RouteSpan {
         let name: InlineText
         let attributes: EncodedAttributes
@@ -41,9 +44,9 @@ public final class ServerTracing {
         // metric does (one clock reading for all the requests of an iteration).
         let span = tracer.start("HTTP", kind: .server, parent: parent, at: tracer.isEnabled ? r.context.loop.wallNow : 0)
         guard span.isRecording else { return span }
-        let route = routeSpan(r)
-        tracer.setName(span, route.name)
-        tracer.addAttributes(span, route.attributes)
+        routeSpan(r)._withUnsafeGuaranteedRef { route in
+            tracer.setName(span, route.name, attributes: route.attributes)
+        }
         tracer.setAttribute(span, "url.path", utf8: r.path)
         return span
     }
@@ -70,7 +73,7 @@ public final class ServerTracing {
 
     /// The span name per the HTTP conventions ("{method} {route}", or the method alone), and
     /// the attributes every request of `r`'s route and method has.
-    private func routeSpan(_ r: Request) -> RouteSpan {
+    private func routeSpan(_ r: Request) -> Unmanaged<RouteSpan> {
         let i = Self.slot(r.routeIndex, r.method)
         if i < routeSpans.count, let cached = routeSpans[i] { return cached }
         let m = r.method.name
@@ -80,8 +83,9 @@ public final class ServerTracing {
         attributes.append(SpanAttribute("server.port", .int(Int64(serverPort))))
         let made = RouteSpan(name: name, attributes: EncodedAttributes(attributes))
         if i >= routeSpans.count { routeSpans += repeatElement(nil, count: i + 1 - routeSpans.count) }
-        routeSpans[i] = made
-        return made
+        routeSpansKept.append(made)
+        routeSpans[i] = Unmanaged.passUnretained(made)
+        return Unmanaged.passUnretained(made)
     }
 
     /// A dense index per (route, method): routes from -1 (none matched) up, 16 methods each.

@@ -247,6 +247,14 @@ public final class Tracer {
         r.pointee.nameIsText = true
     }
 
+    /// `setName` and `addAttributes` with one look-up of the record (a server span's route).
+    public func setName(_ span: Span, _ name: InlineText, attributes: EncodedAttributes) {
+        guard let r = record(span) else { return }
+        r.pointee.nameText = name
+        r.pointee.nameIsText = true
+        SpanRecord.append(attributes, to: r)
+    }
+
     public func addEvent(_ span: Span, _ name: StaticString, _ attributes: [SpanAttribute] = [], at time: UInt64 = wallNanos()) {
         record(span)?.pointee.addEvent(name, at: time, attributes)
     }

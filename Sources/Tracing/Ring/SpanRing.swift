@@ -28,7 +28,7 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: shared between exactly two threads under the contract above; the
 /// producer alone calls `reserve`/`publish` (and owns `tail`, `publishedCount`, `cachedHead`,
-/// `reservedEnd`), the consumer alone calls `peek`/`release`/`drain`.
+/// `reservedStart`, `reservedEnd`), the consumer alone calls `peek`/`release`/`drain`.
 public final class SpanRing: @unchecked Sendable {
     /// Bytes.
     public let capacity: Int
@@ -43,10 +43,11 @@ public final class SpanRing: @unchecked Sendable {
     /// after it is published.
     private let lastSkip = Atomic<Int>(-1)
     // Producer-private: where the next entry goes and how many were published; a cache of
-    // `head` (most reserves then load no shared index); where the reserved entry ends.
+    // `head` (most reserves then load no shared index); where the reserved room lies.
     private var tail = 0
     private var publishedCount = 0
     private var cachedHead = 0
+    private var reservedStart = 0
     private var reservedEnd = 0
     private let dropped = Atomic<Int>(0)
 
@@ -103,8 +104,18 @@ public final class SpanRing: @unchecked Sendable {
             bytes[t & mask] = 0
             lastSkip.store(t, ordering: .relaxed)
         }
+        reservedStart = start
         reservedEnd = end
         return bytes + (start & mask)
+    }
+
+    /// Producer side: makes the first `byteCount` bytes of the reserved room visible as the
+    /// entry (a writer that reserved a bound on its size); the rest is free again.
+    @inline(__always)
+    public func publish(byteCount: Int) {
+        precondition(byteCount > 0 && byteCount <= reservedEnd &- reservedStart, "SpanRing.publish: more than was reserved")
+        reservedEnd = reservedStart &+ byteCount
+        publish()
     }
 
     /// Producer side: makes the reserved entry visible to the consumer.

@@ -59,7 +59,46 @@ extension SpanRecord {
     public static func writeWire(_ r: UnsafePointer<SpanRecord>, body: Int, to p: UnsafeMutablePointer<UInt8>) -> Int {
         p[0] = scopeSpansSpanTag
         let head = 1 &+ Varint.put(p + 1, UInt64(body))
-        var i = head &+ writeIDs(r, p + head)
+        let n = writeBody(r, p + head)
+        precondition(n == body, "SpanRecord.writeWire: encoded size differs from wireBodySize")
+        return head &+ n
+    }
+
+    /// At least the bytes `writeWireBounded` writes for the record at `r`, from its counts:
+    /// cheaper than `wireBodySize`, which a span would otherwise compute before it is written.
+    /// The fixed fields take at most 87 bytes: the field's tag and length (3), the ids (28), the
+    /// parent (10), the name's and tracestate's tags and lengths (3 each), kind (2), times (18),
+    /// the two dropped counts (4 each), the status' tags, lengths and code (6), flags (6).
+    @inline(__always)
+    public static func wireSizeBound(_ r: UnsafePointer<SpanRecord>) -> Int {
+        96 &+ nameBytes(r).1 &+ Int(r.pointee.traceStateCount) &+ Int(r.pointee.statusMessageCount)
+            &+ Int(r.pointee.attributeByteCount) &+ Int(r.pointee.eventByteCount)
+    }
+
+    /// Writes the record at `r` as a ScopeSpans.spans field at `p`, which has room for
+    /// `wireSizeBound(r)` bytes; returns the bytes written (fewer). The body is written first,
+    /// three bytes in, and its length then put before it: a span's body is under 16 KiB, so its
+    /// length takes two bytes, or one under 128 (the body then moves down a byte, to stay
+    /// canonical: rare, as any named span with attributes is longer).
+    public static func writeWireBounded(_ r: UnsafePointer<SpanRecord>, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let body = writeBody(r, p + 3)
+        precondition(body < 1 << 14 && 3 &+ body <= wireSizeBound(r), "SpanRecord.writeWireBounded: past the bound")
+        if body < 0x80 {
+            UnsafeMutableRawPointer(p + 2).copyMemory(from: p + 3, byteCount: body)   // overlapping: memmove
+            p[0] = scopeSpansSpanTag
+            p[1] = UInt8(body)
+            return 2 &+ body
+        }
+        p[0] = scopeSpansSpanTag
+        p[1] = UInt8(truncatingIfNeeded: body) | 0x80
+        p[2] = UInt8(truncatingIfNeeded: body >> 7)
+        return 3 &+ body
+    }
+
+    /// The Span message's body for the record at `r`, at `p`; returns its length.
+    @inline(__always)
+    private static func writeBody(_ r: UnsafePointer<SpanRecord>, _ p: UnsafeMutablePointer<UInt8>) -> Int {
+        var i = writeIDs(r, p)
         if r.pointee.traceStateCount != 0 {
             i &+= withTraceState(r) { AttributeWire.putBytes(p + i, tag: 3 << 3 | 2, $0.baseAddress!, $0.count) }
         }
@@ -81,9 +120,7 @@ extension SpanRecord {
         p[i &+ 1] = 0x01
         let flags = otlpSpanFlags(w3c: r.pointee.flags, parentIsRemote: r.pointee.parentIsRemote)
         UnsafeMutableRawPointer(p + i + 2).storeBytes(of: flags.littleEndian, as: UInt32.self)
-        i &+= 6
-        precondition(i &- head == body, "SpanRecord.writeWire: encoded size differs from wireBodySize")
-        return i
+        return i &+ 6
     }
 
     /// trace_id (1) and span_id (2): tag, length, big-endian bytes. Returns 28.

@@ -310,10 +310,8 @@ public final class Tracer {
             let r = open + i
             r.pointee.endUnixNano = end == 0 ? wallNanos() : end   // 0: now, as for `start`
             if r.pointee.truncatedText { counters.truncated.add() }
-            let body = SpanRecord.wireBodySize(r)
-            if let dst = ring.reserve(AttributeWire.fieldSize(body)) {
-                _ = SpanRecord.writeWire(r, body: body, to: dst)
-                ring.publish()
+            if let dst = ring.reserve(SpanRecord.wireSizeBound(r)) {
+                ring.publish(byteCount: SpanRecord.writeWireBounded(r, to: dst))
             } else {
                 counters.dropped.add()
             }

@@ -85,7 +85,8 @@ public final class SpanRing: @unchecked Sendable {
     }
 
     /// Producer side: where to write the next entry, `n` contiguous bytes, or nil when there is
-    /// no room (counted as dropped); call `publish()` once they are written.
+    /// no room (counted as dropped); call `publish()` once they are written (`publish(byteCount:)`
+    /// when fewer were needed).
     @inline(__always)
     public func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8>? {
         let t = tail

@@ -167,6 +167,13 @@ public final class SpanRing: @unchecked Sendable {
                        second: UnsafeRawBufferPointer(start: bytes, count: t &- b), count: count, end: t)
     }
 
+    /// `peek` by reading every entry's length, however many are taken (tests compare it with
+    /// the path that reads none).
+    func peekByWalking(max: Int = .max) -> Entries {
+        let h = head.load(ordering: .relaxed)
+        return walk(from: h, to: Published.end(published.load(ordering: .acquiring), from: h), max: max)
+    }
+
     /// The first `max` entries from `h` (fewer than wait before `t`), found by reading each
     /// one's length.
     private func walk(from h: Int, to t: Int, max: Int) -> Entries {

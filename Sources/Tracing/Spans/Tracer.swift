@@ -241,13 +241,8 @@ public final class Tracer {
         setString(span, key, base, n, cut: n < bytes.count)
     }
 
-    public func setName(_ span: Span, _ name: InlineText) {
-        guard let r = record(span) else { return }
-        r.pointee.nameText = name
-        r.pointee.nameIsText = true
-    }
-
-    /// `setName` and `addAttributes` with one look-up of the record (a server span's route).
+    /// Names the span and appends `attributes` (a server span's route: both made once per
+    /// route), with one look-up of the record.
     public func setName(_ span: Span, _ name: InlineText, attributes: EncodedAttributes) {
         guard let r = record(span) else { return }
         r.pointee.nameText = name
